@@ -1,0 +1,96 @@
+// `pyrun`, the Node command: python3's command line on Pyodide.
+//
+// This file only wires the host to the runtime: arguments, files, stdio,
+// Ctrl-C and the exit status. Program start-up, tracebacks and exit codes
+// are decided by the C runtime (runtime/main_module.c, exit_status.c).
+import fs from "node:fs";
+import path from "node:path";
+import tty from "node:tty";
+import { fileURLToPath } from "node:url";
+
+import { runProgram, startPyrun } from "../core.mjs";
+import { HELP, USAGE, UsageError, parseCommandLine } from "./command-line.mjs";
+import { mountHostFileSystem } from "./host-fs.mjs";
+import { watchSigint } from "./sigint.mjs";
+import { attachStdio, readAllSync, writeAllSync } from "./stdio.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const PYODIDE_DIR = path.join(ROOT, "node_modules/pyodide");
+const RUNTIME_PATH = path.join(ROOT, "build/wasm/pyrun.abi3.so");
+
+function stderr(text) {
+  writeAllSync(2, text);
+}
+
+function versionLine() {
+  const json = (file) => JSON.parse(fs.readFileSync(file, "utf8"));
+  const python = json(path.join(PYODIDE_DIR, "pyodide-lock.json")).info.python;
+  const pyodide = json(path.join(PYODIDE_DIR, "package.json")).version;
+  const ours = json(path.join(ROOT, "package.json")).version;
+  return `Python ${python} (pyrun ${ours}, Pyodide ${pyodide})\n`;
+}
+
+// Python inherits the environment, except what would point Pyodide's
+// interpreter at the host's own Python installation.
+function pythonEnvironment() {
+  const env = { ...process.env };
+  delete env.PYTHONHOME;
+  delete env.PYTHONEXECUTABLE;
+  return env;
+}
+
+async function boot(command, interruptBuffer) {
+  const cwd = process.cwd();
+  const alsoNeeded = command.kind === "file" ? [path.dirname(command.target)] : [];
+  const { pyodide, runtime } = await startPyrun({
+    loadPyodide: (await import(path.join(PYODIDE_DIR, "pyodide.mjs"))).loadPyodide,
+    runtimeBytes: fs.readFileSync(RUNTIME_PATH),
+    pyodideOptions: {
+      indexURL: `${PYODIDE_DIR}/`,
+      env: pythonEnvironment(),
+      fsInit: (FS) => mountHostFileSystem(FS, { cwd, alsoNeeded }),
+    },
+  });
+  attachStdio(pyodide);
+  pyodide.setInterruptBuffer(interruptBuffer);
+  return { pyodide, runtime };
+}
+
+export async function main(argv) {
+  let command;
+  try {
+    command = parseCommandLine(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    stderr(`${e.message}\n${USAGE}\nTry \`pyrun -h' for more information.\n`);
+    return process.exit(2);
+  }
+  if (command.action === "help") {
+    writeAllSync(1, HELP);
+    return process.exit(0);
+  }
+  if (command.action === "version") {
+    writeAllSync(1, versionLine());
+    return process.exit(0);
+  }
+  if (!fs.existsSync(RUNTIME_PATH)) {
+    stderr(`pyrun: the runtime is not built (${RUNTIME_PATH}); run \`npm run setup\`\n`);
+    return process.exit(1);
+  }
+
+  let runtime = null;
+  const { interruptBuffer } = watchSigint(() => {
+    // Ctrl-C while Python waits at an await: raise it there. Before the
+    // program exists, or after it is gone, there is nothing to unwind.
+    if (!runtime?._interrupt()) process.exit(130);
+  });
+
+  if (command.kind === "file") command.target = path.resolve(command.target);
+  if (command.kind === "stdin") command.target = readAllSync(0).toString("utf8");
+
+  const booted = await boot(command, interruptBuffer);
+  runtime = booted.runtime;
+  const finish = (status) => process.exit(runtime._finish(status));
+  runtime._init({ exit: finish }, tty.isatty(1), command.flags.unbuffered || Boolean(process.env.PYTHONUNBUFFERED));
+  finish(await runProgram(runtime, command.kind, command.target, command.argv));
+}

@@ -1,0 +1,362 @@
+/* The `pyrun` extension module: its state and the entry points the host
+ * loader calls. Public Python API lives here too as it is added. */
+#include "pyrun.h"
+
+static struct PyModuleDef pyrun_module;
+
+pyrun_state *
+pyrun_get_state(PyObject *module)
+{
+    pyrun_state *st = (pyrun_state *)PyModule_GetState(module);
+    if (st == NULL && !PyErr_Occurred()) {
+        PyErr_SetString(PyExc_SystemError, "pyrun module state missing");
+    }
+    return st;
+}
+
+pyrun_state *
+pyrun_state_from_type(PyTypeObject *type)
+{
+    PyObject *module = PyType_GetModule(type);
+    return module == NULL ? NULL : pyrun_get_state(module);
+}
+
+/* -u: a text layer straight over the raw file, as CPython builds unbuffered
+ * stdio, replacing the stream Pyodide made buffered at start-up. */
+static int
+make_unbuffered(const char *name, const char *dunder_name)
+{
+    PyObject *stream = PySys_GetObject(name);
+    if (stream == NULL || stream == Py_None) {
+        return 0;
+    }
+    PyObject *buffer = PyObject_GetAttrString(stream, "buffer");
+    int buffered = buffer != NULL && PyObject_HasAttrString(buffer, "raw");
+    Py_XDECREF(buffer);
+    if (!buffered) {
+        PyErr_Clear(); /* already unbuffered, or not a standard stream */
+        return 0;
+    }
+    /* A raw file of its own: the old stream closes its raw file when it
+     * is collected. */
+    PyObject *io = PyImport_ImportModule("io");
+    PyObject *fd = io ? PyObject_CallMethod(stream, "fileno", NULL) : NULL;
+    PyObject *raw = fd ? PyObject_CallMethod(io, "FileIO", "Osi", fd, "wb", 0) : NULL;
+    Py_XDECREF(fd);
+    if (raw == NULL) {
+        Py_XDECREF(io);
+        return -1;
+    }
+    PyObject *encoding = PyObject_GetAttrString(stream, "encoding");
+    PyObject *errors = encoding ? PyObject_GetAttrString(stream, "errors") : NULL;
+    PyObject *wrapper = errors ? PyObject_GetAttrString(io, "TextIOWrapper") : NULL;
+    PyObject *args = wrapper ? PyTuple_Pack(1, raw) : NULL;
+    PyObject *kwargs = args ? Py_BuildValue("{sOsOsssOsO}", "encoding", encoding, "errors", errors,
+                                            "newline", "\n", "line_buffering", Py_False,
+                                            "write_through", Py_True)
+                            : NULL;
+    PyObject *fresh = kwargs ? PyObject_Call(wrapper, args, kwargs) : NULL;
+    int rc = -1;
+    if (fresh != NULL) {
+        PyObject *flushed = PyObject_CallMethod(stream, "flush", NULL);
+        Py_XDECREF(flushed);
+        rc = flushed && PySys_SetObject(name, fresh) == 0 && PySys_SetObject(dunder_name, fresh) == 0
+                 ? 0
+                 : -1;
+    }
+    Py_XDECREF(fresh);
+    Py_XDECREF(kwargs);
+    Py_XDECREF(args);
+    Py_XDECREF(wrapper);
+    Py_DECREF(io);
+    Py_XDECREF(errors);
+    Py_XDECREF(encoding);
+    Py_DECREF(raw);
+    return rc;
+}
+
+static PyObject *
+stream_reconfigure(const char *name, int line_buffering, int write_through)
+{
+    PyObject *stream = PySys_GetObject(name);
+    if (stream == NULL || stream == Py_None) {
+        Py_RETURN_NONE;
+    }
+    PyObject *reconfigure = PyObject_GetAttrString(stream, "reconfigure");
+    if (reconfigure == NULL) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    PyObject *args = PyTuple_New(0);
+    PyObject *kwargs = Py_BuildValue("{sOsO}", "line_buffering", line_buffering ? Py_True : Py_False,
+                                     "write_through", write_through ? Py_True : Py_False);
+    PyObject *r = args && kwargs ? PyObject_Call(reconfigure, args, kwargs) : NULL;
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    Py_DECREF(reconfigure);
+    return r;
+}
+
+/* Ends of the program that happen inside a Task other than the main one,
+ * reported to the host the way an uncaught one in __main__ would be. */
+static PyObject *
+on_task_system_exit(PyObject *module, PyObject *code)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    PyObject *exc = PyObject_CallFunctionObjArgs(PyExc_SystemExit, code, NULL);
+    if (exc == NULL) {
+        return NULL;
+    }
+    PyErr_SetObject(PyExc_SystemExit, exc);
+    Py_DECREF(exc);
+    int status = pyrun_report_exit();
+    return PyObject_CallMethod(st->host, "exit", "i", status);
+}
+
+static PyObject *
+on_task_keyboard_interrupt(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    /* Called from inside the loop's `except KeyboardInterrupt:` block. */
+    PyObject *exc = PyErr_GetHandledException();
+    if (exc != NULL && exc != Py_None) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        pyrun_report_exit();
+    }
+    Py_XDECREF(exc);
+    return PyObject_CallMethod(st->host, "exit", "i", PYRUN_EXIT_INTERRUPT);
+}
+
+static PyMethodDef task_exit_defs[] = {
+    {"_system_exit_handler", on_task_system_exit, METH_O, NULL},
+    {"_keyboard_interrupt_handler", on_task_keyboard_interrupt, METH_NOARGS, NULL},
+};
+
+/* Pyodide's WebLoop re-raises these two out of callbacks unless handlers
+ * are set (private attributes, present since Pyodide 0.27). */
+static int
+install_loop_exit_handlers(PyObject *module, pyrun_state *st)
+{
+    PyObject *loop = PyObject_CallNoArgs(st->get_running_loop);
+    if (loop == NULL) {
+        PyErr_Clear(); /* no running loop: nothing can be scheduled anyway */
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof task_exit_defs / sizeof task_exit_defs[0]; i++) {
+        const char *attr = task_exit_defs[i].ml_name;
+        if (!PyObject_HasAttrString(loop, attr)) {
+            continue;
+        }
+        PyObject *fn = PyCFunction_New(&task_exit_defs[i], module);
+        if (fn == NULL || PyObject_SetAttrString(loop, attr, fn) < 0) {
+            Py_XDECREF(fn);
+            Py_DECREF(loop);
+            return -1;
+        }
+        Py_DECREF(fn);
+    }
+    Py_DECREF(loop);
+    return 0;
+}
+
+/* _init(host, stdout_tty, unbuffered): stdio buffering as CPython sets it
+ * (stdout line-buffered only on a terminal, stderr always line-buffered,
+ * both write-through under -u / PYTHONUNBUFFERED). */
+static PyObject *
+pyrun_init(PyObject *module, PyObject *args)
+{
+    PyObject *host;
+    int stdout_tty, unbuffered;
+    if (!PyArg_ParseTuple(args, "Opp:_init", &host, &stdout_tty, &unbuffered)) {
+        return NULL;
+    }
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    Py_XSETREF(st->host, Py_NewRef(host));
+    if (unbuffered &&
+        (make_unbuffered("stdout", "__stdout__") < 0 || make_unbuffered("stderr", "__stderr__") < 0)) {
+        return NULL;
+    }
+    PyObject *r = stream_reconfigure("stdout", stdout_tty, unbuffered);
+    if (r == NULL) {
+        return NULL;
+    }
+    Py_DECREF(r);
+    r = stream_reconfigure("stderr", 1, unbuffered);
+    if (r == NULL) {
+        return NULL;
+    }
+    Py_DECREF(r);
+    if (install_loop_exit_handlers(module, st) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+pyrun_interrupt(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    if (st->main_runner == NULL) {
+        Py_RETURN_FALSE;
+    }
+    int rc = pyrun_main_runner_interrupt(st->main_runner);
+    if (rc < 0) {
+        return NULL;
+    }
+    return PyBool_FromLong(rc);
+}
+
+static int
+flush_stream(const char *name)
+{
+    PyObject *stream = PySys_GetObject(name);
+    if (stream == NULL || stream == Py_None) {
+        return 0;
+    }
+    PyObject *r = PyObject_CallMethod(stream, "flush", NULL);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
+/* _finish(status): what CPython does at interpreter exit that a user can
+ * observe, atexit callbacks then flushing stdio; returns the final status
+ * (120 when stdout cannot be flushed, as CPython). */
+static PyObject *
+pyrun_finish(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    long status = PyLong_AsLong(arg);
+    if (status == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    PyObject *atexit = PyImport_ImportModule("atexit");
+    if (atexit != NULL) {
+        PyObject *r = PyObject_CallMethod(atexit, "_run_exitfuncs", NULL);
+        Py_XDECREF(r);
+        Py_DECREF(atexit);
+    }
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+    }
+    if (flush_stream("stdout") < 0) {
+        PyErr_WriteUnraisable(PySys_GetObject("stdout"));
+        status = 120; /* as Py_RunMain when finalization fails */
+    }
+    if (flush_stream("stderr") < 0) {
+        PyErr_Clear();
+    }
+    return PyLong_FromLong(status);
+}
+
+static PyMethodDef pyrun_methods[] = {
+    {"_init", pyrun_init, METH_VARARGS, NULL},
+    {"_run_main", pyrun_run_main, METH_VARARGS, NULL},
+    {"_interrupt", pyrun_interrupt, METH_NOARGS, NULL},
+    {"_finish", pyrun_finish, METH_O, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyObject *
+import_attr(const char *module, const char *attr)
+{
+    PyObject *mod = PyImport_ImportModule(module);
+    if (mod == NULL) {
+        return NULL;
+    }
+    PyObject *value = PyObject_GetAttrString(mod, attr);
+    Py_DECREF(mod);
+    return value;
+}
+
+static int
+pyrun_exec(PyObject *module)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return -1;
+    }
+    st->compile = import_attr("builtins", "compile");
+    st->coroutine_type = st->compile ? import_attr("types", "CoroutineType") : NULL;
+    st->get_running_loop = st->coroutine_type ? import_attr("asyncio", "get_running_loop") : NULL;
+    if (st->get_running_loop == NULL) {
+        return -1;
+    }
+    st->host = Py_NewRef(Py_None);
+    return pyrun_main_runner_register(module, st);
+}
+
+static int
+pyrun_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    pyrun_state *st = (pyrun_state *)PyModule_GetState(module);
+    if (st == NULL) {
+        return 0;
+    }
+    Py_VISIT(st->host);
+    Py_VISIT(st->main_runner);
+    Py_VISIT(st->main_runner_type);
+    Py_VISIT(st->compile);
+    Py_VISIT(st->coroutine_type);
+    Py_VISIT(st->get_running_loop);
+    return 0;
+}
+
+static int
+pyrun_clear(PyObject *module)
+{
+    pyrun_state *st = (pyrun_state *)PyModule_GetState(module);
+    if (st == NULL) {
+        return 0;
+    }
+    Py_CLEAR(st->host);
+    Py_CLEAR(st->main_runner);
+    Py_CLEAR(st->main_runner_type);
+    Py_CLEAR(st->compile);
+    Py_CLEAR(st->coroutine_type);
+    Py_CLEAR(st->get_running_loop);
+    return 0;
+}
+
+static void
+pyrun_free(void *module)
+{
+    pyrun_clear((PyObject *)module);
+}
+
+static PyModuleDef_Slot pyrun_slots[] = {
+    {Py_mod_exec, pyrun_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef pyrun_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pyrun",
+    .m_doc = "Run synchronous Python on an event loop that must never block.",
+    .m_size = sizeof(pyrun_state),
+    .m_methods = pyrun_methods,
+    .m_slots = pyrun_slots,
+    .m_traverse = pyrun_traverse,
+    .m_clear = pyrun_clear,
+    .m_free = pyrun_free,
+};
+
+PyMODINIT_FUNC
+PyInit_pyrun(void)
+{
+    return PyModuleDef_Init(&pyrun_module);
+}

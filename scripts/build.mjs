@@ -1,0 +1,32 @@
+// Configures (once) and builds the runtime: build/wasm for Pyodide,
+// build/native for the native tests. CMake makes a no-op build cheap.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+const TARGETS = [
+  { dir: "build/native", configure: ["cmake"] },
+  { dir: "build/wasm", configure: ["emcmake", "cmake"] },
+];
+
+function run(argv) {
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: "inherit", cwd: ROOT });
+  if (r.status !== 0) {
+    process.stderr.write(`build: \`${argv.join(" ")}\` failed\n`);
+    process.exit(r.status || 1);
+  }
+}
+
+export function build() {
+  for (const { dir, configure } of TARGETS) {
+    if (!fs.existsSync(path.join(ROOT, dir, "CMakeCache.txt"))) {
+      run([...configure, "-S", ".", "-B", dir, "-DCMAKE_BUILD_TYPE=Release"]);
+    }
+    run(["cmake", "--build", dir, "--parallel", "2"]);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) build();

@@ -1,0 +1,13 @@
+// Debian 12 packages the build and the tests need, installed by setup.
+export const DEBIAN_PACKAGES = [
+  // the runtime: CMake + Emscripten for wasm, gcc for the native test build
+  "cmake",
+  "make",
+  "gcc",
+  "emscripten",
+  "python3.11-dev",
+  // build-time check of the side module's imports (wasm-objdump)
+  "wabt",
+  // native tests run the runtime in Debian's interpreter
+  "python3.11",
+];

@@ -1,0 +1,65 @@
+// Runs `pyrun` (and, for side-by-side checks, Debian's python3.11) the way a
+// user would from a shell, and collects what they would see.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const PYRUN = path.join(ROOT, "loader/node/pyrun.mjs");
+export const PYTHON3 = "/usr/bin/python3.11";
+
+// The environment a user's shell would give, without this machine's
+// PYTHONUNBUFFERED so that stdio buffering is the interpreter's default.
+function baseEnv(extra) {
+  const env = { ...process.env, ...extra };
+  if (!extra || !("PYTHONUNBUFFERED" in extra)) delete env.PYTHONUNBUFFERED;
+  return env;
+}
+
+// Resolves to { status, signal, stdout, stderr } (Buffers). `onStdout`
+// sees the output as it arrives, with the child, to drive it (e.g. Ctrl-C).
+export function run(command, args, { input, cwd, env, onStdout, timeout = 120_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: baseEnv(env), stdio: ["pipe", "pipe", "pipe"] });
+    const out = [];
+    const err = [];
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeout);
+    child.stdout.on("data", (d) => {
+      out.push(d);
+      onStdout?.(Buffer.concat(out).toString(), child);
+    });
+    child.stderr.on("data", (d) => err.push(d));
+    child.on("error", reject);
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+    });
+    child.stdin.on("error", () => {});
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
+
+export const pyrun = (args, options) => run(process.execPath, [PYRUN, ...args], options);
+export const python3 = (args, options) => run(PYTHON3, args, options);
+
+// A fresh directory with the given files ({ "a/b.py": "text" }).
+export function scratch(files = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pyrun-test-"));
+  for (const [name, content] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+  }
+  return dir;
+}
+
+export const text = (b) => b.toString("utf8");
+
+// A shell command line, for pipes and redirections (`2>&1`, `| head`).
+// PYRUN_CMD and PYTHON3_CMD are the two interpreters as shell words.
+export const PYRUN_CMD = `${JSON.stringify(process.execPath)} ${JSON.stringify(PYRUN)}`;
+export const PYTHON3_CMD = PYTHON3;
+export const shell = (line, options) => run("/bin/bash", ["-c", line], options);
