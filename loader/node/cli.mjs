@@ -39,19 +39,35 @@ function pythonEnvironment() {
   return env;
 }
 
+// Emscripten and Pyodide add variables of their own (USER, LOGNAME,
+// PYTHONINSPECT, ...); the program sees only the host's.
+function dropAddedEnvironment(pyodide, names) {
+  const keep = pyodide.toPy(names);
+  try {
+    pyodide.runPython("import os\nfor k in [k for k in os.environ if k not in keep]: del os.environ[k]", {
+      globals: pyodide.toPy({ keep }),
+    });
+  } finally {
+    keep.destroy();
+  }
+}
+
 async function boot(command, interruptBuffer) {
   const cwd = process.cwd();
   const alsoNeeded = command.kind === "file" ? [path.dirname(command.target)] : [];
+  const env = pythonEnvironment();
+  const hostNames = Object.keys(env); // before Pyodide adds its own to env
   const { pyodide, runtime } = await startPyrun({
     loadPyodide: (await import(path.join(PYODIDE_DIR, "pyodide.mjs"))).loadPyodide,
     runtimeBytes: fs.readFileSync(RUNTIME_PATH),
     pyodideOptions: {
       indexURL: `${PYODIDE_DIR}/`,
-      env: pythonEnvironment(),
+      env,
       fsInit: (FS) => mountHostFileSystem(FS, { cwd, alsoNeeded }),
     },
   });
   attachStdio(pyodide);
+  dropAddedEnvironment(pyodide, hostNames);
   pyodide.setInterruptBuffer(interruptBuffer);
   return { pyodide, runtime };
 }

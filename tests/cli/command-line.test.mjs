@@ -96,3 +96,17 @@ test("an unknown option is a usage error with status 2, as python3", async () =>
   assert.equal(missing.status, 2);
   assert.match(text(missing.stderr), /^Argument expected for the -c option\n/);
 });
+
+test("os.environ is the environment pyrun was started with", async () => {
+  const code = "import os, json; print(json.dumps(dict(os.environ), sort_keys=True))";
+  const env = { PYRUN_TEST_VAR: "x y", LANG: "C.UTF-8" };
+  const [ours, theirs] = await Promise.all([pyrun(["-c", code], { env }), python3(["-c", code], { env })]);
+  const mine = JSON.parse(text(ours.stdout));
+  const cpython = JSON.parse(text(theirs.stdout));
+  assert.equal(mine.PYRUN_TEST_VAR, "x y");
+  assert.equal("PYTHONINSPECT" in mine, "PYTHONINSPECT" in cpython);
+  // CPython adds LC_CTYPE coercion on some systems; compare the rest.
+  delete cpython.LC_CTYPE;
+  delete mine.LC_CTYPE;
+  assert.deepEqual(Object.keys(mine).sort(), Object.keys(cpython).sort());
+});
