@@ -7,6 +7,8 @@
  * status it would use; the caller then gets that int instead of a Task. */
 #include "pyrun.h"
 
+#include "transform/transform.h"
+
 #include <string.h>
 
 static const char PROG[] = "pyrun";
@@ -392,6 +394,107 @@ error:
     return NULL;
 }
 
+/* What to run for each kind of program; 1 planned, 0 a user error already
+ * reported into *status, -1 an exception. */
+static int
+plan_program(const char *kind, PyObject *target, main_plan *plan, PyObject **status)
+{
+    if (strcmp(kind, "file") == 0) {
+        return plan_file(plan, target, status);
+    }
+    if (strcmp(kind, "module") == 0) {
+        /* sys.path[0] is the working directory, set before the search. */
+        plan->path0 = call_module("os", "getcwd", "()");
+        int rc = plan->path0 && set_sys_path0(plan->path0) == 0 ? plan_module(plan, target, status) : -1;
+        Py_CLEAR(plan->path0);
+        return rc;
+    }
+    if (strcmp(kind, "code") == 0 || strcmp(kind, "stdin") == 0) {
+        int is_code = kind[0] == 'c';
+        plan->source = Py_NewRef(target);
+        plan->filename = PyUnicode_FromString(is_code ? "<string>" : "<stdin>");
+        plan->path0 = PyUnicode_FromString("");
+        plan->dunders = builtin_importer_dunders();
+        int rc = plan->filename && plan->path0 && plan->dunders ? 1 : -1;
+        if (rc == 1 && !is_code &&
+            (PyDict_SetItemString(plan->dunders, "__file__", plan->filename) < 0 ||
+             PyDict_SetItemString(plan->dunders, "__cached__", Py_None) < 0)) {
+            rc = -1;
+        }
+        return rc;
+    }
+    PyErr_Format(PyExc_ValueError, "unknown program kind %s", kind);
+    return -1;
+}
+
+/* _show_transform(kind, target, display_name): prints the program as pyrun
+ * runs it, then what was rewritten and why; returns the exit status. */
+PyObject *
+pyrun_show_transform(PyObject *module, PyObject *args)
+{
+    const char *kind;
+    PyObject *target, *display;
+    if (!PyArg_ParseTuple(args, "sOU:_show_transform", &kind, &target, &display)) {
+        return NULL;
+    }
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    main_plan plan = {0};
+    PyObject *status = NULL, *result = NULL, *notes = NULL, *tree = NULL, *text = NULL;
+    int rc = plan_program(kind, target, &plan, &status);
+    if (rc <= 0) {
+        result = rc == 0 ? Py_NewRef(status) : NULL;
+        goto done;
+    }
+    PyObject *name = strcmp(kind, "file") == 0 ? display : plan.filename;
+    tree = pyrun_transform_source(st, plan.source, name, 1, &notes, NULL);
+    if (tree == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_SyntaxError) || PyErr_ExceptionMatches(PyExc_ValueError)) {
+            result = PyLong_FromLong(pyrun_report_exit());
+        }
+        goto done;
+    }
+    if (tree == Py_None) {
+        /* nothing to rewrite; still, a program that would not compile is
+         * reported as running it would */
+        PyObject *code = pyrun_compile_source(st, plan.source, name);
+        if (code == NULL) {
+            result = PyLong_FromLong(pyrun_report_exit());
+            goto done;
+        }
+        Py_DECREF(code);
+        text = PyBytes_Check(plan.source) ? PyUnicode_FromEncodedObject(plan.source, "utf-8", "replace")
+                                          : Py_NewRef(plan.source);
+    }
+    else {
+        text = call_module("ast", "unparse", "(O)", tree);
+    }
+    PyObject *out = text ? PySys_GetObject("stdout") : NULL;
+    if (out == NULL || PyFile_WriteObject(text, out, Py_PRINT_RAW) < 0) {
+        goto done;
+    }
+    Py_ssize_t n = PyList_Size(notes);
+    if (PyFile_WriteString(n ? "\n# pyrun rewrote, and why:\n" : "\n# pyrun: nothing blocks, nothing to rewrite\n", out) < 0) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (PyFile_WriteString("# ", out) < 0 || PyFile_WriteObject(PyList_GetItem(notes, i), out, Py_PRINT_RAW) < 0 ||
+            PyFile_WriteString("\n", out) < 0) {
+            goto done;
+        }
+    }
+    result = PyLong_FromLong(PYRUN_EXIT_OK);
+done:
+    plan_clear(&plan);
+    Py_XDECREF(status);
+    Py_XDECREF(notes);
+    Py_XDECREF(tree);
+    Py_XDECREF(text);
+    return result;
+}
+
 /* _run_main(kind, target, argv): kind is "file" (target: absolute path),
  * "module" (target: dotted name), "code" (-c) or "stdin" (target: source).
  * Returns an asyncio Task whose result is the exit status, or an int status
@@ -422,34 +525,7 @@ pyrun_run_main(PyObject *module, PyObject *args)
         goto done;
     }
 
-    int rc;
-    if (strcmp(kind, "file") == 0) {
-        rc = plan_file(&plan, target, &status);
-    }
-    else if (strcmp(kind, "module") == 0) {
-        /* sys.path[0] is the working directory, set before the search. */
-        plan.path0 = call_module("os", "getcwd", "()");
-        rc = plan.path0 && set_sys_path0(plan.path0) == 0 ? plan_module(&plan, target, &status)
-                                                          : -1;
-        Py_CLEAR(plan.path0);
-    }
-    else if (strcmp(kind, "code") == 0 || strcmp(kind, "stdin") == 0) {
-        int is_code = kind[0] == 'c';
-        plan.source = Py_NewRef(target);
-        plan.filename = PyUnicode_FromString(is_code ? "<string>" : "<stdin>");
-        plan.path0 = PyUnicode_FromString("");
-        plan.dunders = builtin_importer_dunders();
-        rc = plan.filename && plan.path0 && plan.dunders ? 1 : -1;
-        if (rc == 1 && !is_code &&
-            (PyDict_SetItemString(plan.dunders, "__file__", plan.filename) < 0 ||
-             PyDict_SetItemString(plan.dunders, "__cached__", Py_None) < 0)) {
-            rc = -1;
-        }
-    }
-    else {
-        PyErr_Format(PyExc_ValueError, "unknown program kind %s", kind);
-        rc = -1;
-    }
+    int rc = plan_program(kind, target, &plan, &status);
     if (rc <= 0) {
         result = rc == 0 ? Py_NewRef(status) : NULL;
         goto done;

@@ -2,6 +2,9 @@
  * loader calls. Public Python API lives here too as it is added. */
 #include "pyrun.h"
 
+#include "aio/helpers.h"
+#include "transform/transform.h"
+
 static struct PyModuleDef pyrun_module;
 
 pyrun_state *
@@ -181,6 +184,12 @@ pyrun_init(PyObject *module, PyObject *args)
         return NULL;
     }
     Py_XSETREF(st->host, Py_NewRef(host));
+    /* sys.stdin as the host set it up is read through host.read_line(),
+     * asynchronously, by transformed code. */
+    Py_CLEAR(st->host_stdin);
+    if (PyObject_HasAttrString(host, "read_line")) {
+        st->host_stdin = Py_XNewRef(PySys_GetObject("stdin"));
+    }
     if (unbuffered &&
         (make_unbuffered("stdout", "__stdout__") < 0 || make_unbuffered("stderr", "__stderr__") < 0)) {
         return NULL;
@@ -263,9 +272,59 @@ pyrun_finish(PyObject *module, PyObject *arg)
     return PyLong_FromLong(status);
 }
 
+/* transform(source, filename="<string>") -> (transformed source, notes):
+ * what `pyrun --show-transform` prints. The source is returned unchanged
+ * when nothing in it blocks. */
+static PyObject *
+pyrun_transform(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"source", "filename", NULL};
+    PyObject *source, *filename = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|U:transform", kwlist, &source, &filename)) {
+        return NULL;
+    }
+    if (!PyUnicode_Check(source) && !PyBytes_Check(source)) {
+        PyErr_SetString(PyExc_TypeError, "transform() source must be str or bytes");
+        return NULL;
+    }
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    PyObject *name = filename ? Py_NewRef(filename) : PyUnicode_FromString("<string>");
+    PyObject *notes = NULL, *text = NULL, *result = NULL;
+    PyObject *tree = name ? pyrun_transform_source(st, source, name, 1, &notes, NULL) : NULL;
+    if (tree == NULL) {
+        goto done;
+    }
+    if (tree == Py_None) {
+        text = PyBytes_Check(source) ? PyUnicode_FromEncodedObject(source, "utf-8", "strict")
+                                     : Py_NewRef(source);
+    }
+    else {
+        PyObject *ast_mod = PyImport_ImportModule("ast");
+        text = ast_mod ? PyObject_CallMethod(ast_mod, "unparse", "O", tree) : NULL;
+        Py_XDECREF(ast_mod);
+    }
+    if (text != NULL) {
+        result = PyTuple_Pack(2, text, notes);
+    }
+done:
+    Py_XDECREF(name);
+    Py_XDECREF(tree);
+    Py_XDECREF(notes);
+    Py_XDECREF(text);
+    return result;
+}
+
 static PyMethodDef pyrun_methods[] = {
+    {"transform", (PyCFunction)(void (*)(void))pyrun_transform, METH_VARARGS | METH_KEYWORDS,
+     "transform(source, filename='<string>') -> (source, notes)\n\n"
+     "The source as pyrun runs it: blocking calls awaited and the code that\n"
+     "reaches them made async, with notes on what was rewritten and why."},
     {"_init", pyrun_init, METH_VARARGS, NULL},
     {"_run_main", pyrun_run_main, METH_VARARGS, NULL},
+    {"_show_transform", pyrun_show_transform, METH_VARARGS, NULL},
     {"_interrupt", pyrun_interrupt, METH_NOARGS, NULL},
     {"_finish", pyrun_finish, METH_O, NULL},
     {NULL, NULL, 0, NULL},
@@ -293,11 +352,31 @@ pyrun_exec(PyObject *module)
     st->compile = import_attr("builtins", "compile");
     st->coroutine_type = st->compile ? import_attr("types", "CoroutineType") : NULL;
     st->get_running_loop = st->coroutine_type ? import_attr("asyncio", "get_running_loop") : NULL;
-    if (st->get_running_loop == NULL) {
+    st->set_result_unless_cancelled =
+        st->get_running_loop ? import_attr("asyncio.futures", "_set_result_unless_cancelled") : NULL;
+    st->iscoroutine = st->set_result_unless_cancelled ? import_attr("asyncio", "iscoroutine") : NULL;
+    st->all_tasks = st->iscoroutine ? import_attr("asyncio", "all_tasks") : NULL;
+    st->ensure_future = st->all_tasks ? import_attr("asyncio", "ensure_future") : NULL;
+    st->gather = st->ensure_future ? import_attr("asyncio", "gather") : NULL;
+    st->copy_context = st->gather ? import_attr("contextvars", "copy_context") : NULL;
+    PyObject *context_var = st->copy_context ? import_attr("contextvars", "ContextVar") : NULL;
+    st->run_marker = context_var ? PyObject_CallFunction(context_var, "s", "pyrun.asyncio_run") : NULL;
+    Py_XDECREF(context_var);
+    if (st->run_marker == NULL) {
         return -1;
     }
     st->host = Py_NewRef(Py_None);
-    return pyrun_main_runner_register(module, st);
+    st->stdin_pending = PyUnicode_FromString("");
+    st->stop_futures = PyDict_New();
+    if (st->stdin_pending == NULL || st->stop_futures == NULL) {
+        return -1;
+    }
+    if (pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
+        pyrun_sleep_register(module, st) < 0 || pyrun_face_register(module, st) < 0 ||
+        pyrun_cm_register(module, st) < 0 || pyrun_iterate_register(module, st) < 0) {
+        return -1;
+    }
+    return pyrun_helpers_install(module, st);
 }
 
 static int
@@ -313,7 +392,27 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->compile);
     Py_VISIT(st->coroutine_type);
     Py_VISIT(st->get_running_loop);
-    return 0;
+    Py_VISIT(st->set_result_unless_cancelled);
+    Py_VISIT(st->iscoroutine);
+    Py_VISIT(st->all_tasks);
+    Py_VISIT(st->ensure_future);
+    Py_VISIT(st->gather);
+    Py_VISIT(st->copy_context);
+    Py_VISIT(st->run_marker);
+    Py_VISIT(st->ready_type);
+    Py_VISIT(st->yield_once_type);
+    Py_VISIT(st->step_type);
+    Py_VISIT(st->sleep_type);
+    Py_VISIT(st->face_type);
+    Py_VISIT(st->acm_type);
+    Py_VISIT(st->aiter_type);
+    Py_VISIT(st->colored_code);
+    Py_VISIT(st->helpers);
+    Py_VISIT(st->blocking_error);
+    Py_VISIT(st->host_stdin);
+    Py_VISIT(st->stdin_pending);
+    Py_VISIT(st->stop_futures);
+    return pyrun_transform_state_traverse(st, visit, arg);
 }
 
 static int
@@ -329,6 +428,27 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->compile);
     Py_CLEAR(st->coroutine_type);
     Py_CLEAR(st->get_running_loop);
+    Py_CLEAR(st->set_result_unless_cancelled);
+    Py_CLEAR(st->iscoroutine);
+    Py_CLEAR(st->all_tasks);
+    Py_CLEAR(st->ensure_future);
+    Py_CLEAR(st->gather);
+    Py_CLEAR(st->copy_context);
+    Py_CLEAR(st->run_marker);
+    Py_CLEAR(st->ready_type);
+    Py_CLEAR(st->yield_once_type);
+    Py_CLEAR(st->step_type);
+    Py_CLEAR(st->sleep_type);
+    Py_CLEAR(st->face_type);
+    Py_CLEAR(st->acm_type);
+    Py_CLEAR(st->aiter_type);
+    Py_CLEAR(st->colored_code);
+    Py_CLEAR(st->helpers);
+    Py_CLEAR(st->blocking_error);
+    Py_CLEAR(st->host_stdin);
+    Py_CLEAR(st->stdin_pending);
+    Py_CLEAR(st->stop_futures);
+    pyrun_transform_state_clear(st);
     return 0;
 }
 

@@ -31,8 +31,15 @@
     } while (0)
 #endif
 
-/* compile() flag; not exported by the limited API headers. */
+/* PyObject_CallOneArg is not in the 3.11 limited API. */
+#define PyObject_CallOneArg_compat(callable, arg) PyObject_CallFunctionObjArgs((callable), (arg), NULL)
+
+/* compile() flags; not exported by the limited API headers. */
+#define PYRUN_CF_ONLY_AST 0x0400
 #define PYRUN_CF_ALLOW_TOP_LEVEL_AWAIT 0x2000
+
+/* The builtin name under which transformed code finds the helpers. */
+#define PYRUN_HELPERS_BUILTIN "__pyrun__"
 
 /* Exit statuses that match CPython's. */
 #define PYRUN_EXIT_OK 0
@@ -42,7 +49,8 @@
 
 typedef struct {
     /* The embedding host (a JS object under Pyodide, a Python object in
-     * native tests). pyrun calls its methods, never the other way round. */
+     * native tests). pyrun calls its methods, never the other way round:
+     * exit(status), read_line() -> awaitable of str or None at EOF. */
     PyObject *host;
     /* The runner of the current main program, while one is in flight. */
     PyObject *main_runner;
@@ -51,6 +59,31 @@ typedef struct {
     PyObject *compile;          /* builtins.compile */
     PyObject *coroutine_type;   /* types.CoroutineType */
     PyObject *get_running_loop; /* asyncio.get_running_loop */
+    PyObject *set_result_unless_cancelled; /* asyncio.futures._set_result_unless_cancelled */
+    PyObject *iscoroutine;      /* asyncio.iscoroutine */
+    PyObject *all_tasks;        /* asyncio.all_tasks */
+    PyObject *ensure_future;    /* asyncio.ensure_future */
+    PyObject *gather;           /* asyncio.gather */
+    PyObject *copy_context;     /* contextvars.copy_context */
+    PyObject *run_marker;       /* ContextVar telling which asyncio.run a task belongs to */
+    /* The transform's cache of ast classes and names (transform/ast_kit.h),
+     * built on first use. */
+    void *ast_kit;
+    /* Runtime helpers (aio/): types, and what they keep between calls. */
+    PyTypeObject *ready_type;
+    PyTypeObject *yield_once_type;
+    PyTypeObject *step_type;
+    PyTypeObject *sleep_type;
+    PyTypeObject *face_type;
+    PyTypeObject *acm_type;
+    PyTypeObject *aiter_type;
+    PyObject *colored_code;   /* set: code objects of colored functions */
+    PyObject *helpers;        /* the __pyrun__ module transformed code uses */
+    PyObject *blocking_error; /* pyrun.BlockingError */
+    PyObject *host_stdin;     /* sys.stdin as the host made it, read async */
+    PyObject *stdin_pending;  /* str read from the host, not yet consumed */
+    int stdin_eof;
+    PyObject *stop_futures;   /* dict: loop -> future that loop.stop() resolves */
 } pyrun_state;
 
 pyrun_state *pyrun_get_state(PyObject *module);
@@ -73,5 +106,6 @@ int pyrun_main_runner_interrupt(PyObject *runner);
 
 /* main_module.c: __main__, sys.argv and sys.path[0] as CPython sets them. */
 PyObject *pyrun_run_main(PyObject *module, PyObject *args);
+PyObject *pyrun_show_transform(PyObject *module, PyObject *args);
 
 #endif

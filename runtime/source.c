@@ -6,6 +6,8 @@
  * check is done here with CPython's wording. */
 #include "pyrun.h"
 
+#include "transform/transform.h"
+
 #include <string.h>
 
 PyObject *
@@ -167,20 +169,13 @@ check_undeclared_utf8(PyObject *source, PyObject *filename)
     return 0;
 }
 
-/* Compile a whole program (bytes or str) for __main__, allowing top-level
- * await so that a coroutine comes back when the program awaits. */
+/* Compile a whole program (bytes or str) for __main__, rewritten so that
+ * it never blocks, with top-level await allowed. */
 PyObject *
 pyrun_compile_source(pyrun_state *st, PyObject *source, PyObject *filename)
 {
     if (PyBytes_Check(source) && check_undeclared_utf8(source, filename) < 0) {
         return NULL;
     }
-    PyObject *args = Py_BuildValue("(OOsii)", source, filename, "exec",
-                                   PYRUN_CF_ALLOW_TOP_LEVEL_AWAIT, 1);
-    if (args == NULL) {
-        return NULL;
-    }
-    PyObject *code = PyObject_CallObject(st->compile, args);
-    Py_DECREF(args);
-    return code;
+    return pyrun_compile_program(st, source, filename, 1);
 }

@@ -13,6 +13,7 @@ import { HELP, USAGE, UsageError, parseCommandLine } from "./command-line.mjs";
 import { mountHostFileSystem } from "./host-fs.mjs";
 import { watchSigint } from "./sigint.mjs";
 import { attachStdio, readAllSync, writeAllSync } from "./stdio.mjs";
+import { HostStdin } from "./stdin.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const PYODIDE_DIR = path.join(ROOT, "node_modules/pyodide");
@@ -52,7 +53,7 @@ function dropAddedEnvironment(pyodide, names) {
   }
 }
 
-async function boot(command, interruptBuffer) {
+async function boot(command, interruptBuffer, stdin) {
   const cwd = process.cwd();
   const alsoNeeded = command.kind === "file" ? [path.dirname(command.target)] : [];
   const env = pythonEnvironment();
@@ -66,7 +67,7 @@ async function boot(command, interruptBuffer) {
       fsInit: (FS) => mountHostFileSystem(FS, { cwd, alsoNeeded }),
     },
   });
-  attachStdio(pyodide);
+  attachStdio(pyodide, stdin);
   dropAddedEnvironment(pyodide, hostNames);
   pyodide.setInterruptBuffer(interruptBuffer);
   return { pyodide, runtime };
@@ -104,9 +105,20 @@ export async function main(argv) {
   if (command.kind === "file") command.target = path.resolve(command.target);
   if (command.kind === "stdin") command.target = readAllSync(0).toString("utf8");
 
-  const booted = await boot(command, interruptBuffer);
+  if (command.flags.showTransform) {
+    const { runtime: rt } = await boot(command, interruptBuffer, new HostStdin());
+    const display = command.kind === "file" ? command.argv[0] : "";
+    const status = rt._show_transform(command.kind, command.target, display);
+    return process.exit(rt._finish(status));
+  }
+
+  const stdin = new HostStdin();
+  const booted = await boot(command, interruptBuffer, stdin);
   runtime = booted.runtime;
   const finish = (status) => process.exit(runtime._finish(status));
-  runtime._init({ exit: finish }, tty.isatty(1), command.flags.unbuffered || Boolean(process.env.PYTHONUNBUFFERED));
+  // End of input is undefined, which Python sees as None (null would be
+  // pyodide.ffi.jsnull).
+  const host = { exit: finish, read_line: async () => (await stdin.readLine()) ?? undefined };
+  runtime._init(host, tty.isatty(1), command.flags.unbuffered || Boolean(process.env.PYTHONUNBUFFERED));
   finish(await runProgram(runtime, command.kind, command.target, command.argv));
 }

@@ -13,6 +13,7 @@ const OPTIONS = {
   unbuffered: { type: "boolean", short: "u" },
   "dont-write-bytecode": { type: "boolean", short: "B" },
   verbose: { type: "boolean" },
+  "show-transform": { type: "boolean" },
 };
 
 // Short options that take the rest of their token, or the next argument, as
@@ -61,7 +62,11 @@ export function parseCommandLine(argv) {
     }
     throw new UsageError(e.message);
   }
-  const flags = { unbuffered: Boolean(values.unbuffered), verbose: Boolean(values.verbose) };
+  const flags = {
+    unbuffered: Boolean(values.unbuffered),
+    verbose: Boolean(values.verbose),
+    showTransform: Boolean(values["show-transform"]),
+  };
   if (values.help) return { action: "help" };
   if (values.version) return { action: "version" };
   if (values.c !== undefined) {
@@ -88,6 +93,8 @@ Options:
 -u     : force the stdout and stderr streams to be unbuffered
 -B     : accepted for compatibility; pyrun never writes .pyc files
 -V     : print the Python version number and exit (also --version)
+--show-transform : print the program as pyrun rewrites it, and why, instead
+         of running it
 --verbose : report what pyrun itself does on stderr
 file   : program read from script file
 -      : program read from stdin (default; interactive mode is not supported)

@@ -64,7 +64,7 @@ export function readAllSync(fd) {
   }
 }
 
-export function attachStdio(pyodide) {
+export function attachStdio(pyodide, stdin) {
   const FS = pyodide.FS;
   // Errors a device handler throws must be Emscripten errno errors to reach
   // Python as OSError; EPIPE is the one users meet (`pyrun x.py | head`).
@@ -92,7 +92,7 @@ export function attachStdio(pyodide) {
   pyodide.setStdin({
     read(buffer) {
       try {
-        return readSomeSync(0, buffer);
+        return stdin.readSync(buffer);
       } catch (e) {
         throw asDeviceError(e);
       }

@@ -1,0 +1,58 @@
+/* Awaitables written in C, for the helpers transformed code awaits.
+ *
+ * Helpers are C so that no frame of pyrun's ever appears in a user's
+ * traceback. Two building blocks cover them all:
+ *  - Ready: an awaitable that completes at once with a value;
+ *  - Step: a coroutine-like object driven by a continuation function. Each
+ *    call of the continuation gets the result of what was last awaited and
+ *    says what to await next, or the final result. It delegates send/throw
+ *    to what it awaits exactly as `await` does, so Tasks, cancellation and
+ *    KeyboardInterrupt pass through it untouched. */
+#ifndef PYRUN_AIO_AWAITABLE_H
+#define PYRUN_AIO_AWAITABLE_H
+
+#include "../pyrun.h"
+
+typedef struct pyrun_step pyrun_step;
+
+typedef enum { STEP_ERROR = -1, STEP_AWAIT = 0, STEP_DONE = 1 } step_result;
+
+/* Called with the result of the last awaitable (NULL on the first call).
+ * Sets *out to the next awaitable (STEP_AWAIT) or the result (STEP_DONE),
+ * new references; or returns STEP_ERROR with an exception set. */
+typedef step_result (*step_next_fn)(pyrun_step *s, PyObject *value, PyObject **out);
+/* Called when the awaited thing raised (the exception is set). May handle
+ * it (e.g. StopAsyncIteration ends a loop) by clearing it and returning as
+ * step_next_fn does. NULL: the exception propagates. */
+typedef step_result (*step_error_fn)(pyrun_step *s, PyObject **out);
+
+#define STEP_SLOTS 6
+
+struct pyrun_step {
+    PyObject_HEAD
+    step_next_fn next;
+    step_error_fn error;
+    PyObject *sub;             /* iterator of what is being awaited */
+    PyObject *o[STEP_SLOTS];   /* the helper's own state, owned */
+    Py_ssize_t i;              /* the helper's counter */
+    int phase;
+    int done;
+};
+
+int pyrun_awaitable_register(PyObject *module, pyrun_state *st);
+
+PyObject *pyrun_ready(pyrun_state *st, PyObject *value);
+/* Awaitable that gives control to the event loop once (asyncio.sleep(0)). */
+PyObject *pyrun_yield_once(pyrun_state *st);
+pyrun_step *pyrun_step_new(pyrun_state *st, step_next_fn next, step_error_fn error);
+
+/* Is this a coroutine made by a function the transform colored? Those, and
+ * only those, are awaited where pyrun cannot know statically. */
+int pyrun_is_colored_coroutine(pyrun_state *st, PyObject *obj);
+/* `value` if it is a colored coroutine, else Ready(value). Steals value. */
+PyObject *pyrun_maybe_steal(pyrun_state *st, PyObject *value);
+
+/* Raise StopIteration(value) the way a returning coroutine does. */
+void pyrun_set_stop(PyObject *value);
+
+#endif

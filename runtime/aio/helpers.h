@@ -1,0 +1,61 @@
+/* The helpers transformed code calls as `__pyrun__.<name>(...)`, each the
+ * async stand-in for something that would block (see transform/). */
+#ifndef PYRUN_AIO_HELPERS_H
+#define PYRUN_AIO_HELPERS_H
+
+#include "awaitable.h"
+
+/* Registration of the helpers' types, and the __pyrun__ module itself. */
+int pyrun_sleep_register(PyObject *module, pyrun_state *st);
+int pyrun_face_register(PyObject *module, pyrun_state *st);
+int pyrun_cm_register(PyObject *module, pyrun_state *st);
+int pyrun_iterate_register(PyObject *module, pyrun_state *st);
+int pyrun_helpers_install(PyObject *module, pyrun_state *st);
+
+/* sleep.c */
+PyObject *pyrun_helper_sleep(PyObject *module, PyObject *arg);
+/* run.c: asyncio.run and event-loop idioms */
+PyObject *pyrun_helper_run(PyObject *module, PyObject *args, PyObject *kwargs);
+PyObject *pyrun_helper_run_until_complete(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_run_forever(PyObject *module, PyObject *loop);
+PyObject *pyrun_helper_new_event_loop(PyObject *module, PyObject *unused);
+PyObject *pyrun_helper_stop_loop(PyObject *module, PyObject *loop);
+PyObject *pyrun_helper_close_loop(PyObject *module, PyObject *loop);
+/* calls.c: calls whose target pyrun only knows at run time */
+PyObject *pyrun_helper_call(PyObject *module, PyObject *args, PyObject *kwargs);
+PyObject *pyrun_helper_maybe(PyObject *module, PyObject *value);
+PyObject *pyrun_helper_new(PyObject *module, PyObject *args, PyObject *kwargs);
+PyObject *pyrun_helper_getattr(PyObject *module, PyObject *args);
+/* face.c: colored functions reachable from code that cannot await */
+PyObject *pyrun_helper_face(PyObject *module, PyObject *fn);
+PyObject *pyrun_helper_block(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_unsupported(PyObject *module, PyObject *what);
+/* The coroutine behind a face (bound if the face is), called with args;
+ * NULL without exception if `callable` is not a face. */
+PyObject *pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs);
+/* cm.c */
+PyObject *pyrun_helper_acm(PyObject *module, PyObject *cm);
+/* stdin.c */
+PyObject *pyrun_helper_input(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_stdin(PyObject *module, PyObject *args);
+PyObject *pyrun_stdin_readline_awaitable(pyrun_state *st, Py_ssize_t size);
+int pyrun_is_host_stdin(pyrun_state *st, PyObject *stream);
+/* iterate.c: builtins over items or callables that may block */
+PyObject *pyrun_helper_aiter(PyObject *module, PyObject *iterable);
+PyObject *pyrun_helper_map(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_filter(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_enumerate(PyObject *module, PyObject *args, PyObject *kwargs);
+PyObject *pyrun_helper_any(PyObject *module, PyObject *iterable);
+PyObject *pyrun_helper_all(PyObject *module, PyObject *iterable);
+PyObject *pyrun_helper_next(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_sorted(PyObject *module, PyObject *args, PyObject *kwargs);
+PyObject *pyrun_helper_min(PyObject *module, PyObject *args, PyObject *kwargs);
+PyObject *pyrun_helper_max(PyObject *module, PyObject *args, PyObject *kwargs);
+PyObject *pyrun_helper_reduce(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_sort(PyObject *module, PyObject *args, PyObject *kwargs);
+
+/* Calls callable(*args) and turns the result into something to await: the
+ * colored coroutine itself, the coroutine behind a face, or Ready(value). */
+PyObject *pyrun_call_maybe(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs);
+
+#endif

@@ -1,0 +1,105 @@
+/* The `__pyrun__` module: what transformed code calls. It is reachable as
+ * a builtin, so transformed modules need no import and their namespaces
+ * stay exactly as the user wrote them. Its functions are the pyrun
+ * module's, bound to it, so they reach its state. */
+#include "helpers.h"
+
+#define H(name, fn, flags) {name, (PyCFunction)(void (*)(void))(fn), flags, NULL}
+#define VA METH_VARARGS
+#define KW (METH_VARARGS | METH_KEYWORDS)
+
+static PyObject *
+check_next(PyObject *module, PyObject *value)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *exhausted = st ? PyObject_GetAttrString(st->helpers, "EXHAUSTED") : NULL;
+    if (exhausted == NULL) {
+        return NULL;
+    }
+    int done = value == exhausted;
+    Py_DECREF(exhausted);
+    if (done) {
+        PyErr_SetNone(PyExc_StopIteration);
+        return NULL;
+    }
+    return Py_NewRef(value);
+}
+
+static PyMethodDef helper_defs[] = {
+    H("sleep", pyrun_helper_sleep, METH_O),
+    H("run", pyrun_helper_run, KW),
+    H("run_until_complete", pyrun_helper_run_until_complete, VA),
+    H("run_forever", pyrun_helper_run_forever, METH_O),
+    H("new_event_loop", pyrun_helper_new_event_loop, METH_NOARGS),
+    H("stop_loop", pyrun_helper_stop_loop, METH_O),
+    H("close_loop", pyrun_helper_close_loop, METH_O),
+    H("call", pyrun_helper_call, KW),
+    H("maybe", pyrun_helper_maybe, METH_O),
+    H("new", pyrun_helper_new, KW),
+    H("getattr", pyrun_helper_getattr, VA),
+    H("face", pyrun_helper_face, METH_O),
+    H("block", pyrun_helper_block, VA),
+    H("unsupported", pyrun_helper_unsupported, METH_O),
+    H("acm", pyrun_helper_acm, METH_O),
+    H("input", pyrun_helper_input, VA),
+    H("stdin", pyrun_helper_stdin, VA),
+    H("aiter", pyrun_helper_aiter, METH_O),
+    H("map", pyrun_helper_map, VA),
+    H("filter", pyrun_helper_filter, VA),
+    H("enumerate", pyrun_helper_enumerate, KW),
+    H("any", pyrun_helper_any, METH_O),
+    H("all", pyrun_helper_all, METH_O),
+    H("next", pyrun_helper_next, VA),
+    H("check_next", check_next, METH_O),
+    H("sorted", pyrun_helper_sorted, KW),
+    H("min", pyrun_helper_min, KW),
+    H("max", pyrun_helper_max, KW),
+    H("reduce", pyrun_helper_reduce, VA),
+    H("sort", pyrun_helper_sort, KW),
+    {NULL, NULL, 0, NULL},
+};
+
+int
+pyrun_helpers_install(PyObject *module, pyrun_state *st)
+{
+    PyObject *helpers = PyModule_New("__pyrun__");
+    if (helpers == NULL) {
+        return -1;
+    }
+    PyObject *modname = PyUnicode_FromString("__pyrun__");
+    for (PyMethodDef *def = helper_defs; modname && def->ml_name != NULL; def++) {
+        PyObject *fn = PyCFunction_NewEx(def, module, modname);
+        if (fn == NULL || PyModule_AddObjectRef(helpers, def->ml_name, fn) < 0) {
+            Py_XDECREF(fn);
+            Py_CLEAR(modname);
+            break;
+        }
+        Py_DECREF(fn);
+    }
+    if (modname == NULL) {
+        Py_DECREF(helpers);
+        return -1;
+    }
+    Py_DECREF(modname);
+    PyObject *contextlib = PyImport_ImportModule("contextlib");
+    PyObject *acm = contextlib ? PyObject_GetAttrString(contextlib, "asynccontextmanager") : NULL;
+    PyObject *exhausted = acm ? PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type) : NULL;
+    PyObject *builtins = exhausted ? PyImport_ImportModule("builtins") : NULL;
+    int rc = builtins && PyModule_AddObjectRef(helpers, "asynccontextmanager", acm) == 0 &&
+                     PyModule_AddObjectRef(helpers, "EXHAUSTED", exhausted) == 0 &&
+                     PyModule_AddObjectRef(helpers, "BlockingError", st->blocking_error) == 0 &&
+                     PyObject_SetAttrString(builtins, PYRUN_HELPERS_BUILTIN, helpers) == 0
+                 ? 0
+                 : -1;
+    Py_XDECREF(contextlib);
+    Py_XDECREF(acm);
+    Py_XDECREF(exhausted);
+    Py_XDECREF(builtins);
+    if (rc == 0) {
+        st->helpers = helpers;
+    }
+    else {
+        Py_DECREF(helpers);
+    }
+    return rc;
+}

@@ -1,0 +1,802 @@
+/* Builtins over items or callables that may block.
+ *
+ * Items come from async iterators (colored generators, sys.stdin) or from
+ * plain iterables adapted by aiter(); callables (key=, map's function...)
+ * may return colored coroutines, which are awaited. map, filter and
+ * enumerate stay lazy, as async iterators; sorted, min, max, any, all,
+ * next, reduce and list.sort are awaitables with the builtins' results and
+ * errors. */
+#include "helpers.h"
+
+/* ---- AsyncIter: aiter, map, filter, enumerate, stdin lines -------------- */
+
+typedef enum { AI_SYNC, AI_STDIN, AI_MAP, AI_FILTER, AI_ENUMERATE } ai_mode;
+
+typedef struct {
+    PyObject_HEAD
+    ai_mode mode;
+    PyObject *source; /* sync iterator, async iterator, or tuple of them */
+    PyObject *fn;
+    Py_ssize_t count;
+} AsyncIter;
+
+static int
+ai_traverse(AsyncIter *a, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE((PyObject *)a));
+    Py_VISIT(a->source);
+    Py_VISIT(a->fn);
+    return 0;
+}
+
+static int
+ai_clear(AsyncIter *a)
+{
+    Py_CLEAR(a->source);
+    Py_CLEAR(a->fn);
+    return 0;
+}
+
+static void
+ai_dealloc(AsyncIter *a)
+{
+    PyTypeObject *type = Py_TYPE((PyObject *)a);
+    PyObject_GC_UnTrack(a);
+    ai_clear(a);
+    ((freefunc)PyType_GetSlot(type, Py_tp_free))(a);
+    Py_DECREF(type);
+}
+
+static PyObject *
+return_self(PyObject *self)
+{
+    return Py_NewRef(self);
+}
+
+static PyObject *
+anext_of(PyObject *ait)
+{
+    return PyObject_CallMethod(ait, "__anext__", NULL);
+}
+
+/* An awaitable that raises StopAsyncIteration when awaited. */
+static step_result
+stop_async(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    PyErr_SetNone(PyExc_StopAsyncIteration);
+    return STEP_ERROR;
+}
+
+enum { MAP_ITEMS, MAP_AIT, MAP_FN };
+
+/* map: pull one item from each source in turn, then call fn on them. */
+static step_result
+map_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    PyObject *sources = s->o[MAP_AIT];
+    if (st == NULL) {
+        return STEP_ERROR;
+    }
+    if (s->phase == 1) { /* fn's result */
+        *out = Py_NewRef(value);
+        return STEP_DONE;
+    }
+    if (value != NULL && PyList_Append(s->o[MAP_ITEMS], value) < 0) {
+        return STEP_ERROR;
+    }
+    if (s->i < PyTuple_Size(sources)) {
+        *out = anext_of(PyTuple_GetItem(sources, s->i++));
+        return *out ? STEP_AWAIT : STEP_ERROR;
+    }
+    PyObject *args = PyList_AsTuple(s->o[MAP_ITEMS]);
+    *out = args ? pyrun_call_maybe(st, s->o[MAP_FN], args, NULL) : NULL;
+    Py_XDECREF(args);
+    s->phase = 1;
+    return *out ? STEP_AWAIT : STEP_ERROR;
+}
+
+enum { FILTER_AIT, FILTER_FN, FILTER_ITEM };
+
+static step_result
+filter_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    if (st == NULL) {
+        return STEP_ERROR;
+    }
+    if (value != NULL && s->phase == 0) {
+        /* an item: test it */
+        Py_XSETREF(s->o[FILTER_ITEM], Py_NewRef(value));
+        s->phase = 1;
+        if (s->o[FILTER_FN] == Py_None) {
+            *out = pyrun_ready(st, value);
+        }
+        else {
+            PyObject *args = PyTuple_Pack(1, value);
+            *out = args ? pyrun_call_maybe(st, s->o[FILTER_FN], args, NULL) : NULL;
+            Py_XDECREF(args);
+        }
+        return *out ? STEP_AWAIT : STEP_ERROR;
+    }
+    if (value != NULL) {
+        int keep = PyObject_IsTrue(value);
+        if (keep < 0) {
+            return STEP_ERROR;
+        }
+        if (keep) {
+            *out = Py_NewRef(s->o[FILTER_ITEM]);
+            return STEP_DONE;
+        }
+    }
+    s->phase = 0;
+    *out = anext_of(s->o[FILTER_AIT]);
+    return *out ? STEP_AWAIT : STEP_ERROR;
+}
+
+static step_result
+enumerate_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    if (value == NULL) {
+        *out = anext_of(s->o[0]);
+        return *out ? STEP_AWAIT : STEP_ERROR;
+    }
+    *out = Py_BuildValue("(nO)", s->i, value);
+    return *out ? STEP_DONE : STEP_ERROR;
+}
+
+static step_result
+stdin_line_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    if (st == NULL) {
+        return STEP_ERROR;
+    }
+    if (value == NULL) {
+        *out = pyrun_stdin_readline_awaitable(st, -1);
+        return *out ? STEP_AWAIT : STEP_ERROR;
+    }
+    if (PyUnicode_GetLength(value) == 0) {
+        PyErr_SetNone(PyExc_StopAsyncIteration);
+        return STEP_ERROR;
+    }
+    *out = Py_NewRef(value);
+    return STEP_DONE;
+}
+
+static PyObject *
+ai_anext(AsyncIter *a)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)a));
+    if (st == NULL) {
+        return NULL;
+    }
+    pyrun_step *s;
+    switch (a->mode) {
+    case AI_SYNC: {
+        PyObject *item = PyIter_Next(a->source);
+        if (item != NULL) {
+            PyObject *r = pyrun_ready(st, item);
+            Py_DECREF(item);
+            return r;
+        }
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        return (PyObject *)pyrun_step_new(st, stop_async, NULL);
+    }
+    case AI_STDIN:
+        return (PyObject *)pyrun_step_new(st, stdin_line_next, NULL);
+    case AI_MAP:
+        s = pyrun_step_new(st, map_next, NULL);
+        if (s == NULL) {
+            return NULL;
+        }
+        s->o[MAP_ITEMS] = PyList_New(0);
+        s->o[MAP_AIT] = Py_NewRef(a->source);
+        s->o[MAP_FN] = Py_NewRef(a->fn);
+        if (s->o[MAP_ITEMS] == NULL) {
+            Py_DECREF(s);
+            return NULL;
+        }
+        return (PyObject *)s;
+    case AI_FILTER:
+        s = pyrun_step_new(st, filter_next, NULL);
+        if (s != NULL) {
+            s->o[FILTER_AIT] = Py_NewRef(a->source);
+            s->o[FILTER_FN] = Py_NewRef(a->fn);
+        }
+        return (PyObject *)s;
+    case AI_ENUMERATE:
+        s = pyrun_step_new(st, enumerate_next, NULL);
+        if (s != NULL) {
+            s->o[0] = Py_NewRef(a->source);
+            s->i = a->count++;
+        }
+        return (PyObject *)s;
+    }
+    return NULL;
+}
+
+static PyType_Slot ai_slots[] = {
+    {Py_tp_dealloc, ai_dealloc},
+    {Py_tp_traverse, ai_traverse},
+    {Py_tp_clear, ai_clear},
+    {Py_am_aiter, return_self},
+    {Py_am_anext, ai_anext},
+    {0, NULL},
+};
+
+static PyType_Spec ai_spec = {
+    .name = "pyrun.AsyncIterator",
+    .basicsize = sizeof(AsyncIter),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = ai_slots,
+};
+
+int
+pyrun_iterate_register(PyObject *module, pyrun_state *st)
+{
+    st->aiter_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &ai_spec, NULL);
+    return st->aiter_type == NULL ? -1 : 0;
+}
+
+static PyObject *
+ai_new(pyrun_state *st, ai_mode mode, PyObject *source, PyObject *fn)
+{
+    allocfunc alloc = (allocfunc)PyType_GetSlot(st->aiter_type, Py_tp_alloc);
+    AsyncIter *a = (AsyncIter *)alloc(st->aiter_type, 0);
+    if (a == NULL) {
+        return NULL;
+    }
+    a->mode = mode;
+    a->source = Py_XNewRef(source);
+    a->fn = Py_XNewRef(fn);
+    return (PyObject *)a;
+}
+
+/* The async iterator for any iterable: its own __aiter__, async lines for
+ * the host's stdin, otherwise its plain iterator adapted. */
+static PyObject *
+to_aiter(pyrun_state *st, PyObject *iterable)
+{
+    if (PyObject_HasAttrString(iterable, "__aiter__")) {
+        return PyObject_CallMethod(iterable, "__aiter__", NULL);
+    }
+    if (pyrun_is_host_stdin(st, iterable)) {
+        return ai_new(st, AI_STDIN, NULL, NULL);
+    }
+    PyObject *it = PyObject_GetIter(iterable);
+    if (it == NULL) {
+        return NULL;
+    }
+    PyObject *a = ai_new(st, AI_SYNC, it, NULL);
+    Py_DECREF(it);
+    return a;
+}
+
+PyObject *
+pyrun_helper_aiter(PyObject *module, PyObject *iterable)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    return st ? to_aiter(st, iterable) : NULL;
+}
+
+/* map(fn, *iterables) */
+PyObject *
+pyrun_helper_map(PyObject *module, PyObject *args)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    if (PyTuple_Size(args) < 2) {
+        PyErr_SetString(PyExc_TypeError, "map() must have at least two arguments.");
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_Size(args) - 1;
+    PyObject *sources = PyTuple_New(n);
+    for (Py_ssize_t i = 0; sources && i < n; i++) {
+        PyObject *a = to_aiter(st, PyTuple_GetItem(args, i + 1));
+        if (a == NULL) {
+            Py_CLEAR(sources);
+            break;
+        }
+        PyTuple_SetItem(sources, i, a);
+    }
+    PyObject *r = sources ? ai_new(st, AI_MAP, sources, PyTuple_GetItem(args, 0)) : NULL;
+    Py_XDECREF(sources);
+    return r;
+}
+
+/* filter(fn, iterable) */
+PyObject *
+pyrun_helper_filter(PyObject *module, PyObject *args)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *fn, *iterable;
+    if (st == NULL || !PyArg_ParseTuple(args, "OO:filter", &fn, &iterable)) {
+        return NULL;
+    }
+    PyObject *a = to_aiter(st, iterable);
+    PyObject *r = a ? ai_new(st, AI_FILTER, a, fn) : NULL;
+    Py_XDECREF(a);
+    return r;
+}
+
+/* enumerate(iterable, start=0) */
+PyObject *
+pyrun_helper_enumerate(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"iterable", "start", NULL};
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *iterable;
+    Py_ssize_t start = 0;
+    if (st == NULL || !PyArg_ParseTupleAndKeywords(args, kwargs, "O|n:enumerate", kwlist, &iterable, &start)) {
+        return NULL;
+    }
+    PyObject *a = to_aiter(st, iterable);
+    AsyncIter *r = a ? (AsyncIter *)ai_new(st, AI_ENUMERATE, a, NULL) : NULL;
+    Py_XDECREF(a);
+    if (r != NULL) {
+        r->count = start;
+    }
+    return (PyObject *)r;
+}
+
+/* ---- consumers ------------------------------------------------------------ */
+
+/* Slots shared by consumers: o[0] the async iterator, o[1] the key or
+ * function, o[2] items, o[3] keys, o[4] the current item. */
+enum { C_AIT, C_FN, C_ITEMS, C_KEYS, C_ITEM, C_EXTRA };
+enum { PULLING, KEYING };
+
+static step_result
+pull(pyrun_step *s, PyObject **out)
+{
+    s->phase = PULLING;
+    *out = anext_of(s->o[C_AIT]);
+    return *out ? STEP_AWAIT : STEP_ERROR;
+}
+
+/* Error hook of consumers: the end of the items is not an error. */
+typedef step_result (*end_fn)(pyrun_step *s, PyObject **out);
+
+static step_result
+consumer_error(pyrun_step *s, PyObject **out, end_fn end)
+{
+    if (s->phase == PULLING && PyErr_ExceptionMatches(PyExc_StopAsyncIteration)) {
+        PyErr_Clear();
+        return end(s, out);
+    }
+    return STEP_ERROR;
+}
+
+static pyrun_step *
+consumer(pyrun_state *st, PyObject *iterable, PyObject *fn, step_next_fn next, step_error_fn error)
+{
+    PyObject *a = to_aiter(st, iterable);
+    if (a == NULL) {
+        return NULL;
+    }
+    pyrun_step *s = pyrun_step_new(st, next, error);
+    if (s == NULL) {
+        Py_DECREF(a);
+        return NULL;
+    }
+    s->o[C_AIT] = a;
+    s->o[C_FN] = Py_XNewRef(fn);
+    s->o[C_ITEMS] = PyList_New(0);
+    s->o[C_KEYS] = PyList_New(0);
+    if (s->o[C_ITEMS] == NULL || s->o[C_KEYS] == NULL) {
+        Py_DECREF(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* any / all: s->i is 1 for any, 0 for all. */
+static step_result
+truth_end(pyrun_step *s, PyObject **out)
+{
+    *out = PyBool_FromLong(!s->i);
+    return STEP_DONE;
+}
+
+static step_result
+truth_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    if (value != NULL) {
+        int t = PyObject_IsTrue(value);
+        if (t < 0) {
+            return STEP_ERROR;
+        }
+        if (t == s->i) {
+            *out = PyBool_FromLong(s->i);
+            return STEP_DONE;
+        }
+    }
+    return pull(s, out);
+}
+
+static step_result
+truth_error(pyrun_step *s, PyObject **out)
+{
+    return consumer_error(s, out, truth_end);
+}
+
+static PyObject *
+truth(PyObject *module, PyObject *iterable, int is_any)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    pyrun_step *s = st ? consumer(st, iterable, NULL, truth_next, truth_error) : NULL;
+    if (s != NULL) {
+        s->i = is_any;
+    }
+    return (PyObject *)s;
+}
+
+PyObject *
+pyrun_helper_any(PyObject *module, PyObject *iterable)
+{
+    return truth(module, iterable, 1);
+}
+
+PyObject *
+pyrun_helper_all(PyObject *module, PyObject *iterable)
+{
+    return truth(module, iterable, 0);
+}
+
+/* next(it[, default]): resolves to the item, or the default. Exhaustion
+ * without a default resolves to the EXHAUSTED marker, which
+ * check_next() turns into StopIteration in the caller's frame (an
+ * awaitable cannot raise StopIteration: that is how it returns). */
+static step_result
+next_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    if (value == NULL) {
+        return pull(s, out);
+    }
+    *out = Py_NewRef(value);
+    return STEP_DONE;
+}
+
+static step_result
+next_end(pyrun_step *s, PyObject **out)
+{
+    *out = Py_NewRef(s->o[C_EXTRA]);
+    return STEP_DONE;
+}
+
+static step_result
+next_error(pyrun_step *s, PyObject **out)
+{
+    return consumer_error(s, out, next_end);
+}
+
+PyObject *
+pyrun_helper_next(PyObject *module, PyObject *args)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *it, *dflt = NULL;
+    if (st == NULL || !PyArg_UnpackTuple(args, "next", 1, 2, &it, &dflt)) {
+        return NULL;
+    }
+    if (!PyObject_HasAttrString(it, "__anext__")) {
+        /* a plain iterator after all */
+        PyObject *item = PyIter_Next(it);
+        if (item == NULL && !PyErr_Occurred()) {
+            item = dflt ? Py_NewRef(dflt) : PyObject_GetAttrString(st->helpers, "EXHAUSTED");
+        }
+        return pyrun_maybe_steal(st, item);
+    }
+    pyrun_step *s = pyrun_step_new(st, next_next, next_error);
+    if (s == NULL) {
+        return NULL;
+    }
+    s->o[C_AIT] = Py_NewRef(it);
+    s->o[C_EXTRA] = dflt ? Py_NewRef(dflt) : PyObject_GetAttrString(st->helpers, "EXHAUSTED");
+    if (s->o[C_EXTRA] == NULL) {
+        Py_DECREF(s);
+        return NULL;
+    }
+    return (PyObject *)s;
+}
+
+/* Collect items and, with a key function, their keys (awaited if
+ * colored). `end` gets them all. */
+static step_result
+collect_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    if (st == NULL) {
+        return STEP_ERROR;
+    }
+    if (value != NULL && s->phase == PULLING) {
+        if (PyList_Append(s->o[C_ITEMS], value) < 0) {
+            return STEP_ERROR;
+        }
+        if (s->o[C_FN] != NULL && s->o[C_FN] != Py_None) {
+            PyObject *args = PyTuple_Pack(1, value);
+            *out = args ? pyrun_call_maybe(st, s->o[C_FN], args, NULL) : NULL;
+            Py_XDECREF(args);
+            s->phase = KEYING;
+            return *out ? STEP_AWAIT : STEP_ERROR;
+        }
+    }
+    else if (value != NULL && PyList_Append(s->o[C_KEYS], value) < 0) {
+        return STEP_ERROR;
+    }
+    return pull(s, out);
+}
+
+/* sorted(range(n), key=keys.__getitem__, reverse=r): stable order. */
+static PyObject *
+order_by_keys(pyrun_step *s, int reverse)
+{
+    PyObject *builtins = PyImport_ImportModule("builtins");
+    PyObject *sorted = builtins ? PyObject_GetAttrString(builtins, "sorted") : NULL;
+    PyObject *range = sorted ? PyObject_CallMethod(builtins, "range", "n", PyList_Size(s->o[C_ITEMS])) : NULL;
+    PyObject *getter = range ? PyObject_GetAttrString(s->o[C_KEYS], "__getitem__") : NULL;
+    PyObject *args = getter ? PyTuple_Pack(1, range) : NULL;
+    PyObject *kwargs = args ? Py_BuildValue("{sOsO}", "key", getter, "reverse", reverse ? Py_True : Py_False) : NULL;
+    PyObject *order = kwargs ? PyObject_Call(sorted, args, kwargs) : NULL;
+    Py_XDECREF(builtins);
+    Py_XDECREF(sorted);
+    Py_XDECREF(range);
+    Py_XDECREF(getter);
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    if (order == NULL) {
+        return NULL;
+    }
+    PyObject *result = PyList_New(PyList_Size(order));
+    for (Py_ssize_t i = 0; result && i < PyList_Size(order); i++) {
+        Py_ssize_t j = PyLong_AsSsize_t(PyList_GetItem(order, i));
+        PyList_SetItem(result, i, Py_NewRef(PyList_GetItem(s->o[C_ITEMS], j)));
+    }
+    Py_DECREF(order);
+    return result;
+}
+
+/* sorted: s->i is reverse. */
+static step_result
+sorted_end(pyrun_step *s, PyObject **out)
+{
+    if (s->o[C_FN] != NULL && s->o[C_FN] != Py_None) {
+        *out = order_by_keys(s, (int)s->i);
+    }
+    else {
+        PyObject *builtins = PyImport_ImportModule("builtins");
+        PyObject *sorted = builtins ? PyObject_GetAttrString(builtins, "sorted") : NULL;
+        PyObject *args = sorted ? PyTuple_Pack(1, s->o[C_ITEMS]) : NULL;
+        PyObject *kwargs = args ? Py_BuildValue("{sO}", "reverse", s->i ? Py_True : Py_False) : NULL;
+        *out = kwargs ? PyObject_Call(sorted, args, kwargs) : NULL;
+        Py_XDECREF(builtins);
+        Py_XDECREF(sorted);
+        Py_XDECREF(args);
+        Py_XDECREF(kwargs);
+    }
+    return *out ? STEP_DONE : STEP_ERROR;
+}
+
+static step_result
+sorted_error(pyrun_step *s, PyObject **out)
+{
+    return consumer_error(s, out, sorted_end);
+}
+
+PyObject *
+pyrun_helper_sorted(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"iterable", "key", "reverse", NULL};
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *iterable, *key = Py_None;
+    int reverse = 0;
+    if (st == NULL ||
+        !PyArg_ParseTupleAndKeywords(args, kwargs, "O|$Op:sorted", kwlist, &iterable, &key, &reverse)) {
+        return NULL;
+    }
+    pyrun_step *s = consumer(st, iterable, key, collect_next, sorted_error);
+    if (s != NULL) {
+        s->i = reverse;
+    }
+    return (PyObject *)s;
+}
+
+/* min / max: s->i is 1 for max. */
+static step_result
+extreme_end(pyrun_step *s, PyObject **out)
+{
+    PyObject *builtins = PyImport_ImportModule("builtins");
+    if (builtins == NULL) {
+        return STEP_ERROR;
+    }
+    const char *name = s->i ? "max" : "min";
+    if (PyList_Size(s->o[C_ITEMS]) == 0) {
+        if (s->o[C_EXTRA] != NULL) {
+            *out = Py_NewRef(s->o[C_EXTRA]);
+        }
+        else {
+            /* the builtin's own error message for an empty iterable */
+            PyObject *empty = PyList_New(0);
+            *out = empty ? PyObject_CallMethod(builtins, name, "O", empty) : NULL;
+            Py_XDECREF(empty);
+        }
+        Py_DECREF(builtins);
+        return *out ? STEP_DONE : STEP_ERROR;
+    }
+    PyObject *keys = s->o[C_FN] && s->o[C_FN] != Py_None ? s->o[C_KEYS] : s->o[C_ITEMS];
+    PyObject *range = PyObject_CallMethod(builtins, "range", "n", PyList_Size(s->o[C_ITEMS]));
+    PyObject *getter = range ? PyObject_GetAttrString(keys, "__getitem__") : NULL;
+    PyObject *fn = getter ? PyObject_GetAttrString(builtins, name) : NULL;
+    PyObject *args = fn ? PyTuple_Pack(1, range) : NULL;
+    PyObject *kwargs = args ? Py_BuildValue("{sO}", "key", getter) : NULL;
+    PyObject *index = kwargs ? PyObject_Call(fn, args, kwargs) : NULL;
+    Py_DECREF(builtins);
+    Py_XDECREF(range);
+    Py_XDECREF(getter);
+    Py_XDECREF(fn);
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    if (index == NULL) {
+        return STEP_ERROR;
+    }
+    *out = Py_NewRef(PyList_GetItem(s->o[C_ITEMS], PyLong_AsSsize_t(index)));
+    Py_DECREF(index);
+    return STEP_DONE;
+}
+
+static step_result
+extreme_error(pyrun_step *s, PyObject **out)
+{
+    return consumer_error(s, out, extreme_end);
+}
+
+static PyObject *
+extreme(PyObject *module, PyObject *args, PyObject *kwargs, int is_max)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    PyObject *key = kwargs ? PyDict_GetItemString(kwargs, "key") : NULL;
+    PyObject *dflt = kwargs ? PyDict_GetItemString(kwargs, "default") : NULL;
+    PyObject *iterable = PyTuple_Size(args) == 1 ? Py_NewRef(PyTuple_GetItem(args, 0)) : Py_NewRef(args);
+    pyrun_step *s = consumer(st, iterable, key, collect_next, extreme_error);
+    Py_DECREF(iterable);
+    if (s != NULL) {
+        s->i = is_max;
+        s->o[C_EXTRA] = Py_XNewRef(dflt);
+    }
+    return (PyObject *)s;
+}
+
+PyObject *
+pyrun_helper_min(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    return extreme(module, args, kwargs, 0);
+}
+
+PyObject *
+pyrun_helper_max(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    return extreme(module, args, kwargs, 1);
+}
+
+/* reduce(fn, iterable[, initial]): o[C_ITEM] the accumulator; s->i says
+ * whether there is one yet. */
+static step_result
+reduce_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    if (st == NULL) {
+        return STEP_ERROR;
+    }
+    if (value != NULL && s->phase == PULLING) {
+        if (!s->i) {
+            s->o[C_ITEM] = Py_NewRef(value);
+            s->i = 1;
+            return pull(s, out);
+        }
+        PyObject *args = PyTuple_Pack(2, s->o[C_ITEM], value);
+        *out = args ? pyrun_call_maybe(st, s->o[C_FN], args, NULL) : NULL;
+        Py_XDECREF(args);
+        s->phase = KEYING;
+        return *out ? STEP_AWAIT : STEP_ERROR;
+    }
+    if (value != NULL) {
+        Py_XSETREF(s->o[C_ITEM], Py_NewRef(value));
+    }
+    return pull(s, out);
+}
+
+static step_result
+reduce_end(pyrun_step *s, PyObject **out)
+{
+    if (!s->i) {
+        PyErr_SetString(PyExc_TypeError, "reduce() of empty iterable with no initial value");
+        return STEP_ERROR;
+    }
+    *out = Py_NewRef(s->o[C_ITEM]);
+    return STEP_DONE;
+}
+
+static step_result
+reduce_error(pyrun_step *s, PyObject **out)
+{
+    return consumer_error(s, out, reduce_end);
+}
+
+PyObject *
+pyrun_helper_reduce(PyObject *module, PyObject *args)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *fn, *iterable, *initial = NULL;
+    if (st == NULL || !PyArg_UnpackTuple(args, "reduce", 2, 3, &fn, &iterable, &initial)) {
+        return NULL;
+    }
+    pyrun_step *s = consumer(st, iterable, fn, reduce_next, reduce_error);
+    if (s != NULL && initial != NULL) {
+        s->o[C_ITEM] = Py_NewRef(initial);
+        s->i = 1;
+    }
+    return (PyObject *)s;
+}
+
+/* list.sort(key=..., reverse=...): keys awaited, then the list reordered
+ * in place, stably. */
+static step_result
+sort_end(pyrun_step *s, PyObject **out)
+{
+    PyObject *ordered = order_by_keys(s, (int)s->i);
+    if (ordered == NULL) {
+        return STEP_ERROR;
+    }
+    PyObject *slice = PySlice_New(NULL, NULL, NULL);
+    int rc = slice ? PyObject_SetItem(s->o[C_EXTRA], slice, ordered) : -1;
+    Py_XDECREF(slice);
+    Py_DECREF(ordered);
+    if (rc < 0) {
+        return STEP_ERROR;
+    }
+    *out = Py_NewRef(Py_None);
+    return STEP_DONE;
+}
+
+static step_result
+sort_error(pyrun_step *s, PyObject **out)
+{
+    return consumer_error(s, out, sort_end);
+}
+
+PyObject *
+pyrun_helper_sort(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"list", "key", "reverse", NULL};
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *list, *key = Py_None;
+    int reverse = 0;
+    if (st == NULL || !PyArg_ParseTupleAndKeywords(args, kwargs, "O|$Op:sort", kwlist, &list, &key, &reverse)) {
+        return NULL;
+    }
+    if (key == Py_None) {
+        PyObject *sort = PyObject_GetAttrString(list, "sort");
+        PyObject *none = sort ? PyTuple_New(0) : NULL;
+        PyObject *kw = none ? Py_BuildValue("{sO}", "reverse", reverse ? Py_True : Py_False) : NULL;
+        PyObject *r = kw ? PyObject_Call(sort, none, kw) : NULL;
+        Py_XDECREF(sort);
+        Py_XDECREF(none);
+        Py_XDECREF(kw);
+        return pyrun_maybe_steal(st, r);
+    }
+    PyObject *snapshot = PySequence_List(list);
+    pyrun_step *s = snapshot ? consumer(st, snapshot, key, collect_next, sort_error) : NULL;
+    Py_XDECREF(snapshot);
+    if (s != NULL) {
+        s->i = reverse;
+        s->o[C_EXTRA] = Py_NewRef(list);
+    }
+    return (PyObject *)s;
+}

@@ -1,0 +1,265 @@
+#include "ast_kit.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+
+static const char *const kind_names[AK_COUNT] = {
+    [AK_OTHER] = NULL,
+#define PYRUN_AST_NAME(name) [AK_##name] = #name,
+    PYRUN_AST_KINDS(PYRUN_AST_NAME)
+#undef PYRUN_AST_NAME
+};
+
+static size_t
+slot_of(PyObject *cls)
+{
+    uintptr_t h = (uintptr_t)cls;
+    h ^= h >> 9;
+    h ^= h >> 17;
+    return (size_t)(h & 255);
+}
+
+int
+ast_kit_init(ast_kit *kit)
+{
+    memset(kit, 0, sizeof *kit);
+#define PYRUN_AST_FIELD_INIT(name)                                            \
+    kit->s_##name = PyUnicode_InternFromString(#name);                        \
+    if (kit->s_##name == NULL) {                                              \
+        return -1;                                                            \
+    }
+    PYRUN_AST_FIELDS(PYRUN_AST_FIELD_INIT)
+#undef PYRUN_AST_FIELD_INIT
+    kit->ast_module = PyImport_ImportModule("ast");
+    kit->empty_tuple = PyTuple_New(0);
+    if (kit->ast_module == NULL || kit->empty_tuple == NULL) {
+        return -1;
+    }
+    for (int k = 1; k < AK_COUNT; k++) {
+        PyObject *cls = PyObject_GetAttrString(kit->ast_module, kind_names[k]);
+        if (cls == NULL) {
+            /* Node types of other Python versions (TypeAlias, TryStar...). */
+            PyErr_Clear();
+            continue;
+        }
+        kit->classes[k] = cls;
+        size_t i = slot_of(cls);
+        while (kit->kind_keys[i] != NULL) {
+            i = (i + 1) & 255;
+        }
+        kit->kind_keys[i] = cls;
+        kit->kind_values[i] = (unsigned char)k;
+    }
+    kit->load = PyObject_CallNoArgs(kit->classes[AK_Load]);
+    kit->store = kit->load ? PyObject_CallNoArgs(kit->classes[AK_Store]) : NULL;
+    return kit->store == NULL ? -1 : 0;
+}
+
+void
+ast_kit_clear(ast_kit *kit)
+{
+    for (int k = 0; k < AK_COUNT; k++) {
+        Py_CLEAR(kit->classes[k]);
+    }
+    memset(kit->kind_keys, 0, sizeof kit->kind_keys);
+    Py_CLEAR(kit->load);
+    Py_CLEAR(kit->store);
+    Py_CLEAR(kit->empty_tuple);
+    Py_CLEAR(kit->ast_module);
+#define PYRUN_AST_FIELD_CLEAR(name) Py_CLEAR(kit->s_##name);
+    PYRUN_AST_FIELDS(PYRUN_AST_FIELD_CLEAR)
+#undef PYRUN_AST_FIELD_CLEAR
+}
+
+int
+ast_kit_traverse(ast_kit *kit, visitproc visit, void *arg)
+{
+    for (int k = 0; k < AK_COUNT; k++) {
+        Py_VISIT(kit->classes[k]);
+    }
+    Py_VISIT(kit->load);
+    Py_VISIT(kit->store);
+    Py_VISIT(kit->ast_module);
+    return 0;
+}
+
+ast_kind
+ast_kind_of(const ast_kit *kit, PyObject *node)
+{
+    PyObject *cls = (PyObject *)Py_TYPE(node);
+    size_t i = slot_of(cls);
+    for (int probes = 0; probes < 256; probes++) {
+        PyObject *key = kit->kind_keys[i];
+        if (key == cls) {
+            return (ast_kind)kit->kind_values[i];
+        }
+        if (key == NULL) {
+            return AK_OTHER;
+        }
+        i = (i + 1) & 255;
+    }
+    return AK_OTHER;
+}
+
+PyObject *
+ast_get(PyObject *node, PyObject *field)
+{
+    PyObject *value = PyObject_GetAttr(node, field);
+    if (value == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear();
+        return Py_NewRef(Py_None);
+    }
+    return value;
+}
+
+long
+ast_get_int(PyObject *node, PyObject *field)
+{
+    PyObject *value = PyObject_GetAttr(node, field);
+    if (value == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    long v = value == Py_None ? -1 : PyLong_AsLong(value);
+    Py_DECREF(value);
+    if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+    }
+    return v;
+}
+
+int
+ast_set(PyObject *node, PyObject *field, PyObject *value)
+{
+    return PyObject_SetAttr(node, field, value);
+}
+
+int
+ast_copy_location(ast_kit *kit, PyObject *to, PyObject *from)
+{
+    PyObject *fields[4] = {kit->s_lineno, kit->s_col_offset, kit->s_end_lineno,
+                           kit->s_end_col_offset};
+    for (int i = 0; i < 4; i++) {
+        PyObject *v = PyObject_GetAttr(from, fields[i]);
+        if (v == NULL) {
+            PyErr_Clear();
+            continue;
+        }
+        int rc = PyObject_SetAttr(to, fields[i], v);
+        Py_DECREF(v);
+        if (rc < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+PyObject *
+ast_make(ast_kit *kit, ast_kind kind, PyObject *loc, ...)
+{
+    PyObject *kwargs = PyDict_New();
+    if (kwargs == NULL) {
+        return NULL;
+    }
+    va_list va;
+    va_start(va, loc);
+    for (;;) {
+        PyObject *field = va_arg(va, PyObject *);
+        if (field == NULL) {
+            break;
+        }
+        PyObject *value = va_arg(va, PyObject *);
+        if (value != NULL && PyDict_SetItem(kwargs, field, value) < 0) {
+            va_end(va);
+            Py_DECREF(kwargs);
+            return NULL;
+        }
+    }
+    va_end(va);
+    PyObject *node = PyObject_Call(kit->classes[kind], kit->empty_tuple, kwargs);
+    Py_DECREF(kwargs);
+    if (node != NULL && loc != NULL && ast_copy_location(kit, node, loc) < 0) {
+        Py_CLEAR(node);
+    }
+    return node;
+}
+
+PyObject *
+ast_retype(ast_kit *kit, PyObject *node, ast_kind kind)
+{
+    PyObject *kwargs = PyDict_New();
+    PyObject *fields = kwargs ? PyObject_GetAttr((PyObject *)Py_TYPE(node), kit->s__fields) : NULL;
+    PyObject *attrs = fields ? PyObject_GetAttr((PyObject *)Py_TYPE(node), kit->s__attributes) : NULL;
+    PyObject *node_out = NULL;
+    if (attrs == NULL) {
+        goto done;
+    }
+    PyObject *lists[2] = {fields, attrs};
+    for (int l = 0; l < 2; l++) {
+        Py_ssize_t n = PyTuple_Size(lists[l]);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *name = PyTuple_GetItem(lists[l], i);
+            PyObject *v = PyObject_GetAttr(node, name);
+            if (v == NULL) {
+                PyErr_Clear();
+                continue;
+            }
+            int rc = PyDict_SetItem(kwargs, name, v);
+            Py_DECREF(v);
+            if (rc < 0) {
+                goto done;
+            }
+        }
+    }
+    node_out = PyObject_Call(kit->classes[kind], kit->empty_tuple, kwargs);
+done:
+    Py_XDECREF(kwargs);
+    Py_XDECREF(fields);
+    Py_XDECREF(attrs);
+    return node_out;
+}
+
+PyObject *
+ast_name(ast_kit *kit, PyObject *loc, PyObject *id, PyObject *ctx)
+{
+    return ast_make(kit, AK_Name, loc, kit->s_id, id, kit->s_ctx, ctx, NULL);
+}
+
+PyObject *
+ast_helper(ast_kit *kit, PyObject *loc, const char *helper)
+{
+    PyObject *id = PyUnicode_InternFromString(PYRUN_HELPERS_NAME);
+    PyObject *attr = id ? PyUnicode_InternFromString(helper) : NULL;
+    PyObject *base = attr ? ast_name(kit, loc, id, kit->load) : NULL;
+    PyObject *node = base ? ast_make(kit, AK_Attribute, loc, kit->s_value, base, kit->s_attr, attr,
+                                     kit->s_ctx, kit->load, NULL)
+                          : NULL;
+    Py_XDECREF(base);
+    Py_XDECREF(attr);
+    Py_XDECREF(id);
+    return node;
+}
+
+PyObject *
+ast_await(ast_kit *kit, PyObject *loc, PyObject *value)
+{
+    return ast_make(kit, AK_Await, loc, kit->s_value, value, NULL);
+}
+
+PyObject *
+ast_helper_call(ast_kit *kit, PyObject *loc, const char *helper, PyObject *args,
+                PyObject *keywords)
+{
+    PyObject *func = ast_helper(kit, loc, helper);
+    if (func == NULL) {
+        return NULL;
+    }
+    PyObject *kw = keywords ? Py_NewRef(keywords) : PyList_New(0);
+    PyObject *call = kw ? ast_make(kit, AK_Call, loc, kit->s_func, func, kit->s_args, args,
+                                   kit->s_keywords, kw, NULL)
+                        : NULL;
+    Py_XDECREF(kw);
+    Py_DECREF(func);
+    return call;
+}

@@ -1,0 +1,115 @@
+/* The stdlib and builtin objects the transform recognises by name. */
+#include "model.h"
+
+static const struct {
+    const char *name;
+    prim p;
+} builtin_table[] = {
+    {"input", P_INPUT},         {"property", P_PROPERTY}, {"staticmethod", P_STATICMETHOD},
+    {"classmethod", P_CLASSMETHOD}, {"super", P_SUPER},   {"sorted", P_SORTED},
+    {"min", P_MIN},             {"max", P_MAX},           {"map", P_MAP},
+    {"filter", P_FILTER},       {"any", P_ANY},           {"all", P_ALL},
+    {"sum", P_SUM},             {"list", P_LIST},         {"tuple", P_TUPLE},
+    {"set", P_SET},             {"frozenset", P_FROZENSET}, {"dict", P_DICT},
+    {"next", P_NEXT},           {"enumerate", P_ENUMERATE},
+};
+
+static const struct {
+    const char *module;
+    const char *attr;
+    prim p;
+} module_table[] = {
+    {"time", "sleep", P_SLEEP},
+    {"asyncio", "run", P_ASYNCIO_RUN},
+    {"asyncio", "get_event_loop", P_GET_LOOP},
+    {"asyncio", "get_running_loop", P_GET_LOOP},
+    {"asyncio", "new_event_loop", P_NEW_LOOP},
+    {"sys", "stdin", P_STDIN},
+    {"functools", "wraps", P_WRAPS},
+    {"functools", "reduce", P_REDUCE},
+    {"functools", "partial", P_PARTIAL},
+    {"contextlib", "contextmanager", P_CONTEXTMANAGER},
+    {"pyodide.ffi", "create_proxy", P_JS_CALLBACK},
+    {"pyodide.ffi", "create_once_callable", P_JS_CALLBACK},
+};
+
+static const char *const known_modules[] = {
+    "time", "asyncio", "sys", "builtins", "functools", "contextlib", "pyodide", "pyodide.ffi",
+};
+
+static int
+put(PyObject *dict, PyObject *key, prim p)
+{
+    PyObject *v = PyLong_FromLong(p);
+    int rc = v ? PyDict_SetItem(dict, key, v) : -1;
+    Py_XDECREF(v);
+    return rc;
+}
+
+int
+prims_init(ast_kit *kit)
+{
+    kit->builtin_prims = PyDict_New();
+    kit->module_prims = PyDict_New();
+    kit->known_modules = PySet_New(NULL);
+    if (kit->builtin_prims == NULL || kit->module_prims == NULL || kit->known_modules == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof builtin_table / sizeof builtin_table[0]; i++) {
+        PyObject *name = PyUnicode_InternFromString(builtin_table[i].name);
+        PyObject *key = name ? Py_BuildValue("(sO)", "builtins", name) : NULL;
+        int rc = key ? put(kit->builtin_prims, name, builtin_table[i].p) : -1;
+        if (rc == 0) {
+            rc = put(kit->module_prims, key, builtin_table[i].p);
+        }
+        Py_XDECREF(name);
+        Py_XDECREF(key);
+        if (rc < 0) {
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < sizeof module_table / sizeof module_table[0]; i++) {
+        PyObject *key = Py_BuildValue("(ss)", module_table[i].module, module_table[i].attr);
+        int rc = key ? put(kit->module_prims, key, module_table[i].p) : -1;
+        Py_XDECREF(key);
+        if (rc < 0) {
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < sizeof known_modules / sizeof known_modules[0]; i++) {
+        PyObject *name = PyUnicode_InternFromString(known_modules[i]);
+        int rc = name ? PySet_Add(kit->known_modules, name) : -1;
+        Py_XDECREF(name);
+        if (rc < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void
+prims_clear(ast_kit *kit)
+{
+    Py_CLEAR(kit->builtin_prims);
+    Py_CLEAR(kit->module_prims);
+    Py_CLEAR(kit->known_modules);
+}
+
+prim
+prim_of_builtin(ast_kit *kit, PyObject *name)
+{
+    PyObject *v = PyDict_GetItemWithError(kit->builtin_prims, name);
+    return v == NULL ? P_NONE : (prim)PyLong_AsLong(v);
+}
+
+prim
+prim_of_attr(ast_kit *kit, PyObject *module, PyObject *attr)
+{
+    PyObject *key = PyTuple_Pack(2, module, attr);
+    if (key == NULL) {
+        return P_NONE;
+    }
+    PyObject *v = PyDict_GetItemWithError(kit->module_prims, key);
+    Py_DECREF(key);
+    return v == NULL ? P_NONE : (prim)PyLong_AsLong(v);
+}

@@ -1,0 +1,38 @@
+/* Pass 3: editing the tree once coloring is known. rewrite_stmt.c handles
+ * statements (defs, loops, with, bodies); rewrite_expr.c expressions
+ * (calls, property reads, lambdas, comprehensions). New nodes take the
+ * location of the node they replace, so line numbers never move. */
+#ifndef PYRUN_TRANSFORM_REWRITE_H
+#define PYRUN_TRANSFORM_REWRITE_H
+
+#include "model.h"
+
+typedef struct {
+    tx *t;
+    ast_kit *kit;
+    unit *unit;
+    scope *scope;
+    int can_await;    /* an await is valid here after the rewrite */
+    PyObject *before; /* statements to insert before the current one, or NULL
+                         where none can be (inside a comprehension) */
+    int lambdas;      /* lambdas lifted before the current statement */
+} rw;
+
+PyObject *rw_expr(rw *r, PyObject *expr);
+int rw_children(rw *r, PyObject *node);
+int rw_body(rw *r, PyObject *node, PyObject *field);
+
+/* `await <value>` where awaiting is possible; elsewhere (a class body)
+ * the runtime's sync fallback: JSPI, or a clear error naming `what`. */
+PyObject *rw_wait(rw *r, PyObject *loc, PyObject *awaitable, const char *what);
+/* [__pyrun_item async for __pyrun_item in <iterable>] */
+PyObject *rw_async_list(rw *r, PyObject *loc, PyObject *iterable);
+
+int rw_note(rw *r, PyObject *loc, const char *format, ...);
+/* Record a def made async, so its code object can be known at run time
+ * (co_firstlineno is the first decorator's line, if any). */
+int rw_mark_colored(rw *r, PyObject *name, PyObject *def);
+/* Directly in the body of a generator that is becoming async. */
+int rw_in_async_generator(rw *r);
+
+#endif

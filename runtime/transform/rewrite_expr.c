@@ -1,0 +1,872 @@
+/* Rewriting expressions: calls by the effect color.c found, reads of
+ * properties whose getter blocks, lambdas that block (lifted to an async
+ * def before the statement), comprehensions over colored generators, and
+ * colored callables handed to code pyrun does not rewrite (made faces). */
+#include "rewrite.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+int
+rw_in_async_generator(rw *r)
+{
+    return r->unit != NULL && r->unit->colored && r->unit->generator && r->scope == r->unit->scope;
+}
+
+int
+rw_mark_colored(rw *r, PyObject *name, PyObject *def)
+{
+    long line = ast_get_int(def, r->kit->s_lineno);
+    PyObject *decorators = ast_get(def, r->kit->s_decorator_list);
+    if (decorators == NULL) {
+        PyErr_Clear();
+    }
+    for (Py_ssize_t i = 0; decorators && PyList_Check(decorators) && i < PyList_Size(decorators); i++) {
+        long l = ast_get_int(PyList_GetItem(decorators, i), r->kit->s_lineno);
+        if (l > 0 && l < line) {
+            line = l;
+        }
+    }
+    Py_XDECREF(decorators);
+    PyObject *key = Py_BuildValue("(Ol)", name, line);
+    int rc = key ? PySet_Add(r->t->colored_defs, key) : -1;
+    Py_XDECREF(key);
+    return rc;
+}
+
+int
+rw_note(rw *r, PyObject *loc, const char *format, ...)
+{
+    va_list va;
+    va_start(va, format);
+    PyObject *what = PyUnicode_FromFormatV(format, va);
+    va_end(va);
+    if (what == NULL) {
+        return -1;
+    }
+    long line = loc ? ast_get_int(loc, r->kit->s_lineno) : 0;
+    PyObject *note = PyUnicode_FromFormat("%U:%ld %U", r->t->filename, line, what);
+    Py_DECREF(what);
+    if (note == NULL) {
+        return -1;
+    }
+    int rc = PyList_Append(r->t->notes, note);
+    Py_DECREF(note);
+    r->t->rewrites++;
+    return rc;
+}
+
+PyObject *
+rw_wait(rw *r, PyObject *loc, PyObject *awaitable, const char *what)
+{
+    if (r->can_await) {
+        return ast_await(r->kit, loc, awaitable);
+    }
+    PyObject *desc = PyUnicode_FromString(what);
+    PyObject *cdesc = desc ? ast_make(r->kit, AK_Constant, loc, r->kit->s_value, desc, NULL) : NULL;
+    PyObject *args = cdesc ? PyList_New(2) : NULL;
+    Py_XDECREF(desc);
+    if (args == NULL) {
+        Py_XDECREF(cdesc);
+        return NULL;
+    }
+    PyList_SetItem(args, 0, Py_NewRef(awaitable));
+    PyList_SetItem(args, 1, cdesc);
+    PyObject *call = ast_helper_call(r->kit, loc, "block", args, NULL);
+    Py_DECREF(args);
+    return call;
+}
+
+static PyObject *
+item_name(rw *r, PyObject *loc, PyObject *ctx)
+{
+    PyObject *id = PyUnicode_InternFromString("__pyrun_item");
+    PyObject *n = id ? ast_name(r->kit, loc, id, ctx) : NULL;
+    Py_XDECREF(id);
+    return n;
+}
+
+PyObject *
+rw_async_list(rw *r, PyObject *loc, PyObject *iterable)
+{
+    ast_kit *kit = r->kit;
+    PyObject *target = item_name(r, loc, kit->store);
+    PyObject *elt = target ? item_name(r, loc, kit->load) : NULL;
+    PyObject *ifs = elt ? PyList_New(0) : NULL;
+    PyObject *one = ifs ? PyLong_FromLong(1) : NULL;
+    PyObject *gen = one ? ast_make(kit, AK_comprehension, NULL, kit->s_target, target, kit->s_iter,
+                                   iterable, kit->s_ifs, ifs, kit->s_is_async, one, NULL)
+                        : NULL;
+    PyObject *gens = gen ? PyList_New(1) : NULL;
+    PyObject *comp = NULL;
+    if (gens != NULL) {
+        PyList_SetItem(gens, 0, Py_NewRef(gen));
+        comp = ast_make(kit, AK_ListComp, loc, kit->s_elt, elt, kit->s_generators, gens, NULL);
+    }
+    Py_XDECREF(target);
+    Py_XDECREF(elt);
+    Py_XDECREF(ifs);
+    Py_XDECREF(one);
+    Py_XDECREF(gen);
+    Py_XDECREF(gens);
+    return comp;
+}
+
+/* `name` as a constant string node. */
+static PyObject *
+str_const(rw *r, PyObject *loc, PyObject *s)
+{
+    return ast_make(r->kit, AK_Constant, loc, r->kit->s_value, s, NULL);
+}
+
+/* helper(<prefix...>, <call args...>, **<call keywords>) */
+static PyObject *
+helper_over(rw *r, PyObject *call, const char *helper, PyObject *prefix1, PyObject *prefix2)
+{
+    ast_kit *kit = r->kit;
+    PyObject *args = ast_get(call, kit->s_args);
+    PyObject *kws = args ? ast_get(call, kit->s_keywords) : NULL;
+    PyObject *all = kws ? PyList_New(0) : NULL;
+    PyObject *out = NULL;
+    if (all == NULL) {
+        goto done;
+    }
+    if ((prefix1 && PyList_Append(all, prefix1) < 0) || (prefix2 && PyList_Append(all, prefix2) < 0)) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PyList_Size(args); i++) {
+        if (PyList_Append(all, PyList_GetItem(args, i)) < 0) {
+            goto done;
+        }
+    }
+    out = ast_helper_call(kit, call, helper, all, kws);
+done:
+    Py_XDECREF(args);
+    Py_XDECREF(kws);
+    Py_XDECREF(all);
+    return out;
+}
+
+static PyObject *
+call_func(rw *r, PyObject *call)
+{
+    return ast_get(call, r->kit->s_func);
+}
+
+static int
+func_name_is_dunder(rw *r, PyObject *func)
+{
+    if (ast_kind_of(r->kit, func) != AK_Attribute) {
+        return 0;
+    }
+    PyObject *attr = ast_get(func, r->kit->s_attr);
+    int d = attr != NULL && is_implicit_dunder(attr);
+    Py_XDECREF(attr);
+    PyErr_Clear();
+    return d;
+}
+
+/* Calls whose callee pyrun does not rewrite: colored callables among the
+ * arguments become faces, and async items become a list first. */
+static int
+guard_arguments(rw *r, PyObject *call, value *callee, PyObject *orig_args, PyObject *orig_kw_values)
+{
+    ast_kit *kit = r->kit;
+    tx *t = r->t;
+    if (callee->kind == V_FUNC || callee->kind == V_CLASS ||
+        (callee->kind == V_PRIM && (callee->prim == P_PARTIAL || callee->prim == P_WRAPS ||
+                                    callee->prim == P_SUPER || callee->prim == P_PROPERTY ||
+                                    callee->prim == P_STATICMETHOD || callee->prim == P_CLASSMETHOD))) {
+        return 0;
+    }
+    PyObject *fields[2] = {kit->s_args, kit->s_keywords};
+    PyObject *origs[2] = {orig_args, orig_kw_values};
+    for (int f = 0; f < 2; f++) {
+        PyObject *list = ast_get(call, fields[f]);
+        if (list == NULL) {
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < PyList_Size(list); i++) {
+            PyObject *item = PyList_GetItem(list, i);
+            PyObject *orig = PyList_GetItem(origs[f], i);
+            PyObject *expr = f == 0 ? Py_NewRef(item) : ast_get(item, kit->s_value);
+            if (expr == NULL) {
+                Py_DECREF(list);
+                return -1;
+            }
+            PyObject *replacement = NULL;
+            value v;
+            int colored_callable = 0;
+            int k = ast_kind_of(kit, orig);
+            if (k == AK_Name || k == AK_Attribute || k == AK_Lambda) {
+                if (eval_expr(t, orig, r->scope, &v) < 0) {
+                    Py_DECREF(expr);
+                    Py_DECREF(list);
+                    return -1;
+                }
+                colored_callable = value_is_colored_callable(t, &v);
+            }
+            if (colored_callable) {
+                PyObject *args = PyList_New(1);
+                if (args != NULL) {
+                    PyList_SetItem(args, 0, Py_NewRef(expr));
+                    replacement = ast_helper_call(kit, expr, "face", args, NULL);
+                    Py_DECREF(args);
+                }
+                if (replacement == NULL || rw_note(r, orig, "colored callable passed to code pyrun does not rewrite -> face (waits only where JSPI can)") < 0) {
+                    Py_XDECREF(replacement);
+                    Py_DECREF(expr);
+                    Py_DECREF(list);
+                    return -1;
+                }
+            }
+            else if (r->can_await && k != AK_Starred) {
+                int a = expr_is_async_items(t, orig, r->scope);
+                if (a < 0) {
+                    Py_DECREF(expr);
+                    Py_DECREF(list);
+                    return -1;
+                }
+                if (a) {
+                    PyObject *listexpr = rw_async_list(r, expr, expr);
+                    PyObject *iter_id = listexpr ? PyUnicode_InternFromString("iter") : NULL;
+                    PyObject *iter_name = iter_id ? ast_name(kit, expr, iter_id, kit->load) : NULL;
+                    PyObject *args = iter_name ? PyList_New(1) : NULL;
+                    PyObject *kw = args ? PyList_New(0) : NULL;
+                    if (kw != NULL) {
+                        PyList_SetItem(args, 0, Py_NewRef(listexpr));
+                        replacement = ast_make(kit, AK_Call, expr, kit->s_func, iter_name, kit->s_args, args,
+                                               kit->s_keywords, kw, NULL);
+                    }
+                    Py_XDECREF(listexpr);
+                    Py_XDECREF(iter_id);
+                    Py_XDECREF(iter_name);
+                    Py_XDECREF(args);
+                    Py_XDECREF(kw);
+                    if (replacement == NULL || rw_note(r, orig, "async items passed to code pyrun does not rewrite -> collected into a list first") < 0) {
+                        Py_XDECREF(replacement);
+                        Py_DECREF(expr);
+                        Py_DECREF(list);
+                        return -1;
+                    }
+                }
+            }
+            int rc = 0;
+            if (replacement != NULL) {
+                if (f == 0) {
+                    rc = PyList_SetItem(list, i, replacement);
+                }
+                else {
+                    rc = ast_set(item, kit->s_value, replacement);
+                    Py_DECREF(replacement);
+                }
+            }
+            Py_DECREF(expr);
+            if (rc < 0) {
+                Py_DECREF(list);
+                return -1;
+            }
+        }
+        Py_DECREF(list);
+    }
+    return 0;
+}
+
+static PyObject *
+keyword_values(rw *r, PyObject *call)
+{
+    PyObject *kws = ast_get(call, r->kit->s_keywords);
+    if (kws == NULL) {
+        return NULL;
+    }
+    PyObject *values = PyList_New(PyList_Size(kws));
+    for (Py_ssize_t i = 0; values && i < PyList_Size(kws); i++) {
+        PyObject *v = ast_get(PyList_GetItem(kws, i), r->kit->s_value);
+        if (v == NULL) {
+            Py_CLEAR(values);
+            break;
+        }
+        PyList_SetItem(values, i, v);
+    }
+    Py_DECREF(kws);
+    return values;
+}
+
+static const char *
+prim_name(prim p)
+{
+    switch (p) {
+    case P_SORTED: return "sorted";
+    case P_MIN: return "min";
+    case P_MAX: return "max";
+    case P_MAP: return "map";
+    case P_FILTER: return "filter";
+    case P_REDUCE: return "reduce";
+    case P_ANY: return "any";
+    case P_ALL: return "all";
+    case P_NEXT: return "next";
+    case P_ENUMERATE: return "enumerate";
+    case P_SUM: return "sum";
+    case P_LIST: return "list";
+    case P_TUPLE: return "tuple";
+    case P_SET: return "set";
+    case P_FROZENSET: return "frozenset";
+    case P_DICT: return "dict";
+    default: return NULL;
+    }
+}
+
+/* Replace async-items arguments of a consumer (sum, list, sorted...) by a
+ * list collected with `async for`; a generator expression is turned into
+ * the equivalent list comprehension. */
+static int
+collect_async_args(rw *r, PyObject *call, PyObject *orig_args)
+{
+    ast_kit *kit = r->kit;
+    PyObject *args = ast_get(call, kit->s_args);
+    if (args == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyList_Size(args); i++) {
+        PyObject *orig = PyList_GetItem(orig_args, i);
+        int a = expr_is_async_items(r->t, orig, r->scope);
+        if (a < 0) {
+            Py_DECREF(args);
+            return -1;
+        }
+        if (!a) {
+            continue;
+        }
+        PyObject *arg = PyList_GetItem(args, i);
+        PyObject *repl;
+        if (ast_kind_of(kit, arg) == AK_GeneratorExp) {
+            repl = ast_retype(kit, arg, AK_ListComp);
+        }
+        else {
+            repl = rw_async_list(r, arg, arg);
+        }
+        if (repl == NULL || PyList_SetItem(args, i, repl) < 0) {
+            Py_DECREF(args);
+            return -1;
+        }
+    }
+    Py_DECREF(args);
+    return 0;
+}
+
+static PyObject *
+rw_call(rw *r, PyObject *call)
+{
+    tx *t = r->t;
+    ast_kit *kit = r->kit;
+    PyObject *si = PyDict_GetItemWithError(t->calls_by_node, call);
+    if (si == NULL && PyErr_Occurred()) {
+        return NULL;
+    }
+    site *st = si ? t->sites[PyLong_AsLong(si)] : NULL;
+    effect e = st ? st->effect : E_NONE;
+
+    /* What the rewrite needs from the original tree, read before the
+     * children are rewritten in place. */
+    PyObject *func = call_func(r, call);
+    PyObject *orig_args = func ? ast_get(call, kit->s_args) : NULL;
+    PyObject *orig_kw = orig_args ? keyword_values(r, call) : NULL;
+    if (orig_kw == NULL) {
+        Py_XDECREF(func);
+        Py_XDECREF(orig_args);
+        return NULL;
+    }
+    PyObject *orig_args_copy = PyList_GetSlice(orig_args, 0, PyList_Size(orig_args));
+    value fv = {V_UNKNOWN};
+    int is_dunder = func_name_is_dunder(r, func);
+    PyObject *out = NULL;
+    if (orig_args_copy == NULL || eval_expr(t, func, r->scope, &fv) < 0 || rw_children(r, call) < 0) {
+        goto done;
+    }
+    Py_SETREF(func, call_func(r, call)); /* rewritten */
+    if (func == NULL) {
+        goto done;
+    }
+    if (!needs_await(e)) {
+        if (e == E_NEW_LOOP_SYNC) {
+            out = helper_over(r, call, "new_event_loop", NULL, NULL);
+            if (out && rw_note(r, call, "asyncio.new_event_loop -> the running loop") < 0) {
+                Py_CLEAR(out);
+            }
+        }
+        else if (e == E_LOOP_STOP_SYNC) {
+            PyObject *recv = ast_get(func, kit->s_value);
+            PyObject *attr = recv ? ast_get(func, kit->s_attr) : NULL;
+            int is_close = attr && PyUnicode_CompareWithASCIIString(attr, "close") == 0;
+            out = attr ? helper_over(r, call, is_close ? "close_loop" : "stop_loop", recv, NULL) : NULL;
+            if (out && rw_note(r, call, is_close ? "loop.close -> leaves the running loop open"
+                                                 : "loop.stop -> ends an awaited run_forever") < 0) {
+                Py_CLEAR(out);
+            }
+            Py_XDECREF(recv);
+            Py_XDECREF(attr);
+        }
+        else if (guard_arguments(r, call, &fv, orig_args_copy, orig_kw) == 0) {
+            out = Py_NewRef(call);
+        }
+        goto done;
+    }
+    PyObject *awaitable = NULL;
+    const char *what = "a blocking call";
+    const char *note = NULL;
+    switch (e) {
+    case E_SLEEP:
+        awaitable = helper_over(r, call, "sleep", NULL, NULL);
+        what = "time.sleep()";
+        note = "time.sleep -> await asyncio.sleep";
+        break;
+    case E_RUN:
+        awaitable = helper_over(r, call, "run", NULL, NULL);
+        what = "asyncio.run()";
+        note = "asyncio.run -> await (asyncio.run semantics)";
+        break;
+    case E_INPUT:
+        awaitable = helper_over(r, call, "input", NULL, NULL);
+        what = "input()";
+        note = "input -> await an async read from the host";
+        break;
+    case E_STDIN:
+    case E_RUN_UNTIL_COMPLETE:
+    case E_RUN_FOREVER: {
+        PyObject *recv = ast_get(func, kit->s_value);
+        PyObject *attr = recv ? ast_get(func, kit->s_attr) : NULL;
+        PyObject *name = attr ? str_const(r, call, attr) : NULL;
+        if (name != NULL) {
+            if (e == E_STDIN) {
+                awaitable = helper_over(r, call, "stdin", recv, name);
+                what = "a read of sys.stdin";
+                note = "sys.stdin read -> await an async read from the host";
+            }
+            else {
+                awaitable = helper_over(r, call, e == E_RUN_FOREVER ? "run_forever" : "run_until_complete",
+                                        recv, NULL);
+                what = e == E_RUN_FOREVER ? "loop.run_forever()" : "loop.run_until_complete()";
+                note = e == E_RUN_FOREVER ? "loop.run_forever -> await until loop.stop()"
+                                          : "loop.run_until_complete -> await";
+            }
+        }
+        Py_XDECREF(recv);
+        Py_XDECREF(attr);
+        Py_XDECREF(name);
+        break;
+    }
+    case E_AWAIT:
+        if ((st->target && unit_needs_face(t, st->target)) || is_dunder) {
+            awaitable = helper_over(r, call, "call", func, NULL);
+        }
+        else {
+            awaitable = Py_NewRef(call);
+        }
+        what = "a call of a function that blocks";
+        note = "call of a colored function -> await";
+        break;
+    case E_CONSTRUCT:
+        awaitable = helper_over(r, call, "new", func, NULL);
+        what = "creating an object whose __init__ blocks";
+        note = "class whose __init__ blocks -> await __pyrun__.new";
+        break;
+    case E_MAYBE:
+        awaitable = is_dunder ? helper_over(r, call, "call", func, NULL) : NULL;
+        if (!is_dunder) {
+            PyObject *args = PyList_New(1);
+            if (args != NULL) {
+                PyList_SetItem(args, 0, Py_NewRef(call));
+                awaitable = ast_helper_call(kit, call, "maybe", args, NULL);
+                Py_DECREF(args);
+            }
+        }
+        what = "a call of a method that may block";
+        note = "method named like a colored one -> await if it returns a colored coroutine";
+        break;
+    case E_DYNAMIC:
+        awaitable = helper_over(r, call, "call", func, NULL);
+        what = "a call of a callable that may block";
+        note = "callable that may be colored -> await __pyrun__.call";
+        break;
+    case E_HOF:
+    case E_CONSUME: {
+        prim p = fv.kind == V_PRIM ? fv.prim : P_NONE;
+        const char *pname = prim_name(p);
+        if (p == P_NONE) {
+            /* xs.sort(key=...) */
+            PyObject *recv = ast_get(func, kit->s_value);
+            awaitable = recv ? helper_over(r, call, "sort", recv, NULL) : NULL;
+            Py_XDECREF(recv);
+            what = "list.sort() with a key that blocks";
+            note = "list.sort with a colored key -> await __pyrun__.sort";
+        }
+        else if (e == E_HOF || p == P_ANY || p == P_ALL || p == P_NEXT || p == P_ENUMERATE) {
+            awaitable = helper_over(r, call, pname, NULL, NULL);
+            what = "a builtin given a callable or items that block";
+            note = e == E_HOF ? "builtin with a colored callable -> pyrun's async version"
+                              : "consumer of async items -> pyrun's async version";
+            if (p == P_MAP || p == P_FILTER || p == P_ENUMERATE) {
+                /* lazy: an async iterator, awaited item by item by its consumer */
+                if (awaitable != NULL && rw_note(r, call, "%s with async items -> async iterator", pname) < 0) {
+                    Py_CLEAR(awaitable);
+                }
+                out = awaitable;
+                goto done;
+            }
+        }
+        else {
+            if (collect_async_args(r, call, orig_args_copy) == 0 &&
+                rw_note(r, call, "%s of async items -> list collected with async for", pname) == 0) {
+                out = Py_NewRef(call);
+            }
+            goto done;
+        }
+        break;
+    }
+    default:
+        out = Py_NewRef(call);
+        goto done;
+    }
+    if (awaitable != NULL) {
+        out = rw_wait(r, call, awaitable, what);
+        Py_DECREF(awaitable);
+        if (out != NULL && e == E_CONSUME && fv.kind == V_PRIM && fv.prim == P_NEXT) {
+            /* an awaitable cannot raise StopIteration (that is how it
+             * returns): next()'s exhaustion is raised here instead */
+            PyObject *args = PyList_New(1);
+            PyObject *checked = NULL;
+            if (args != NULL) {
+                PyList_SetItem(args, 0, out);
+                checked = ast_helper_call(kit, call, "check_next", args, NULL);
+                Py_DECREF(args);
+            }
+            out = checked;
+        }
+        if (out != NULL && note != NULL &&
+            rw_note(r, call, r->can_await ? "%s" : "%s (where nothing can await: waits only with JSPI)", note) < 0) {
+            Py_CLEAR(out);
+        }
+    }
+done:
+    Py_XDECREF(func);
+    Py_XDECREF(orig_args);
+    Py_XDECREF(orig_args_copy);
+    Py_XDECREF(orig_kw);
+    return out;
+}
+
+static PyObject *
+rw_attribute(rw *r, PyObject *node)
+{
+    ast_kit *kit = r->kit;
+    if (rw_children(r, node) < 0) {
+        return NULL;
+    }
+    if (r->t->colored_properties == NULL || PySet_Size(r->t->colored_properties) == 0) {
+        return Py_NewRef(node);
+    }
+    PyObject *ctxv = ast_get(node, kit->s_ctx);
+    PyObject *attr = ctxv ? ast_get(node, kit->s_attr) : NULL;
+    if (attr == NULL) {
+        Py_XDECREF(ctxv);
+        return NULL;
+    }
+    int is_load = ast_kind_of(kit, ctxv) == AK_Load;
+    int hit = is_load ? PySet_Contains(r->t->colored_properties, attr) : 0;
+    PyObject *out = NULL;
+    if (hit > 0) {
+        PyObject *base = ast_get(node, kit->s_value);
+        PyObject *name = base ? str_const(r, node, attr) : NULL;
+        PyObject *args = name ? PyList_New(2) : NULL;
+        if (args != NULL) {
+            PyList_SetItem(args, 0, Py_NewRef(base));
+            PyList_SetItem(args, 1, Py_NewRef(name));
+            PyObject *get = ast_helper_call(kit, node, "getattr", args, NULL);
+            out = get ? rw_wait(r, node, get, "reading a property whose getter blocks") : NULL;
+            Py_XDECREF(get);
+            if (out && rw_note(r, node, "read of property %U whose getter blocks -> await", attr) < 0) {
+                Py_CLEAR(out);
+            }
+        }
+        Py_XDECREF(base);
+        Py_XDECREF(name);
+        Py_XDECREF(args);
+    }
+    else if (hit == 0) {
+        out = Py_NewRef(node);
+    }
+    Py_DECREF(ctxv);
+    Py_DECREF(attr);
+    return out;
+}
+
+static PyObject *
+make_async_def(ast_kit *kit, PyObject *loc, PyObject *name, PyObject *args, PyObject *body)
+{
+    PyObject *empty1 = PyList_New(0);
+    PyObject *empty2 = empty1 ? PyList_New(0) : NULL;
+    PyObject *def = NULL;
+    if (empty2 != NULL) {
+        def = ast_make(kit, AK_AsyncFunctionDef, loc, kit->s_name, name, kit->s_args, args, kit->s_body,
+                       body, kit->s_decorator_list, empty1, kit->s_returns, Py_None, NULL);
+        /* type_params exists from Python 3.12 on */
+        if (def != NULL && PyObject_HasAttr(def, kit->s_type_params) == 0) {
+            PyObject *fields = PyObject_GetAttr((PyObject *)Py_TYPE(def), kit->s__fields);
+            int has = fields ? PySequence_Contains(fields, kit->s_type_params) : -1;
+            Py_XDECREF(fields);
+            if (has > 0 && ast_set(def, kit->s_type_params, empty2) < 0) {
+                Py_CLEAR(def);
+            }
+        }
+    }
+    Py_XDECREF(empty1);
+    Py_XDECREF(empty2);
+    return def;
+}
+
+/* A lambda whose body blocks cannot await: it is lifted into an async def
+ * named <lambda> just before the statement (same scope, so closures and
+ * defaults see the same names), and the lambda replaced by that name. */
+static PyObject *
+rw_lambda(rw *r, PyObject *node)
+{
+    tx *t = r->t;
+    ast_kit *kit = r->kit;
+    unit *u = tx_unit_of(t, node);
+    if (u == NULL) {
+        return PyErr_Occurred() ? NULL : Py_NewRef(node);
+    }
+    /* defaults run where the lambda is */
+    PyObject *args = ast_get(node, kit->s_args);
+    if (args == NULL) {
+        return NULL;
+    }
+    if (rw_children(r, args) < 0) {
+        Py_DECREF(args);
+        return NULL;
+    }
+    int liftable = u->colored && r->before != NULL && u->def_scope == r->scope &&
+                   r->scope->kind != SC_CLASS && r->can_await;
+    rw inner = {.t = t, .kit = kit, .unit = u, .scope = u->scope, .can_await = liftable};
+    PyObject *body = ast_get(node, kit->s_body);
+    PyObject *new_body = body ? rw_expr(&inner, body) : NULL;
+    Py_XDECREF(body);
+    if (new_body == NULL) {
+        Py_DECREF(args);
+        return NULL;
+    }
+    PyObject *out = NULL;
+    if (!liftable) {
+        if (ast_set(node, kit->s_body, new_body) == 0) {
+            out = Py_NewRef(node);
+        }
+    }
+    else {
+        r->lambdas++;
+        PyObject *name = r->lambdas == 1 ? PyUnicode_FromString("<lambda>")
+                                         : PyUnicode_FromFormat("<lambda#%d>", r->lambdas);
+        PyObject *ret = name ? ast_make(kit, AK_Return, node, kit->s_value, new_body, NULL) : NULL;
+        PyObject *stmts = ret ? PyList_New(1) : NULL;
+        PyObject *def = NULL;
+        if (stmts != NULL) {
+            PyList_SetItem(stmts, 0, Py_NewRef(ret));
+            def = make_async_def(kit, node, name, args, stmts);
+        }
+        if (def != NULL && PyList_Append(r->before, def) == 0 && rw_mark_colored(r, name, def) == 0 &&
+            rw_note(r, node, "lambda that blocks -> async def %U", name) == 0) {
+            out = ast_name(kit, node, name, kit->load);
+        }
+        Py_XDECREF(name);
+        Py_XDECREF(ret);
+        Py_XDECREF(stmts);
+        Py_XDECREF(def);
+    }
+    Py_DECREF(new_body);
+    Py_DECREF(args);
+    return out;
+}
+
+static PyObject *
+rw_comprehension(rw *r, PyObject *node, ast_kind kind)
+{
+    tx *t = r->t;
+    ast_kit *kit = r->kit;
+    scope *cs = tx_scope_of(t, node);
+    if (cs == NULL) {
+        return PyErr_Occurred() ? NULL : Py_NewRef(node);
+    }
+    rw inner = {.t = t, .kit = kit, .unit = r->unit, .scope = cs, .can_await = r->can_await};
+    PyObject *gens = ast_get(node, kit->s_generators);
+    if (gens == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyList_Size(gens); i++) {
+        PyObject *gen = PyList_GetItem(gens, i);
+        rw *where = i == 0 ? r : &inner;
+        PyObject *iter = ast_get(gen, kit->s_iter);
+        int a = iter ? expr_is_async_items(t, iter, where->scope) : -1;
+        PyObject *new_iter = a >= 0 ? rw_expr(where, iter) : NULL;
+        int rc = new_iter == NULL ? -1 : 0;
+        if (rc == 0 && new_iter != iter) {
+            rc = ast_set(gen, kit->s_iter, new_iter);
+        }
+        if (rc == 0 && a > 0 && r->can_await) {
+            /* async for over a colored generator, adapted if need be */
+            PyObject *args = PyList_New(1);
+            PyObject *aiter = NULL;
+            if (args != NULL) {
+                PyList_SetItem(args, 0, Py_NewRef(new_iter));
+                aiter = ast_helper_call(kit, new_iter, "aiter", args, NULL);
+                Py_DECREF(args);
+            }
+            PyObject *one = PyLong_FromLong(1);
+            rc = aiter && one && ast_set(gen, kit->s_iter, aiter) == 0 &&
+                         ast_set(gen, kit->s_is_async, one) == 0 &&
+                         rw_note(r, iter, "comprehension over async items -> async for") == 0
+                     ? 0
+                     : -1;
+            Py_XDECREF(aiter);
+            Py_XDECREF(one);
+        }
+        Py_XDECREF(iter);
+        Py_XDECREF(new_iter);
+        if (rc < 0) {
+            Py_DECREF(gens);
+            return NULL;
+        }
+        PyObject *ifs = ast_get(gen, kit->s_ifs);
+        for (Py_ssize_t j = 0; ifs && j < PyList_Size(ifs); j++) {
+            PyObject *c = rw_expr(&inner, PyList_GetItem(ifs, j));
+            if (c == NULL) {
+                Py_CLEAR(ifs);
+                break;
+            }
+            PyList_SetItem(ifs, j, c);
+        }
+        if (ifs == NULL) {
+            Py_DECREF(gens);
+            return NULL;
+        }
+        Py_DECREF(ifs);
+    }
+    Py_DECREF(gens);
+    PyObject *fields[2] = {kind == AK_DictComp ? kit->s_key : kit->s_elt, kind == AK_DictComp ? kit->s_value : NULL};
+    for (int f = 0; f < 2 && fields[f]; f++) {
+        PyObject *v = ast_get(node, fields[f]);
+        PyObject *nv = v ? rw_expr(&inner, v) : NULL;
+        int rc = nv == NULL ? -1 : (nv != v ? ast_set(node, fields[f], nv) : 0);
+        Py_XDECREF(v);
+        Py_XDECREF(nv);
+        if (rc < 0) {
+            return NULL;
+        }
+    }
+    return Py_NewRef(node);
+}
+
+PyObject *
+rw_expr(rw *r, PyObject *expr)
+{
+    if (expr == NULL || expr == Py_None) {
+        return Py_XNewRef(expr);
+    }
+    ast_kind kind = ast_kind_of(r->kit, expr);
+    switch (kind) {
+    case AK_OTHER:
+        if (!PyObject_HasAttr(expr, r->kit->s__fields)) {
+            return Py_NewRef(expr); /* a str or int field value */
+        }
+        return rw_children(r, expr) < 0 ? NULL : Py_NewRef(expr);
+    case AK_Name:
+    case AK_Constant:
+        return Py_NewRef(expr);
+    case AK_Call:
+        return rw_call(r, expr);
+    case AK_Attribute:
+        return rw_attribute(r, expr);
+    case AK_Lambda:
+        return rw_lambda(r, expr);
+    case AK_YieldFrom:
+        if (rw_in_async_generator(r)) {
+            /* Only `yield from X` as a statement can become a loop; its
+             * value (the sub-generator's return) has no async equivalent. */
+            PyObject *msg = PyUnicode_FromString(
+                "the value of 'yield from' in a generator that blocks");
+            PyObject *c = msg ? ast_make(r->kit, AK_Constant, expr, r->kit->s_value, msg, NULL) : NULL;
+            PyObject *args = c ? PyList_New(1) : NULL;
+            PyObject *call = NULL;
+            if (args != NULL) {
+                PyList_SetItem(args, 0, Py_NewRef(c));
+                call = ast_helper_call(r->kit, expr, "unsupported", args, NULL);
+            }
+            Py_XDECREF(msg);
+            Py_XDECREF(c);
+            Py_XDECREF(args);
+            if (call != NULL && rw_note(r, expr, "value of yield from in a generator that blocks -> unsupported, raises if reached") < 0) {
+                Py_CLEAR(call);
+            }
+            return call;
+        }
+        return rw_children(r, expr) < 0 ? NULL : Py_NewRef(expr);
+    case AK_ListComp:
+    case AK_SetComp:
+    case AK_DictComp:
+    case AK_GeneratorExp:
+        return rw_comprehension(r, expr, kind);
+    default:
+        return rw_children(r, expr) < 0 ? NULL : Py_NewRef(expr);
+    }
+}
+
+/* Rewrite every child expression of a node in place. */
+int
+rw_children(rw *r, PyObject *node)
+{
+    ast_kit *kit = r->kit;
+    PyObject *fields = PyObject_GetAttr((PyObject *)Py_TYPE(node), kit->s__fields);
+    if (fields == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyTuple_Size(fields); i++) {
+        PyObject *name = PyTuple_GetItem(fields, i);
+        PyObject *v = ast_get(node, name);
+        if (v == NULL) {
+            rc = -1;
+            break;
+        }
+        if (PyList_Check(v)) {
+            for (Py_ssize_t j = 0; rc == 0 && j < PyList_Size(v); j++) {
+                PyObject *item = PyList_GetItem(v, j);
+                if (ast_kind_of(kit, item) == AK_OTHER && !PyObject_HasAttr(item, kit->s__fields)) {
+                    continue;
+                }
+                PyObject *nv = rw_expr(r, item);
+                if (nv == NULL) {
+                    rc = -1;
+                }
+                else if (nv != item) {
+                    rc = PyList_SetItem(v, j, nv);
+                }
+                else {
+                    Py_DECREF(nv);
+                }
+            }
+        }
+        else if (PyObject_HasAttr(v, kit->s__fields)) {
+            PyObject *nv = rw_expr(r, v);
+            if (nv == NULL) {
+                rc = -1;
+            }
+            else {
+                if (nv != v) {
+                    rc = ast_set(node, name, nv);
+                }
+                Py_DECREF(nv);
+            }
+        }
+        Py_DECREF(v);
+    }
+    Py_DECREF(fields);
+    return rc;
+}

@@ -1,0 +1,510 @@
+/* Rewriting statements: colored defs become async defs, loops over
+ * colored generators become `async for`, blocking context managers
+ * `async with`; bodies are rebuilt so that lifted lambdas land just before
+ * the statement that used them. */
+#include "rewrite.h"
+
+#include <string.h>
+
+static int rw_stmt(rw *r, PyObject *stmt, PyObject *out);
+
+int
+rw_body(rw *r, PyObject *node, PyObject *field)
+{
+    PyObject *body = ast_get(node, field);
+    if (body == NULL) {
+        return -1;
+    }
+    if (!PyList_Check(body)) {
+        Py_DECREF(body);
+        return 0;
+    }
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        Py_DECREF(body);
+        return -1;
+    }
+    int rc = 0;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(body); i++) {
+        PyObject *before = PyList_New(0);
+        PyObject *results = before ? PyList_New(0) : NULL;
+        if (results == NULL) {
+            Py_XDECREF(before);
+            rc = -1;
+            break;
+        }
+        PyObject *saved = r->before;
+        int saved_lambdas = r->lambdas;
+        r->before = before;
+        r->lambdas = 0;
+        rc = rw_stmt(r, PyList_GetItem(body, i), results);
+        r->before = saved;
+        r->lambdas = saved_lambdas;
+        if (rc == 0) {
+            Py_ssize_t n = PyList_Size(out);
+            rc = PyList_SetSlice(out, n, n, before);
+        }
+        if (rc == 0) {
+            Py_ssize_t n = PyList_Size(out);
+            rc = PyList_SetSlice(out, n, n, results);
+        }
+        Py_DECREF(before);
+        Py_DECREF(results);
+    }
+    if (rc == 0) {
+        rc = ast_set(node, field, out);
+    }
+    Py_DECREF(out);
+    Py_DECREF(body);
+    return rc;
+}
+
+static int
+rw_field(rw *r, PyObject *node, PyObject *field)
+{
+    PyObject *v = ast_get(node, field);
+    if (v == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    if (PyList_Check(v)) {
+        for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(v); i++) {
+            PyObject *nv = rw_expr(r, PyList_GetItem(v, i));
+            rc = nv == NULL ? -1 : PyList_SetItem(v, i, nv);
+        }
+    }
+    else if (v != Py_None) {
+        PyObject *nv = rw_expr(r, v);
+        rc = nv == NULL ? -1 : (nv != v ? ast_set(node, field, nv) : 0);
+        Py_XDECREF(nv);
+    }
+    Py_DECREF(v);
+    return rc;
+}
+
+static const char *
+line_suffix(unit *u, char *buf, size_t n)
+{
+    if (u->why_line > 0) {
+        PyOS_snprintf(buf, n, " (line %d)", u->why_line);
+    }
+    else {
+        buf[0] = '\0';
+    }
+    return buf;
+}
+
+static int
+note_colored(rw *r, unit *u, PyObject *name)
+{
+    char line[32];
+    line_suffix(u, line, sizeof line);
+    if (u->why_name != NULL) {
+        return rw_note(r, u->node, "%U colored: %s %U%s", name, u->why_what, u->why_name, line);
+    }
+    return rw_note(r, u->node, "%U colored: %s%s", name, u->why_what, line);
+}
+
+static PyObject *
+helper_call1(ast_kit *kit, PyObject *loc, const char *helper, PyObject *arg)
+{
+    PyObject *args = PyList_New(1);
+    if (args == NULL) {
+        return NULL;
+    }
+    PyList_SetItem(args, 0, Py_NewRef(arg));
+    PyObject *call = ast_helper_call(kit, loc, helper, args, NULL);
+    Py_DECREF(args);
+    return call;
+}
+
+static int
+rw_decorators(rw *r, PyObject *node, unit *u)
+{
+    tx *t = r->t;
+    ast_kit *kit = r->kit;
+    PyObject *decorators = ast_get(node, kit->s_decorator_list);
+    if (decorators == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(decorators); i++) {
+        PyObject *d = PyList_GetItem(decorators, i);
+        value v;
+        if (u != NULL && u->colored && u->is_contextmanager) {
+            rc = eval_expr(t, d, u->def_scope, &v);
+            if (rc == 0 && v.kind == V_PRIM && v.prim == P_CONTEXTMANAGER) {
+                rc = rw_note(r, d, "contextlib.contextmanager of a generator that blocks -> asynccontextmanager");
+                PyObject *acm = rc == 0 ? ast_helper(kit, d, "asynccontextmanager") : NULL;
+                rc = acm == NULL ? -1 : PyList_SetItem(decorators, i, acm);
+                continue;
+            }
+        }
+        if (rc == 0) {
+            PyObject *nd = rw_expr(r, d);
+            rc = nd == NULL ? -1 : PyList_SetItem(decorators, i, nd);
+        }
+    }
+    if (rc == 0 && u != NULL && unit_needs_face(t, u)) {
+        PyObject *face = ast_helper(kit, node, "face");
+        rc = face == NULL ? -1 : PyList_Append(decorators, face);
+        Py_XDECREF(face);
+        if (rc == 0) {
+            rc = rw_note(r, node, "async def that code outside pyrun's reach may call -> face (waits only where JSPI can)");
+        }
+    }
+    Py_DECREF(decorators);
+    return rc;
+}
+
+static int
+rw_def(rw *r, PyObject *node, PyObject *out)
+{
+    tx *t = r->t;
+    ast_kit *kit = r->kit;
+    unit *u = tx_unit_of(t, node);
+    if (u == NULL) {
+        return PyErr_Occurred() ? -1 : PyList_Append(out, node);
+    }
+    PyObject *args = ast_get(node, kit->s_args);
+    int rc = args == NULL ? -1 : 0;
+    if (rc == 0) {
+        rc = rw_decorators(r, node, u);
+    }
+    if (rc == 0) {
+        rc = rw_children(r, args);
+    }
+    if (rc == 0) {
+        rc = rw_field(r, node, kit->s_returns);
+    }
+    Py_XDECREF(args);
+    if (rc < 0) {
+        return -1;
+    }
+    rw inner = {.t = t, .kit = kit, .unit = u, .scope = u->scope,
+                .can_await = u->colored || u->native_async};
+    if (rw_body(&inner, node, kit->s_body) < 0) {
+        return -1;
+    }
+    if (!u->colored || u->native_async) {
+        return PyList_Append(out, node);
+    }
+    PyObject *name = ast_get(node, kit->s_name);
+    PyObject *async_def = name ? ast_retype(kit, node, AK_AsyncFunctionDef) : NULL;
+    rc = async_def == NULL ? -1 : note_colored(r, u, name);
+    if (rc == 0 && !u->generator) {
+        rc = rw_mark_colored(r, name, node);
+    }
+    if (rc == 0) {
+        rc = PyList_Append(out, async_def);
+    }
+    Py_XDECREF(name);
+    Py_XDECREF(async_def);
+    return rc;
+}
+
+static int
+rw_class(rw *r, PyObject *node, PyObject *out)
+{
+    tx *t = r->t;
+    ast_kit *kit = r->kit;
+    if (rw_decorators(r, node, NULL) < 0 || rw_field(r, node, kit->s_bases) < 0) {
+        return -1;
+    }
+    PyObject *kws = ast_get(node, kit->s_keywords);
+    int rc = kws == NULL ? -1 : 0;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(kws); i++) {
+        rc = rw_field(r, PyList_GetItem(kws, i), kit->s_value);
+    }
+    Py_XDECREF(kws);
+    unit *body = tx_unit_of(t, node);
+    scope *s = tx_scope_of(t, node);
+    if (rc < 0 || body == NULL || s == NULL) {
+        return rc < 0 || PyErr_Occurred() ? -1 : PyList_Append(out, node);
+    }
+    /* A class body runs synchronously while the class is created: nothing
+     * in it can await. */
+    rw inner = {.t = t, .kit = kit, .unit = body, .scope = s, .can_await = 0};
+    if (rw_body(&inner, node, kit->s_body) < 0) {
+        return -1;
+    }
+    return PyList_Append(out, node);
+}
+
+static site *
+site_of(tx *t, PyObject *node)
+{
+    PyObject *i = PyDict_GetItemWithError(t->calls_by_node, node);
+    return i == NULL ? NULL : t->sites[PyLong_AsLong(i)];
+}
+
+static int
+rw_for(rw *r, PyObject *node, PyObject *out)
+{
+    tx *t = r->t;
+    ast_kit *kit = r->kit;
+    site *st = site_of(t, node);
+    if (rw_field(r, node, kit->s_iter) < 0 || rw_field(r, node, kit->s_target) < 0 ||
+        rw_body(r, node, kit->s_body) < 0 || rw_body(r, node, kit->s_orelse) < 0) {
+        return -1;
+    }
+    if (st == NULL || st->effect != E_ASYNC_FOR || !r->can_await) {
+        return PyList_Append(out, node);
+    }
+    PyObject *iter = ast_get(node, kit->s_iter);
+    PyObject *aiter = iter ? helper_call1(kit, iter, "aiter", iter) : NULL;
+    int rc = aiter == NULL ? -1 : ast_set(node, kit->s_iter, aiter);
+    PyObject *af = rc == 0 ? ast_retype(kit, node, AK_AsyncFor) : NULL;
+    rc = af == NULL ? -1 : rw_note(r, node, "for over async items -> async for");
+    if (rc == 0) {
+        rc = PyList_Append(out, af);
+    }
+    Py_XDECREF(iter);
+    Py_XDECREF(aiter);
+    Py_XDECREF(af);
+    return rc;
+}
+
+/* Is this with-item a call of a colored @contextmanager generator (now an
+ * async context manager itself)? */
+static int
+is_colored_cm_call(rw *r, PyObject *expr)
+{
+    if (ast_kind_of(r->kit, expr) != AK_Call) {
+        return 0;
+    }
+    PyObject *func = ast_get(expr, r->kit->s_func);
+    value v;
+    int rc = func ? eval_expr(r->t, func, r->scope, &v) : -1;
+    Py_XDECREF(func);
+    if (rc < 0) {
+        return -1;
+    }
+    return v.kind == V_FUNC && v.unit->colored && v.unit->is_contextmanager;
+}
+
+static int
+rw_with(rw *r, PyObject *node, PyObject *out)
+{
+    tx *t = r->t;
+    ast_kit *kit = r->kit;
+    site *st = site_of(t, node);
+    int to_async = st != NULL && st->effect == E_ASYNC_WITH && r->can_await;
+    PyObject *items = ast_get(node, kit->s_items);
+    int rc = items == NULL ? -1 : 0;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(items); i++) {
+        PyObject *item = PyList_GetItem(items, i);
+        PyObject *cm = ast_get(item, kit->s_context_expr);
+        int native = cm == NULL ? -1 : (to_async ? is_colored_cm_call(r, cm) : 0);
+        PyObject *ncm = native < 0 ? NULL : rw_expr(r, cm);
+        rc = ncm == NULL ? -1 : 0;
+        if (rc == 0 && to_async && !native) {
+            PyObject *wrapped = helper_call1(kit, ncm, "acm", ncm);
+            Py_SETREF(ncm, wrapped);
+            rc = ncm == NULL ? -1 : 0;
+        }
+        if (rc == 0) {
+            rc = ast_set(item, kit->s_context_expr, ncm);
+        }
+        if (rc == 0) {
+            rc = rw_field(r, item, kit->s_optional_vars);
+        }
+        Py_XDECREF(cm);
+        Py_XDECREF(ncm);
+    }
+    Py_XDECREF(items);
+    if (rc < 0 || rw_body(r, node, kit->s_body) < 0) {
+        return -1;
+    }
+    if (!to_async) {
+        return PyList_Append(out, node);
+    }
+    PyObject *aw = ast_retype(kit, node, AK_AsyncWith);
+    rc = aw == NULL ? -1 : rw_note(r, node, "with a context manager that blocks -> async with");
+    if (rc == 0) {
+        rc = PyList_Append(out, aw);
+    }
+    Py_XDECREF(aw);
+    return rc;
+}
+
+/* `yield from X` in a generator that became async: async generators have
+ * no `yield from`, so it becomes a loop that yields each item. */
+static int
+rw_yield_from_stmt(rw *r, PyObject *stmt, PyObject *yf, PyObject *out)
+{
+    tx *t = r->t;
+    ast_kit *kit = r->kit;
+    PyObject *x = ast_get(yf, kit->s_value);
+    int a = x ? expr_is_async_items(t, x, r->scope) : -1;
+    PyObject *nx = a >= 0 ? rw_expr(r, x) : NULL;
+    Py_XDECREF(x);
+    if (nx == NULL) {
+        return -1;
+    }
+    PyObject *id = PyUnicode_InternFromString("__pyrun_item");
+    PyObject *target = id ? ast_name(kit, stmt, id, kit->store) : NULL;
+    PyObject *item = target ? ast_name(kit, stmt, id, kit->load) : NULL;
+    PyObject *yield = item ? ast_make(kit, AK_Yield, yf, kit->s_value, item, NULL) : NULL;
+    PyObject *expr = yield ? ast_make(kit, AK_Expr, stmt, kit->s_value, yield, NULL) : NULL;
+    PyObject *body = expr ? PyList_New(1) : NULL;
+    PyObject *orelse = body ? PyList_New(0) : NULL;
+    PyObject *iter = orelse ? (a ? helper_call1(kit, nx, "aiter", nx) : Py_NewRef(nx)) : NULL;
+    PyObject *loop = NULL;
+    if (iter != NULL) {
+        PyList_SetItem(body, 0, Py_NewRef(expr));
+        loop = ast_make(kit, a ? AK_AsyncFor : AK_For, stmt, kit->s_target, target, kit->s_iter, iter,
+                        kit->s_body, body, kit->s_orelse, orelse, NULL);
+    }
+    int rc = loop == NULL ? -1 : rw_note(r, stmt, "yield from in a generator that blocks -> loop of yields");
+    if (rc == 0) {
+        rc = PyList_Append(out, loop);
+    }
+    Py_XDECREF(id);
+    Py_XDECREF(target);
+    Py_XDECREF(item);
+    Py_XDECREF(yield);
+    Py_XDECREF(expr);
+    Py_XDECREF(body);
+    Py_XDECREF(orelse);
+    Py_XDECREF(iter);
+    Py_XDECREF(loop);
+    Py_DECREF(nx);
+    return rc;
+}
+
+
+static int
+rw_stmt(rw *r, PyObject *stmt, PyObject *out)
+{
+    ast_kit *kit = r->kit;
+    ast_kind kind = ast_kind_of(kit, stmt);
+    switch (kind) {
+    case AK_FunctionDef:
+    case AK_AsyncFunctionDef:
+        return rw_def(r, stmt, out);
+    case AK_ClassDef:
+        return rw_class(r, stmt, out);
+    case AK_For:
+        return rw_for(r, stmt, out);
+    case AK_With:
+        return rw_with(r, stmt, out);
+    case AK_Expr: {
+        PyObject *v = ast_get(stmt, kit->s_value);
+        if (v == NULL) {
+            return -1;
+        }
+        int is_yf = ast_kind_of(kit, v) == AK_YieldFrom;
+        int rc;
+        if (is_yf && rw_in_async_generator(r)) {
+            rc = rw_yield_from_stmt(r, stmt, v, out);
+        }
+        else {
+            rc = rw_field(r, stmt, kit->s_value);
+            if (rc == 0) {
+                rc = PyList_Append(out, stmt);
+            }
+        }
+        Py_DECREF(v);
+        return rc;
+    }
+    case AK_Return: {
+        if (rw_in_async_generator(r)) {
+            /* An async generator cannot return a value: the value is still
+             * computed, then the generator ends. */
+            PyObject *v = ast_get(stmt, kit->s_value);
+            if (v == NULL) {
+                return -1;
+            }
+            if (v != Py_None) {
+                PyObject *nv = rw_expr(r, v);
+                PyObject *expr = nv ? ast_make(kit, AK_Expr, stmt, kit->s_value, nv, NULL) : NULL;
+                PyObject *ret = expr ? ast_make(kit, AK_Return, stmt, NULL) : NULL;
+                int rc = ret && PyList_Append(out, expr) == 0 && PyList_Append(out, ret) == 0 ? 0 : -1;
+                Py_XDECREF(nv);
+                Py_XDECREF(expr);
+                Py_XDECREF(ret);
+                Py_DECREF(v);
+                return rc;
+            }
+            Py_DECREF(v);
+        }
+        break;
+    }
+    case AK_If:
+    case AK_While:
+        if (rw_field(r, stmt, kit->s_test) < 0 || rw_body(r, stmt, kit->s_body) < 0 ||
+            rw_body(r, stmt, kit->s_orelse) < 0) {
+            return -1;
+        }
+        return PyList_Append(out, stmt);
+    case AK_AsyncFor:
+        if (rw_field(r, stmt, kit->s_iter) < 0 || rw_body(r, stmt, kit->s_body) < 0 ||
+            rw_body(r, stmt, kit->s_orelse) < 0) {
+            return -1;
+        }
+        return PyList_Append(out, stmt);
+    case AK_AsyncWith: {
+        PyObject *items = ast_get(stmt, kit->s_items);
+        int rc = items == NULL ? -1 : 0;
+        for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(items); i++) {
+            rc = rw_field(r, PyList_GetItem(items, i), kit->s_context_expr);
+        }
+        Py_XDECREF(items);
+        if (rc < 0 || rw_body(r, stmt, kit->s_body) < 0) {
+            return -1;
+        }
+        return PyList_Append(out, stmt);
+    }
+    case AK_Try:
+    case AK_TryStar: {
+        if (rw_body(r, stmt, kit->s_body) < 0 || rw_body(r, stmt, kit->s_orelse) < 0 ||
+            rw_body(r, stmt, kit->s_finalbody) < 0) {
+            return -1;
+        }
+        PyObject *handlers = ast_get(stmt, kit->s_handlers);
+        int rc = handlers == NULL ? -1 : 0;
+        for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(handlers); i++) {
+            PyObject *h = PyList_GetItem(handlers, i);
+            rc = rw_field(r, h, kit->s_type) == 0 && rw_body(r, h, kit->s_body) == 0 ? 0 : -1;
+        }
+        Py_XDECREF(handlers);
+        return rc < 0 ? -1 : PyList_Append(out, stmt);
+    }
+    case AK_Match: {
+        if (rw_field(r, stmt, kit->s_subject) < 0) {
+            return -1;
+        }
+        PyObject *cases = ast_get(stmt, kit->s_cases);
+        int rc = cases == NULL ? -1 : 0;
+        for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(cases); i++) {
+            PyObject *c = PyList_GetItem(cases, i);
+            rc = rw_field(r, c, kit->s_guard) == 0 && rw_body(r, c, kit->s_body) == 0 ? 0 : -1;
+        }
+        Py_XDECREF(cases);
+        return rc < 0 ? -1 : PyList_Append(out, stmt);
+    }
+    case AK_Import:
+    case AK_ImportFrom:
+    case AK_Global:
+    case AK_Nonlocal:
+    case AK_Pass:
+    case AK_Break:
+    case AK_Continue:
+        return PyList_Append(out, stmt);
+    default:
+        break;
+    }
+    if (rw_children(r, stmt) < 0) {
+        return -1;
+    }
+    return PyList_Append(out, stmt);
+}
+
+int
+tx_rewrite(tx *t)
+{
+    unit *m = t->module;
+    rw r = {.t = t, .kit = t->kit, .unit = m, .scope = m->scope, .can_await = t->module_may_await};
+    return rw_body(&r, t->tree, t->kit->s_body);
+}

@@ -1,0 +1,11 @@
+# pyrun-only
+import time
+
+class Temperature:
+    def __str__(self):
+        time.sleep(0.01)
+        return "21C"
+
+t = Temperature()
+print("before")
+print(t)

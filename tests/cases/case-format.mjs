@@ -1,0 +1,69 @@
+// The case table's file format (see README.md), shared by the script that
+// regenerates expected outputs and by the tests that check them.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const CASES_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+export function listCases() {
+  return fs
+    .readdirSync(CASES_DIR)
+    .filter((f) => f.endsWith(".py"))
+    .sort()
+    .map((f) => readCase(f.slice(0, -3)));
+}
+
+export function readCase(name) {
+  const file = path.join(CASES_DIR, `${name}.py`);
+  const source = fs.readFileSync(file, "utf8");
+  const header = source.split("\n").filter((l) => l.startsWith("# "));
+  const values = (key) => header.filter((l) => l.startsWith(`# ${key}: `)).map((l) => l.slice(key.length + 4));
+  const outFile = path.join(CASES_DIR, `${name}.out`);
+  const notesFile = path.join(CASES_DIR, `${name}.notes`);
+  const read = (f) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8") : null);
+  return {
+    name,
+    file,
+    source,
+    stdin: values("stdin").map((l) => `${l}\n`).join(""),
+    pyrunOnly: header.includes("# pyrun-only"),
+    expected: read(outFile),
+    notes: read(notesFile),
+    outFile,
+    notesFile,
+  };
+}
+
+// What a run shows, as one text: stdout, stderr and a non-zero status,
+// with the case directory's path replaced so outputs do not depend on
+// where the repository is.
+export function describeRun({ stdout, stderr, status }) {
+  const clean = (s) => s.split(CASES_DIR).join("<cases>");
+  let text = clean(stdout);
+  if (stderr) text += `--- stderr ---\n${clean(stderr)}`;
+  if (status) text += `--- status ${status} ---\n`;
+  return text;
+}
+
+// Tracebacks differ between Python versions in their carets and in 3.11's
+// comprehension frames; what must match is frames and the final message.
+export function essentials(text) {
+  const comprehensionFrame = /, in <(listcomp|dictcomp|setcomp|genexpr)>$/;
+  const kept = [];
+  let skipSource = false;
+  for (const line of text.split("\n")) {
+    if (/^\s+[~^ ]+$/.test(line)) continue; // carets
+    if (comprehensionFrame.test(line)) {
+      skipSource = true; // the frame and its source line
+      continue;
+    }
+    if (skipSource && line.startsWith("    ")) {
+      skipSource = false;
+      continue;
+    }
+    skipSource = false;
+    kept.push(line);
+  }
+  return kept.join("\n");
+}

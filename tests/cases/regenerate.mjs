@@ -1,0 +1,30 @@
+// Writes each case's .out from CPython 3.11 running the same program, as
+// the reference pyrun must match (cases marked `# pyrun-only` keep their
+// hand-written .out), and its .notes from the native build's transform.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+import { CASES_DIR, describeRun, listCases } from "./case-format.mjs";
+
+const NATIVE = path.resolve(CASES_DIR, "../../build/native");
+const NOTES = `
+import sys, pyrun
+_, notes = pyrun.transform(open(sys.argv[1]).read(), "case.py")
+print("".join(n[len("case.py:"):] + "\\n" for n in notes), end="")
+`;
+
+for (const c of listCases()) {
+  const notes = spawnSync("/usr/bin/python3.11", ["-c", NOTES, c.file], {
+    encoding: "utf8",
+    env: { ...process.env, PYTHONPATH: NATIVE },
+  });
+  if (notes.status !== 0) throw new Error(notes.stderr);
+  fs.writeFileSync(c.notesFile, notes.stdout);
+  if (c.pyrunOnly) continue;
+  const env = { ...process.env };
+  delete env.PYTHONUNBUFFERED;
+  const r = spawnSync("/usr/bin/python3.11", [c.file], { input: c.stdin, encoding: "utf8", env });
+  fs.writeFileSync(c.outFile, describeRun({ stdout: r.stdout, stderr: r.stderr, status: r.status }));
+  console.log(`${c.name}: status ${r.status}`);
+}

@@ -1,0 +1,7 @@
+from time import sleep
+
+def later(x):
+    print("replacement", x)
+
+sleep = later
+sleep(7)

@@ -1,0 +1,7 @@
+import time as t
+
+def wait():
+    t.sleep(0.01)
+    print("waited")
+
+wait()
