@@ -6,9 +6,7 @@ import { fileURLToPath } from "node:url";
 import { HEADER, alternate, row, summary, wallMs } from "./measure.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
-
-export function startupRows() {
+export function startupRows(rounds = Number(process.env.BENCH_ROUNDS ?? 7)) {
   const samples = alternate(
     {
       pyrun: () => wallMs([process.execPath, path.join(ROOT, "loader/node/pyrun.mjs"), "examples/hello.py"], { cwd: ROOT }),

@@ -317,7 +317,38 @@ done:
     return result;
 }
 
+/* _compile(source, filename): the code object pyrun runs for a program. */
+static PyObject *
+pyrun_compile(PyObject *module, PyObject *args)
+{
+    PyObject *source, *filename;
+    if (!PyArg_ParseTuple(args, "OU:_compile", &source, &filename)) {
+        return NULL;
+    }
+    pyrun_state *st = pyrun_get_state(module);
+    return st ? pyrun_compile_program(st, source, filename, 1) : NULL;
+}
+
+/* _rewrites(source, filename): how many rewrites the transform makes. */
+static PyObject *
+pyrun_rewrites(PyObject *module, PyObject *args)
+{
+    PyObject *source, *filename;
+    if (!PyArg_ParseTuple(args, "OU:_rewrites", &source, &filename)) {
+        return NULL;
+    }
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *notes = NULL;
+    PyObject *tree = st ? pyrun_transform_source(st, source, filename, 1, &notes, NULL) : NULL;
+    PyObject *n = tree ? PyLong_FromSsize_t(PyList_Size(notes)) : NULL;
+    Py_XDECREF(tree);
+    Py_XDECREF(notes);
+    return n;
+}
+
 static PyMethodDef pyrun_methods[] = {
+    {"_compile", pyrun_compile, METH_VARARGS, NULL},
+    {"_rewrites", pyrun_rewrites, METH_VARARGS, NULL},
     {"transform", (PyCFunction)(void (*)(void))pyrun_transform, METH_VARARGS | METH_KEYWORDS,
      "transform(source, filename='<string>') -> (source, notes)\n\n"
      "The source as pyrun runs it: blocking calls awaited and the code that\n"

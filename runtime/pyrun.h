@@ -77,7 +77,7 @@ typedef struct {
     PyTypeObject *face_type;
     PyTypeObject *acm_type;
     PyTypeObject *aiter_type;
-    PyObject *colored_code;   /* set: code objects of colored functions */
+    PyObject *colored_code;   /* set: weak references to code objects of colored functions */
     PyObject *helpers;        /* the __pyrun__ module transformed code uses */
     PyObject *blocking_error; /* pyrun.BlockingError */
     PyObject *host_stdin;     /* sys.stdin as the host made it, read async */

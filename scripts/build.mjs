@@ -10,6 +10,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TARGETS = [
   { dir: "build/native", configure: ["cmake"] },
   { dir: "build/wasm", configure: ["emcmake", "cmake"] },
+  // the transform's libFuzzer target, with AddressSanitizer (tests/fuzz)
+  { dir: "build/fuzz", configure: ["cmake", "-DCMAKE_C_COMPILER=clang", "-DPYRUN_FUZZ=ON"], target: "transform_fuzzer" },
 ];
 
 function run(argv) {
@@ -21,11 +23,11 @@ function run(argv) {
 }
 
 export function build() {
-  for (const { dir, configure } of TARGETS) {
+  for (const { dir, configure, target } of TARGETS) {
     if (!fs.existsSync(path.join(ROOT, dir, "CMakeCache.txt"))) {
       run([...configure, "-S", ".", "-B", dir, "-DCMAKE_BUILD_TYPE=Release"]);
     }
-    run(["cmake", "--build", dir, "--parallel", "2"]);
+    run(["cmake", "--build", dir, "--parallel", "2", ...(target ? ["--target", target] : [])]);
   }
 }
 

@@ -10,4 +10,9 @@ export const DEBIAN_PACKAGES = [
   "wabt",
   // native tests run the runtime in Debian's interpreter
   "python3.11",
+  // tests: \`script\` gives a program a terminal (Ctrl-C tests)
+  "bsdutils",
+  // the transform's fuzz target: libFuzzer and sanitizers come with clang
+  "clang",
+  "libclang-rt-14-dev",
 ];

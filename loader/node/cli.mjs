@@ -69,7 +69,7 @@ async function boot(command, interruptBuffer, stdin) {
   });
   attachStdio(pyodide, stdin);
   dropAddedEnvironment(pyodide, hostNames);
-  pyodide.setInterruptBuffer(interruptBuffer);
+  if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
   return { pyodide, runtime };
 }
 
@@ -100,7 +100,7 @@ export async function main(argv) {
     // Ctrl-C while Python waits at an await: raise it there. Before the
     // program exists, or after it is gone, there is nothing to unwind.
     if (!runtime?._interrupt()) process.exit(130);
-  });
+  }, { pollFromPython: tty.isatty(0) });
 
   if (command.kind === "file") command.target = path.resolve(command.target);
   if (command.kind === "stdin") command.target = readAllSync(0).toString("utf8");

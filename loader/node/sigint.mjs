@@ -4,18 +4,25 @@
 // it could never stop Python busy in a loop. Instead a worker thread sits in
 // vm.runInContext(..., { breakOnSigint: true }): Node's SIGINT watchdog then
 // interrupts the worker on every Ctrl-C, wherever the main thread is. The
-// worker raises the flag in Pyodide's interrupt buffer, which Python polls
-// while it runs (KeyboardInterrupt at the next bytecode), and tells the main
+// worker raises the flag in Pyodide's interrupt buffer and tells the main
 // thread, which delivers KeyboardInterrupt itself when Python was idle at an
-// await. A second Ctrl-C that finds the first still undelivered means Python
-// is stuck where it cannot be interrupted: the process then dies of SIGINT
-// as an uninterruptible one would.
+// await.
+//
+// Python only sees the flag while it runs if Pyodide polls the buffer, and
+// that polling costs CPU-bound code about 10%. So it is enabled only when
+// a human can press Ctrl-C: when stdin is a terminal. Otherwise, and for
+// Python stuck where it cannot be interrupted, a Ctrl-C that nobody takes
+// within a second ends the process as CPython ends on KeyboardInterrupt,
+// with status 130.
 import { Worker } from "node:worker_threads";
 
 const SIGINT = 2;
 
+const GRACE_MS = 1000;
+
 const WATCHDOG = `
 const { workerData: flag, parentPort } = require("node:worker_threads");
+const fs = require("node:fs");
 const vm = require("node:vm");
 const context = vm.createContext({ Atomics, flag });
 for (;;) {
@@ -25,20 +32,27 @@ for (;;) {
     if (!String(e && e.message).includes("SIGINT")) throw e;
     if (Atomics.compareExchange(flag, 0, 0, ${SIGINT}) !== 0) break;
     parentPort.postMessage("SIGINT");
+    // Taken by Python (it clears the flag) or by the main thread?
+    if (Atomics.wait(flag, 0, ${SIGINT}, ${GRACE_MS}) === "timed-out") break;
   }
 }
+fs.writeSync(2, "\\nKeyboardInterrupt\\n");
 process.kill(process.pid, "SIGINT");
 `;
 
 // onIdleInterrupt() runs on the main thread when a Ctrl-C arrived while
-// Python was not running to see the flag.
-export function watchSigint(onIdleInterrupt) {
+// Python was not running to see the flag. Returns the buffer to give
+// pyodide.setInterruptBuffer() when Python should poll it, else null.
+export function watchSigint(onIdleInterrupt, { pollFromPython }) {
   const flag = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(WATCHDOG, { eval: true, workerData: flag });
   worker.on("message", () => {
-    if (Atomics.compareExchange(flag, 0, SIGINT, 0) === SIGINT) onIdleInterrupt();
+    if (Atomics.compareExchange(flag, 0, SIGINT, 0) === SIGINT) {
+      Atomics.notify(flag, 0);
+      onIdleInterrupt();
+    }
   });
   // Order matters: a listener added after unref() would ref the worker again.
   worker.unref();
-  return { interruptBuffer: flag };
+  return { interruptBuffer: pollFromPython ? flag : null };
 }

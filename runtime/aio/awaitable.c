@@ -445,8 +445,15 @@ pyrun_is_colored_coroutine(pyrun_state *st, PyObject *obj)
     if (code == NULL) {
         return -1;
     }
-    int r = PySet_Contains(st->colored_code, code);
+    /* the registry holds weak references: a weakref compares and hashes
+     * as its referent, and the basic one is reused, so this is cheap */
+    PyObject *ref = PyWeakref_NewRef(code, NULL);
     Py_DECREF(code);
+    if (ref == NULL) {
+        return -1;
+    }
+    int r = PySet_Contains(st->colored_code, ref);
+    Py_DECREF(ref);
     return r;
 }
 

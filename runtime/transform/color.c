@@ -595,10 +595,17 @@ classify_call(tx *t, site *st, unit **target)
                     e = E_AWAIT;
                     *target = m;
                 }
-                else if (r == 0 && bv.cls->unknown_base) {
-                    /* may be inherited from a class pyrun cannot see */
-                    r = PySet_Contains(t->colored_methods, attr);
-                    e = r > 0 ? E_MAYBE : E_NONE;
+                else if (r == 0) {
+                    /* self.callback(...) holding a colored callable */
+                    r = PySet_Contains(t->may_colored_attrs, attr);
+                    if (r > 0) {
+                        e = E_DYNAMIC;
+                    }
+                    else if (r == 0 && bv.cls->unknown_base) {
+                        /* may be inherited from a class pyrun cannot see */
+                        r = PySet_Contains(t->colored_methods, attr);
+                        e = r > 0 ? E_MAYBE : E_NONE;
+                    }
                 }
             }
             else if (bv.kind == V_UNKNOWN) {

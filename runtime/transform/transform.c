@@ -202,7 +202,13 @@ register_colored(pyrun_state *st, PyObject *code, PyObject *colored, PyTypeObjec
     int rc = key ? 0 : -1;
     if (rc == 0 && (PyLong_AsLong(flags) & CO_COROUTINE_FLAG)) {
         int hit = PySet_Contains(colored, key);
-        rc = hit < 0 ? -1 : (hit ? PySet_Add(st->colored_code, code) : 0);
+        rc = hit < 0 ? -1 : 0;
+        if (hit > 0) {
+            /* weakly: a program's code objects die with it */
+            PyObject *ref = PyWeakref_NewRef(code, NULL);
+            rc = ref ? PySet_Add(st->colored_code, ref) : -1;
+            Py_XDECREF(ref);
+        }
     }
     Py_XDECREF(name);
     Py_XDECREF(line);

@@ -46,24 +46,17 @@ export function describeRun({ stdout, stderr, status }) {
   return text;
 }
 
-// Tracebacks differ between Python versions in their carets and in 3.11's
-// comprehension frames; what must match is frames and the final message.
+// Tracebacks differ between Python versions in how they show source lines
+// (carets, "...<2 lines>..." since 3.13) and in 3.11's comprehension frames;
+// what must match is stdout, the frames, the messages and the status.
 export function essentials(text) {
-  const comprehensionFrame = /, in <(listcomp|dictcomp|setcomp|genexpr)>$/;
-  const kept = [];
-  let skipSource = false;
-  for (const line of text.split("\n")) {
-    if (/^\s+[~^ ]+$/.test(line)) continue; // carets
-    if (comprehensionFrame.test(line)) {
-      skipSource = true; // the frame and its source line
-      continue;
-    }
-    if (skipSource && line.startsWith("    ")) {
-      skipSource = false;
-      continue;
-    }
-    skipSource = false;
-    kept.push(line);
-  }
-  return kept.join("\n");
+  const [stdout, ...rest] = text.split("--- stderr ---\n");
+  if (rest.length === 0) return text;
+  const stderr = rest
+    .join("--- stderr ---\n")
+    .split("\n")
+    .filter((line) => !line.startsWith("    ")) // source lines, carets
+    .filter((line) => !/, in <(listcomp|dictcomp|setcomp|genexpr)>$/.test(line))
+    .join("\n");
+  return `${stdout}--- stderr ---\n${stderr}`;
 }

@@ -28,7 +28,18 @@ def read_case(name):
         "notes": read(".notes").splitlines(),
         "stdin": "".join(l[len("# stdin: "):] + "\n" for l in header if l.startswith("# stdin: ")),
         "expected": read(".out"),
+        "pyrun_only": "# pyrun-only" in header,
     }
+
+
+def essentials(text):
+    """Frames and messages of a traceback, without source lines and carets
+    (how those show differs between Python versions)."""
+    stdout, sep, stderr = text.partition("--- stderr ---\n")
+    if not sep:
+        return text
+    kept = [l for l in stderr.split("\n") if not l.startswith("    ")]
+    return stdout + sep + "\n".join(kept)
 
 
 def describe(stdout, stderr, status):
@@ -56,7 +67,11 @@ def make_test(name):
         proc = subprocess.run([sys.executable, DRIVER, "file", case["path"], case["path"]],
                               input=case["stdin"].encode(), capture_output=True, env=env, timeout=60)
         got = describe(proc.stdout.decode(), proc.stderr.decode(), proc.returncode)
-        self.assertEqual(got, case["expected"])
+        if case["pyrun_only"]:
+            # written by hand, once for every Python version
+            self.assertEqual(essentials(got), essentials(case["expected"]))
+        else:
+            self.assertEqual(got, case["expected"])
     return test
 
 
