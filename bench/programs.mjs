@@ -78,3 +78,21 @@ start = time.perf_counter()
 run(100_000)
 print(time.perf_counter() - start)
 `;
+
+// An import of a module already loaded, 100,000 times. The module blocks
+// while it is imported, so under pyrun every `import` of it is awaited:
+// the figure is that await against CPython's own fast path.
+export const REPEATED_IMPORT = {
+  modules: { "slow_config.py": "import time\ntime.sleep(0.001)\nVALUE = 1\n" },
+  source: `
+import time
+import slow_config
+def run(n):
+    for i in range(n):
+        import slow_config
+        from slow_config import VALUE
+start = time.perf_counter()
+run(100_000)
+print(time.perf_counter() - start)
+`,
+};

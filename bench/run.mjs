@@ -4,7 +4,7 @@ import os from "node:os";
 
 import { sideBySide } from "./in-program.mjs";
 import { HEADER } from "./measure.mjs";
-import { COLORED_CALLS, CPU_BOUND } from "./programs.mjs";
+import { COLORED_CALLS, CPU_BOUND, REPEATED_IMPORT } from "./programs.mjs";
 import { startupRows } from "./startup.mjs";
 import { transformRows } from "./transform.mjs";
 
@@ -17,3 +17,4 @@ for (const line of startupRows()) console.log(line);
 for (const line of await transformRows(rounds)) console.log(line);
 for (const line of sideBySide("CPU-bound script", CPU_BOUND, rounds)) console.log(line);
 for (const line of sideBySide("colored function x100,000", COLORED_CALLS, rounds)) console.log(line);
+for (const line of sideBySide("import of a loaded module x100,000", REPEATED_IMPORT, rounds)) console.log(line);

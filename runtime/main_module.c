@@ -7,6 +7,7 @@
  * status it would use; the caller then gets that int instead of a Task. */
 #include "pyrun.h"
 
+#include "importer/importer.h"
 #include "transform/transform.h"
 
 #include <string.h>
@@ -14,21 +15,31 @@
 static const char PROG[] = "pyrun";
 
 typedef struct {
+    PyObject *package;  /* where its relative imports start (-m), or NULL */
     PyObject *source;   /* bytes or str to compile */
     PyObject *filename; /* code object filename */
     PyObject *path0;    /* sys.path[0] */
     PyObject *argv0;    /* replaces sys.argv[0] when not NULL */
     PyObject *dunders;  /* extra __main__ attributes */
+    /* -m a.b: the package a must be imported (its body awaited) before a.b
+     * can be found; set when planning stops for that. */
+    PyObject *import_first;
+    PyObject *tried;    /* borrowed: a package whose import already failed */
+    int no_import;      /* find modules without running any package's body */
+    int in_package;     /* planning a package's __main__ */
+    pyrun_state *st;
 } main_plan;
 
 static void
 plan_clear(main_plan *p)
 {
+    Py_CLEAR(p->package);
     Py_CLEAR(p->source);
     Py_CLEAR(p->filename);
     Py_CLEAR(p->path0);
     Py_CLEAR(p->argv0);
     Py_CLEAR(p->dunders);
+    Py_CLEAR(p->import_first);
 }
 
 static PyObject *
@@ -109,13 +120,42 @@ builtin_importer_dunders(void)
     return d;
 }
 
+/* Stops planning when `name`'s package is not imported yet: as runpy does,
+ * it is imported first, by the runner, which can await its body. */
+static int
+needs_package_first(main_plan *p, PyObject *name)
+{
+    Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), -1);
+    if (dot < 0 || p->no_import) {
+        return 0;
+    }
+    PyObject *package = PyUnicode_Substring(name, 0, dot);
+    if (package == NULL) {
+        return -1;
+    }
+    PyObject *loaded = PyDict_GetItemWithError(PyImport_GetModuleDict(), package);
+    int tried = p->tried != NULL ? PyUnicode_Compare(package, p->tried) == 0 : 0;
+    if (loaded != NULL || PyErr_Occurred() || tried) {
+        Py_DECREF(package);
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    p->import_first = package;
+    return 1;
+}
+
 /* A module found on sys.path (pyrun -m, or a directory's __main__.py):
  * what runpy._run_module_as_main would set up. Returns 1 on success,
- * 0 after reporting a user error into *status, -1 on exception. */
+ * 0 after reporting a user error into *status, 2 when p->import_first must
+ * be imported first, -1 on exception. */
 static int
 plan_module(main_plan *p, PyObject *name, PyObject **status)
 {
-    PyObject *spec = call_module("importlib.util", "find_spec", "(O)", name);
+    int first = needs_package_first(p, name);
+    if (first != 0) {
+        return first < 0 ? -1 : 2;
+    }
+    PyObject *spec = p->no_import ? pyrun_find_spec_quietly(name)
+                                  : call_module("importlib.util", "find_spec", "(O)", name);
     if (spec == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_ImportError)) {
             return -1;
@@ -137,6 +177,9 @@ plan_module(main_plan *p, PyObject *name, PyObject **status)
     }
     if (spec == Py_None) {
         Py_DECREF(spec);
+        if (p->in_package) {
+            return 3; /* the package's own message says it */
+        }
         *status = fail(PYRUN_EXIT_ERROR, "No module named %U", name);
         return *status ? 0 : -1;
     }
@@ -153,11 +196,11 @@ plan_module(main_plan *p, PyObject *name, PyObject **status)
         if (main_name == NULL) {
             return -1;
         }
-        PyObject *inner = NULL;
-        int rc = plan_module(p, main_name, &inner);
+        p->in_package = 1;
+        int rc = plan_module(p, main_name, status);
+        p->in_package = 0;
         Py_DECREF(main_name);
-        if (rc == 0) {
-            Py_DECREF(inner);
+        if (rc == 3) {
             *status = fail(PYRUN_EXIT_ERROR,
                            "No module named %U.__main__; '%U' is a package and "
                            "cannot be directly executed", name, name);
@@ -166,6 +209,14 @@ plan_module(main_plan *p, PyObject *name, PyObject **status)
         return rc;
     }
     PyObject *loader = PyObject_GetAttrString(spec, "loader");
+    if (loader != NULL && p->st != NULL) {
+        /* pyrun runs __main__'s code itself: its loader is importlib's,
+         * as under python3 */
+        Py_SETREF(loader, pyrun_loader_unwrap(p->st, loader));
+        if (loader != NULL && PyObject_SetAttrString(spec, "loader", loader) < 0) {
+            Py_CLEAR(loader);
+        }
+    }
     PyObject *origin = loader ? PyObject_GetAttrString(spec, "origin") : NULL;
     PyObject *cached = origin ? PyObject_GetAttrString(spec, "cached") : NULL;
     PyObject *parent = cached ? PyObject_GetAttrString(spec, "parent") : NULL;
@@ -184,6 +235,7 @@ plan_module(main_plan *p, PyObject *name, PyObject **status)
         return *status ? 0 : -1;
     }
     p->source = source;
+    p->package = Py_NewRef(parent);
     p->filename = Py_NewRef(origin);
     p->argv0 = Py_NewRef(origin);
     p->dunders = Py_BuildValue("{sOsOsOsOsO}", "__file__", origin, "__cached__", cached,
@@ -395,7 +447,7 @@ error:
 }
 
 /* What to run for each kind of program; 1 planned, 0 a user error already
- * reported into *status, -1 an exception. */
+ * reported into *status, 2 a package to import first, -1 an exception. */
 static int
 plan_program(const char *kind, PyObject *target, main_plan *plan, PyObject **status)
 {
@@ -427,6 +479,43 @@ plan_program(const char *kind, PyObject *target, main_plan *plan, PyObject **sta
     return -1;
 }
 
+/* One module of --show-transform's output: its code as pyrun runs it, then
+ * the notes. Other modules than the main one get a heading. */
+static int
+show_module(PyObject *out, PyObject *m, int is_main)
+{
+    PyObject *tree = PyTuple_GetItem(m, 3);
+    PyObject *notes = PyTuple_GetItem(m, 4);
+    PyObject *source = PyTuple_GetItem(m, 2);
+    PyObject *text = tree != Py_None ? call_module("ast", "unparse", "(O)", tree)
+                     : PyBytes_Check(source) ? PyUnicode_FromEncodedObject(source, "utf-8", "replace")
+                                             : Py_NewRef(source);
+    PyObject *heading = text && !is_main ? PyUnicode_FromFormat("\n# ---- module %U (%U) ----\n",
+                                                                 PyTuple_GetItem(m, 0), PyTuple_GetItem(m, 1))
+                                         : NULL;
+    int rc = text != NULL && (is_main || heading != NULL) ? 0 : -1;
+    if (rc == 0 && heading != NULL) {
+        rc = PyFile_WriteObject(heading, out, Py_PRINT_RAW);
+    }
+    if (rc == 0) {
+        rc = PyFile_WriteObject(text, out, Py_PRINT_RAW);
+    }
+    Py_ssize_t n = PyList_Size(notes);
+    if (rc == 0) {
+        rc = PyFile_WriteString(n ? "\n# pyrun rewrote, and why:\n" : "\n# pyrun: nothing blocks, nothing to rewrite\n",
+                                out);
+    }
+    for (Py_ssize_t i = 0; rc == 0 && i < n; i++) {
+        rc = PyFile_WriteString("# ", out) == 0 && PyFile_WriteObject(PyList_GetItem(notes, i), out, Py_PRINT_RAW) == 0 &&
+                     PyFile_WriteString("\n", out) == 0
+                 ? 0
+                 : -1;
+    }
+    Py_XDECREF(text);
+    Py_XDECREF(heading);
+    return rc;
+}
+
 /* _show_transform(kind, target, display_name): prints the program as pyrun
  * runs it, then what was rewritten and why; returns the exit status. */
 PyObject *
@@ -441,58 +530,99 @@ pyrun_show_transform(PyObject *module, PyObject *args)
     if (st == NULL) {
         return NULL;
     }
-    main_plan plan = {0};
-    PyObject *status = NULL, *result = NULL, *notes = NULL, *tree = NULL, *text = NULL;
+    main_plan plan = {.no_import = 1, .st = st};
+    PyObject *status = NULL, *result = NULL, *modules = NULL;
     int rc = plan_program(kind, target, &plan, &status);
     if (rc <= 0) {
         result = rc == 0 ? Py_NewRef(status) : NULL;
         goto done;
     }
     PyObject *name = strcmp(kind, "file") == 0 ? display : plan.filename;
-    tree = pyrun_transform_source(st, plan.source, name, 1, &notes, NULL);
-    if (tree == NULL) {
+    PyObject *main_name = PyUnicode_FromString("__main__");
+    modules = main_name ? pyrun_transform_program(st, plan.source, name, main_name,
+                                                  plan.package ? plan.package : Py_None, st->module_resolver)
+                        : NULL;
+    Py_XDECREF(main_name);
+    if (modules == NULL) {
         if (PyErr_ExceptionMatches(PyExc_SyntaxError) || PyErr_ExceptionMatches(PyExc_ValueError)) {
             result = PyLong_FromLong(pyrun_report_exit());
         }
         goto done;
     }
-    if (tree == Py_None) {
+    /* (name, filename, source, tree or None, notes, colored) per module */
+    PyObject *root = PyList_GetItem(modules, 0);
+    if (PyTuple_GetItem(root, 3) == Py_None) {
         /* nothing to rewrite; still, a program that would not compile is
          * reported as running it would */
-        PyObject *code = pyrun_compile_source(st, plan.source, name);
+        PyObject *code = pyrun_compile_source(st, plan.source, name, plan.package ? plan.package : Py_None);
         if (code == NULL) {
             result = PyLong_FromLong(pyrun_report_exit());
             goto done;
         }
         Py_DECREF(code);
-        text = PyBytes_Check(plan.source) ? PyUnicode_FromEncodedObject(plan.source, "utf-8", "replace")
-                                          : Py_NewRef(plan.source);
     }
-    else {
-        text = call_module("ast", "unparse", "(O)", tree);
-    }
-    PyObject *out = text ? PySys_GetObject("stdout") : NULL;
-    if (out == NULL || PyFile_WriteObject(text, out, Py_PRINT_RAW) < 0) {
-        goto done;
-    }
-    Py_ssize_t n = PyList_Size(notes);
-    if (PyFile_WriteString(n ? "\n# pyrun rewrote, and why:\n" : "\n# pyrun: nothing blocks, nothing to rewrite\n", out) < 0) {
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (PyFile_WriteString("# ", out) < 0 || PyFile_WriteObject(PyList_GetItem(notes, i), out, Py_PRINT_RAW) < 0 ||
-            PyFile_WriteString("\n", out) < 0) {
+    PyObject *out = PySys_GetObject("stdout");
+    for (Py_ssize_t i = 0; out != NULL && i < PyList_Size(modules); i++) {
+        PyObject *m = PyList_GetItem(modules, i);
+        if (i > 0 && PyTuple_GetItem(m, 3) == Py_None) {
+            continue; /* another module, run as written */
+        }
+        if (show_module(out, m, i == 0) < 0) {
             goto done;
         }
+    }
+    if (out == NULL) {
+        goto done;
     }
     result = PyLong_FromLong(PYRUN_EXIT_OK);
 done:
     plan_clear(&plan);
     Py_XDECREF(status);
-    Py_XDECREF(notes);
-    Py_XDECREF(tree);
-    Py_XDECREF(text);
+    Py_XDECREF(modules);
     return result;
+}
+
+int
+pyrun_prepare_main(pyrun_state *st, const char *kind, PyObject *target, PyObject *tried,
+                   PyObject **code, PyObject **globals, PyObject **import_first, PyObject **status)
+{
+    main_plan plan = {.tried = tried, .st = st};
+    PyObject *main = NULL;
+    int rc = plan_program(kind, target, &plan, status);
+    if (rc == 2) {
+        *import_first = Py_NewRef(plan.import_first);
+    }
+    if (rc != 1) {
+        goto done;
+    }
+    rc = -1;
+    PyObject *argv = PySys_GetObject("argv");
+    if (plan.argv0 != NULL && argv != NULL && PyList_Check(argv) && PyList_Size(argv) > 0 &&
+        PyList_SetItem(argv, 0, Py_NewRef(plan.argv0)) < 0) {
+        goto done;
+    }
+    if (plan.path0 != NULL && set_sys_path0(plan.path0) < 0) {
+        goto done;
+    }
+    main = new_main_module(plan.dunders);
+    if (main == NULL) {
+        goto done;
+    }
+    *code = pyrun_compile_source(st, plan.source, plan.filename, plan.package ? plan.package : Py_None);
+    if (*code == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_SyntaxError) || PyErr_ExceptionMatches(PyExc_ValueError) ||
+            PyErr_ExceptionMatches(PyExc_RecursionError) || PyErr_ExceptionMatches(PyExc_MemoryError)) {
+            *status = PyLong_FromLong(pyrun_report_exit());
+            rc = *status ? 0 : -1;
+        }
+        goto done;
+    }
+    *globals = Py_NewRef(PyModule_GetDict(main));
+    rc = 1;
+done:
+    plan_clear(&plan);
+    Py_XDECREF(main);
+    return rc;
 }
 
 /* _run_main(kind, target, argv): kind is "file" (target: absolute path),
@@ -515,8 +645,8 @@ pyrun_run_main(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_RuntimeError, "a program is already running");
         return NULL;
     }
-    main_plan plan = {0};
-    PyObject *status = NULL, *main = NULL, *code = NULL, *runner = NULL, *result = NULL;
+    PyObject *status = NULL, *code = NULL, *globals = NULL, *import_first = NULL;
+    PyObject *runner = NULL, *result = NULL;
     PyObject *argv = PySequence_List(argv_in);
     if (argv == NULL) {
         return NULL;
@@ -524,35 +654,13 @@ pyrun_run_main(PyObject *module, PyObject *args)
     if (PySys_SetObject("argv", argv) < 0) {
         goto done;
     }
-
-    int rc = plan_program(kind, target, &plan, &status);
+    int rc = pyrun_prepare_main(st, kind, target, NULL, &code, &globals, &import_first, &status);
     if (rc <= 0) {
         result = rc == 0 ? Py_NewRef(status) : NULL;
         goto done;
     }
-    if (plan.argv0 != NULL && PyList_Size(argv) > 0 &&
-        PyList_SetItem(argv, 0, Py_NewRef(plan.argv0)) < 0) {
-        goto done;
-    }
-    if (plan.path0 != NULL && set_sys_path0(plan.path0) < 0) {
-        goto done;
-    }
-    main = new_main_module(plan.dunders);
-    if (main == NULL) {
-        goto done;
-    }
-    code = pyrun_compile_source(st, plan.source, plan.filename);
-    if (code == NULL) {
-        if (!PyErr_ExceptionMatches(PyExc_SyntaxError) &&
-            !PyErr_ExceptionMatches(PyExc_ValueError) &&
-            !PyErr_ExceptionMatches(PyExc_RecursionError) &&
-            !PyErr_ExceptionMatches(PyExc_MemoryError)) {
-            goto done;
-        }
-        result = PyLong_FromLong(pyrun_report_exit());
-        goto done;
-    }
-    runner = pyrun_main_runner_new(st, code, PyModule_GetDict(main));
+    runner = rc == 1 ? pyrun_main_runner_new(st, code, globals)
+                     : pyrun_main_runner_after_import(st, kind, target, import_first);
     if (runner == NULL) {
         goto done;
     }
@@ -566,10 +674,10 @@ pyrun_run_main(PyObject *module, PyObject *args)
         st->main_runner = Py_NewRef(runner);
     }
 done:
-    plan_clear(&plan);
     Py_XDECREF(status);
-    Py_XDECREF(main);
     Py_XDECREF(code);
+    Py_XDECREF(globals);
+    Py_XDECREF(import_first);
     Py_XDECREF(runner);
     Py_DECREF(argv);
     return result;

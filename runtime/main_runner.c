@@ -1,6 +1,8 @@
 /* MainRunner: the coroutine-like object an asyncio Task drives to run
  * __main__'s code.
  *
+ * For `-m pkg.mod` it first awaits the import of pkg, whose body may
+ * block, and only then finds and compiles pkg.mod, as runpy does.
  * It evaluates the module code on its first step; when the code used
  * top-level await, evaluation yields a coroutine that it then drives as
  * `await` would. Two things need it to stand between that coroutine and the
@@ -16,17 +18,26 @@
  *    runner can complete early; the program's future is left untouched. */
 #include "pyrun.h"
 
+#include "importer/importer.h"
+
 #include <stddef.h>
 
 typedef struct {
     PyObject_HEAD
     PyObject *code;    /* module code, until the first step evaluates it */
     PyObject *globals; /* __main__.__dict__ */
-    PyObject *coro;    /* what top-level-await code evaluated to */
+    PyObject *coro;    /* what top-level-await code evaluated to, or the
+                          import awaited before the program is prepared */
+    PyObject *kind;    /* while preparing: _run_main's kind (str) and target */
+    PyObject *target;
+    PyObject *importing; /* the package being imported before preparing */
     PyObject *awaited; /* future the program is blocked on */
     PyObject *relay;   /* future the Task is blocked on instead */
     PyObject *wake;    /* callback: awaited done -> relay done */
+    PyObject *interrupted; /* KeyboardInterrupt to report once tasks are cancelled */
+    PyObject *before;  /* set: tasks that were pending when the program started */
     int interrupt_pending;
+    int draining;      /* the code is done; waiting for the tasks it left */
     int done;
 } MainRunner;
 
@@ -40,6 +51,11 @@ runner_traverse(MainRunner *self, visitproc visit, void *arg)
     Py_VISIT(self->awaited);
     Py_VISIT(self->relay);
     Py_VISIT(self->wake);
+    Py_VISIT(self->interrupted);
+    Py_VISIT(self->before);
+    Py_VISIT(self->kind);
+    Py_VISIT(self->target);
+    Py_VISIT(self->importing);
     return 0;
 }
 
@@ -52,6 +68,11 @@ runner_clear(MainRunner *self)
     Py_CLEAR(self->awaited);
     Py_CLEAR(self->relay);
     Py_CLEAR(self->wake);
+    Py_CLEAR(self->interrupted);
+    Py_CLEAR(self->before);
+    Py_CLEAR(self->kind);
+    Py_CLEAR(self->target);
+    Py_CLEAR(self->importing);
     return 0;
 }
 
@@ -154,8 +175,158 @@ error:
     return NULL;
 }
 
-/* One step of the program: the first evaluates the module code, later ones
- * resume the coroutine, with `exc` thrown in when given. */
+/* A step once the code is done: wait for one leftover task at a time until
+ * none is left. Ctrl-C cancels them all and, once they have unwound, ends
+ * the program with a KeyboardInterrupt raised where one of them was. */
+static PyObject *
+drain_step(MainRunner *self)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)self));
+    if (st == NULL) {
+        return NULL;
+    }
+    PyObject *left = pyrun_leftover_tasks(st, self->before);
+    if (left == NULL) {
+        return finish(self, pyrun_report_exit());
+    }
+    if (self->interrupt_pending) {
+        self->interrupt_pending = 0;
+        if (self->interrupted == NULL) {
+            PyObject *where = pyrun_task_to_blame(st, left);
+            self->interrupted = where != NULL ? pyrun_interrupt_in_task(where)
+                                              : PyObject_CallNoArgs(PyExc_KeyboardInterrupt);
+        }
+        if (self->interrupted == NULL || pyrun_cancel_tasks(left) < 0) {
+            Py_DECREF(left);
+            return finish(self, pyrun_report_exit());
+        }
+    }
+    if (PyList_Size(left) == 0) {
+        Py_DECREF(left);
+        if (self->interrupted != NULL) {
+            PyErr_SetObject(PyExc_KeyboardInterrupt, self->interrupted);
+            Py_CLEAR(self->interrupted);
+            return finish(self, pyrun_report_exit());
+        }
+        return finish(self, PYRUN_EXIT_OK);
+    }
+    PyObject *next = Py_NewRef(PyList_GetItem(left, 0));
+    Py_DECREF(left);
+    if (PyObject_SetAttrString(next, "_asyncio_future_blocking", Py_True) < 0) {
+        Py_DECREF(next);
+        return finish(self, pyrun_report_exit());
+    }
+    return relay_yield(self, next);
+}
+
+static PyObject *
+start_draining(MainRunner *self)
+{
+    self->draining = 1;
+    Py_CLEAR(self->coro);
+    Py_CLEAR(self->globals);
+    return drain_step(self);
+}
+
+/* runpy ignores an ImportError of the package it imports first when it
+ * is about that package itself (not found): finding the module then says
+ * so. Any other stays an error of the program. */
+static int
+package_import_error_is_benign(PyObject *package)
+{
+    if (!PyErr_ExceptionMatches(PyExc_ImportError)) {
+        return 0;
+    }
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *name = value ? PyObject_GetAttrString(value, "name") : NULL;
+    int benign = 0;
+    if (name != NULL && PyUnicode_Check(name)) {
+        PyObject *prefix = PyUnicode_FromFormat("%U.", name);
+        benign = PyUnicode_Compare(name, package) == 0 ||
+                 (prefix && PyUnicode_Tailmatch(package, prefix, 0, PY_SSIZE_T_MAX, -1) == 1);
+        Py_XDECREF(prefix);
+    }
+    Py_XDECREF(name);
+    PyErr_Clear();
+    if (benign) {
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+    }
+    else {
+        PyErr_Restore(type, value, tb);
+    }
+    return benign;
+}
+
+/* Plans and compiles the program, or starts the import it needs first:
+ * 1 ready to go on (code set, or coro the import), 0 ended (*status), -1
+ * error. */
+static int
+prepare(MainRunner *self, pyrun_state *st, int *status)
+{
+    const char *kind = PyUnicode_AsUTF8AndSize(self->kind, NULL);
+    if (kind == NULL) {
+        return -1;
+    }
+    PyObject *code = NULL, *globals = NULL, *package = NULL, *ended = NULL;
+    int rc = pyrun_prepare_main(st, kind, self->target, self->importing, &code, &globals, &package, &ended);
+    Py_CLEAR(self->importing);
+    if (rc == 0) {
+        *status = (int)PyLong_AsLong(ended);
+        Py_DECREF(ended);
+        return 0;
+    }
+    if (rc == 2) {
+        self->coro = pyrun_import_awaitable(st, package);
+        self->importing = package;
+        return self->coro ? 1 : -1;
+    }
+    if (rc == 1) {
+        self->code = code;
+        self->globals = globals;
+        Py_CLEAR(self->kind);
+        Py_CLEAR(self->target);
+    }
+    return rc;
+}
+
+/* Evaluates the module code: 1 it awaits (coro set), 0 it is done, -1
+ * it raised. */
+static int
+evaluate(MainRunner *self, pyrun_state *st)
+{
+    PyObject *code = self->code;
+    self->code = NULL;
+    PyObject *result = NULL;
+    PyObject *pending = pyrun_pending_tasks(st);
+    self->before = pending ? PySet_New(pending) : NULL;
+    Py_XDECREF(pending);
+    if (self->before != NULL) {
+        if (self->interrupt_pending) {
+            PyErr_SetNone(PyExc_KeyboardInterrupt);
+        }
+        else {
+            result = PyEval_EvalCode(code, self->globals, self->globals);
+        }
+    }
+    Py_DECREF(code);
+    if (result == NULL) {
+        return -1;
+    }
+    if ((PyObject *)Py_TYPE(result) != st->coroutine_type) {
+        Py_DECREF(result);
+        return 0;
+    }
+    self->coro = result;
+    return 1;
+}
+
+/* One step of the program: the first prepares and evaluates the module
+ * code, later ones resume what it awaits, with `exc` thrown in when
+ * given. */
 static PyObject *
 runner_step(MainRunner *self, PyObject *exc)
 {
@@ -169,74 +340,91 @@ runner_step(MainRunner *self, PyObject *exc)
     }
     PyObject *awaited = Py_XNewRef(self->awaited);
     detach(self);
+    if (self->draining) {
+        /* The code is over, so there is nothing to throw `exc` into; Ctrl-C
+         * comes as interrupt_pending. */
+        Py_XDECREF(awaited);
+        return drain_step(self);
+    }
     PyObject *thrown = Py_XNewRef(exc);
     PyObject *yielded = NULL;
+    int status = PYRUN_EXIT_OK;
 
-    if (self->code != NULL) {
-        PyObject *code = self->code;
-        self->code = NULL;
-        PyObject *result = NULL;
-        if (self->interrupt_pending) {
-            PyErr_SetNone(PyExc_KeyboardInterrupt);
+    for (;;) {
+        if (self->coro == NULL) {
+            int rc;
+            if (self->kind != NULL) {
+                rc = prepare(self, st, &status);
+                if (rc == 0) {
+                    Py_XDECREF(awaited);
+                    Py_XDECREF(thrown);
+                    return finish(self, status);
+                }
+            }
+            else {
+                rc = evaluate(self, st);
+                if (rc == 0) {
+                    Py_XDECREF(awaited);
+                    Py_XDECREF(thrown);
+                    return start_draining(self);
+                }
+            }
+            if (rc < 0) {
+                goto failed;
+            }
+            if (self->coro == NULL) {
+                continue; /* prepared: evaluate now */
+            }
+        }
+        if (thrown != NULL && awaited != NULL) {
+            /* The Task was cancelled while parked on the relay: pass the
+             * cancellation on to what the program awaits, as asyncio does. */
+            PyObject *r = PyObject_CallMethod(awaited, "cancel", NULL);
+            if (r == NULL) {
+                PyErr_Clear();
+            }
+            Py_XDECREF(r);
+        }
+        Py_CLEAR(awaited);
+        if (thrown == NULL && self->interrupt_pending) {
+            self->interrupt_pending = 0;
+            thrown = PyObject_CallNoArgs(PyExc_KeyboardInterrupt);
+            if (thrown == NULL) {
+                goto failed;
+            }
+        }
+        int returned = 0;
+        if (thrown != NULL) {
+            yielded = PyObject_CallMethod(self->coro, "throw", "O", thrown);
+            Py_CLEAR(thrown);
+            if (yielded == NULL && PyErr_ExceptionMatches(PyExc_StopIteration)) {
+                PyErr_Clear();
+                returned = 1;
+            }
         }
         else {
-            result = PyEval_EvalCode(code, self->globals, self->globals);
+            PySendResult sent = PyIter_Send(self->coro, Py_None, &yielded);
+            if (sent == PYGEN_RETURN) {
+                Py_CLEAR(yielded);
+                returned = 1;
+            }
         }
-        Py_DECREF(code);
-        if (result == NULL) {
-            goto failed;
+        if (yielded != NULL) {
+            return relay_yield(self, yielded);
         }
-        if ((PyObject *)Py_TYPE(result) != st->coroutine_type) {
-            Py_DECREF(result);
-            Py_XDECREF(awaited);
-            Py_XDECREF(thrown);
-            return finish(self, PYRUN_EXIT_OK);
-        }
-        self->coro = result;
-    }
-
-    if (thrown != NULL && awaited != NULL) {
-        /* The Task was cancelled while parked on the relay: pass the
-         * cancellation on to what the program awaits, as asyncio does. */
-        PyObject *r = PyObject_CallMethod(awaited, "cancel", NULL);
-        if (r == NULL) {
-            PyErr_Clear();
-        }
-        Py_XDECREF(r);
-    }
-    if (thrown == NULL && self->interrupt_pending) {
-        self->interrupt_pending = 0;
-        thrown = PyObject_CallNoArgs(PyExc_KeyboardInterrupt);
-        if (thrown == NULL) {
-            goto failed;
-        }
-    }
-    if (thrown != NULL) {
-        yielded = PyObject_CallMethod(self->coro, "throw", "O", thrown);
-        if (yielded == NULL) {
-            if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
-                PyErr_Clear();
-                Py_XDECREF(awaited);
-                Py_DECREF(thrown);
-                return finish(self, PYRUN_EXIT_OK);
+        Py_CLEAR(self->coro);
+        if (self->kind != NULL) {
+            /* the package is imported, or failed in a way runpy ignores */
+            if (returned || package_import_error_is_benign(self->importing)) {
+                continue;
             }
             goto failed;
         }
-    }
-    else {
-        PySendResult sent = PyIter_Send(self->coro, Py_None, &yielded);
-        if (sent == PYGEN_ERROR) {
-            goto failed;
+        if (returned) {
+            return start_draining(self);
         }
-        if (sent == PYGEN_RETURN) {
-            Py_DECREF(yielded);
-            Py_XDECREF(awaited);
-            return finish(self, PYRUN_EXIT_OK);
-        }
+        goto failed;
     }
-    Py_XDECREF(awaited);
-    Py_XDECREF(thrown);
-    return relay_yield(self, yielded);
 
 failed:
     Py_XDECREF(awaited);
@@ -346,6 +534,27 @@ pyrun_main_runner_interrupt(PyObject *runner)
     return 1;
 }
 
+int
+pyrun_main_runner_stalled(PyObject *runner)
+{
+    MainRunner *self = (MainRunner *)runner;
+    if (self->done || self->draining) {
+        /* What is left waits for what will never come, as a page or Node
+         * would leave it. */
+        return self->interrupted ? PYRUN_EXIT_INTERRUPT : PYRUN_EXIT_OK;
+    }
+    PyObject *exc = PyObject_CallFunction(
+        PyExc_RuntimeError, "s",
+        "the program is stuck: it awaits something that nothing left running can complete");
+    if (exc == NULL || (self->coro != NULL && pyrun_raised_where_suspended(exc, self->coro) < 0)) {
+        Py_XDECREF(exc);
+        return pyrun_report_exit();
+    }
+    PyErr_SetObject(PyExc_RuntimeError, exc);
+    Py_DECREF(exc);
+    return pyrun_report_exit();
+}
+
 static PyMethodDef runner_methods[] = {
     {"send", (PyCFunction)runner_send, METH_O, NULL},
     {"throw", (PyCFunction)runner_throw, METH_VARARGS, NULL},
@@ -379,20 +588,47 @@ pyrun_main_runner_register(PyObject *module, pyrun_state *st)
     return st->main_runner_type == NULL ? -1 : 0;
 }
 
-PyObject *
-pyrun_main_runner_new(pyrun_state *st, PyObject *code, PyObject *globals)
+static MainRunner *
+runner_alloc(pyrun_state *st)
 {
     allocfunc alloc = (allocfunc)PyType_GetSlot(st->main_runner_type, Py_tp_alloc);
     MainRunner *self = (MainRunner *)alloc(st->main_runner_type, 0);
     if (self == NULL) {
         return NULL;
     }
-    self->code = Py_NewRef(code);
-    self->globals = Py_NewRef(globals);
     self->wake = PyCFunction_New(&wake_def, (PyObject *)self);
     if (self->wake == NULL) {
         Py_DECREF(self);
         return NULL;
+    }
+    return self;
+}
+
+PyObject *
+pyrun_main_runner_after_import(pyrun_state *st, const char *kind, PyObject *target, PyObject *package)
+{
+    MainRunner *self = runner_alloc(st);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->kind = PyUnicode_FromString(kind);
+    self->target = Py_NewRef(target);
+    self->coro = self->kind ? pyrun_import_awaitable(st, package) : NULL;
+    self->importing = Py_NewRef(package);
+    if (self->coro == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+PyObject *
+pyrun_main_runner_new(pyrun_state *st, PyObject *code, PyObject *globals)
+{
+    MainRunner *self = runner_alloc(st);
+    if (self != NULL) {
+        self->code = Py_NewRef(code);
+        self->globals = Py_NewRef(globals);
     }
     return (PyObject *)self;
 }

@@ -3,6 +3,7 @@
 #include "pyrun.h"
 
 #include "aio/helpers.h"
+#include "importer/importer.h"
 #include "transform/transform.h"
 
 static struct PyModuleDef pyrun_module;
@@ -204,7 +205,7 @@ pyrun_init(PyObject *module, PyObject *args)
         return NULL;
     }
     Py_DECREF(r);
-    if (install_loop_exit_handlers(module, st) < 0) {
+    if (install_loop_exit_handlers(module, st) < 0 || pyrun_importer_install(st) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -225,6 +226,22 @@ pyrun_interrupt(PyObject *module, PyObject *Py_UNUSED(ignored))
         return NULL;
     }
     return PyBool_FromLong(rc);
+}
+
+/* _stalled(): the host's event loop has nothing left to do, yet the
+ * program has not ended. Returns the status to exit with, or None when no
+ * program is running. */
+static PyObject *
+pyrun_stalled(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    if (st->main_runner == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyLong_FromLong(pyrun_main_runner_stalled(st->main_runner));
 }
 
 static int
@@ -259,6 +276,15 @@ pyrun_finish(PyObject *module, PyObject *arg)
         Py_XDECREF(r);
         Py_DECREF(atexit);
     }
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+    }
+    /* CPython's finalization collects garbage, which is when a task whose
+     * exception nobody retrieved says so. */
+    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *collected = gc ? PyObject_CallMethod(gc, "collect", NULL) : NULL;
+    Py_XDECREF(collected);
+    Py_XDECREF(gc);
     if (PyErr_Occurred()) {
         PyErr_Clear();
     }
@@ -326,7 +352,7 @@ pyrun_compile(PyObject *module, PyObject *args)
         return NULL;
     }
     pyrun_state *st = pyrun_get_state(module);
-    return st ? pyrun_compile_program(st, source, filename, 1) : NULL;
+    return st ? pyrun_compile_program(st, source, filename, Py_None) : NULL;
 }
 
 /* _rewrites(source, filename): how many rewrites the transform makes. */
@@ -346,7 +372,30 @@ pyrun_rewrites(PyObject *module, PyObject *args)
     return n;
 }
 
+/* transform_package(name): user code in a site-packages package. */
+static PyObject *
+pyrun_transform_package(PyObject *module, PyObject *name)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    if (!PyUnicode_Check(name) || PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), 1) != -1) {
+        PyErr_SetString(PyExc_ValueError, "transform_package() takes a top-level package name");
+        return NULL;
+    }
+    if (PySet_Add(st->transform_packages, name) < 0) {
+        return NULL;
+    }
+    PyDict_Clear(st->code_cache);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef pyrun_methods[] = {
+    {"transform_package", pyrun_transform_package, METH_O,
+     "transform_package(name)\n\n"
+     "Transform the pure-Python package `name` from site-packages like the\n"
+     "program's own modules (by default only those are transformed)."},
     {"_compile", pyrun_compile, METH_VARARGS, NULL},
     {"_rewrites", pyrun_rewrites, METH_VARARGS, NULL},
     {"transform", (PyCFunction)(void (*)(void))pyrun_transform, METH_VARARGS | METH_KEYWORDS,
@@ -357,6 +406,7 @@ static PyMethodDef pyrun_methods[] = {
     {"_run_main", pyrun_run_main, METH_VARARGS, NULL},
     {"_show_transform", pyrun_show_transform, METH_VARARGS, NULL},
     {"_interrupt", pyrun_interrupt, METH_NOARGS, NULL},
+    {"_stalled", pyrun_stalled, METH_NOARGS, NULL},
     {"_finish", pyrun_finish, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
@@ -404,7 +454,8 @@ pyrun_exec(PyObject *module)
     }
     if (pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
         pyrun_sleep_register(module, st) < 0 || pyrun_face_register(module, st) < 0 ||
-        pyrun_cm_register(module, st) < 0 || pyrun_iterate_register(module, st) < 0) {
+        pyrun_cm_register(module, st) < 0 || pyrun_iterate_register(module, st) < 0 ||
+        pyrun_importer_register(module, st) < 0) {
         return -1;
     }
     return pyrun_helpers_install(module, st);
@@ -443,6 +494,15 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->host_stdin);
     Py_VISIT(st->stdin_pending);
     Py_VISIT(st->stop_futures);
+    Py_VISIT(st->deferred_bodies);
+    Py_VISIT(st->library_prefixes);
+    Py_VISIT(st->in_flight);
+    Py_VISIT(st->transform_packages);
+    Py_VISIT(st->code_cache);
+    Py_VISIT(st->finder);
+    Py_VISIT(st->loader_type);
+    Py_VISIT(st->finder_type);
+    Py_VISIT(st->module_resolver);
     return pyrun_transform_state_traverse(st, visit, arg);
 }
 
@@ -479,6 +539,15 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->host_stdin);
     Py_CLEAR(st->stdin_pending);
     Py_CLEAR(st->stop_futures);
+    Py_CLEAR(st->deferred_bodies);
+    Py_CLEAR(st->library_prefixes);
+    Py_CLEAR(st->in_flight);
+    Py_CLEAR(st->transform_packages);
+    Py_CLEAR(st->code_cache);
+    Py_CLEAR(st->finder);
+    Py_CLEAR(st->loader_type);
+    Py_CLEAR(st->finder_type);
+    Py_CLEAR(st->module_resolver);
     pyrun_transform_state_clear(st);
     return 0;
 }

@@ -84,6 +84,16 @@ typedef struct {
     PyObject *stdin_pending;  /* str read from the host, not yet consumed */
     int stdin_eof;
     PyObject *stop_futures;   /* dict: loop -> future that loop.stop() resolves */
+    /* The import hook (importer/): finds and loads user modules. */
+    PyObject *module_resolver; /* callable: name -> None or (filename, source, is_package) */
+    PyTypeObject *finder_type;
+    PyTypeObject *loader_type;
+    PyObject *finder;          /* our entry in sys.meta_path */
+    PyObject *code_cache;      /* dict: path -> (mtime_ns, size, code) */
+    PyObject *transform_packages; /* set: site-packages packages opted in */
+    PyObject *in_flight;       /* dict: module name -> (task, future) of an import under way */
+    PyObject *library_prefixes; /* tuple: directories of the stdlib and site-packages */
+    PyObject *deferred_bodies; /* list while importlib.reload runs for __pyrun__.reload */
 } pyrun_state;
 
 pyrun_state *pyrun_get_state(PyObject *module);
@@ -92,7 +102,7 @@ pyrun_state *pyrun_state_from_type(PyTypeObject *type);
 /* source.c: reading and compiling a program's source the way CPython does. */
 PyObject *pyrun_read_file(PyObject *path);
 PyObject *pyrun_compile_source(pyrun_state *st, PyObject *source,
-                               PyObject *filename);
+                               PyObject *filename, PyObject *package);
 
 /* exit_status.c: how an exception that ends the program is reported. */
 int pyrun_report_exit(void);
@@ -102,10 +112,33 @@ void pyrun_print_error(const char *prog, PyObject *message);
 int pyrun_main_runner_register(PyObject *module, pyrun_state *st);
 PyObject *pyrun_main_runner_new(pyrun_state *st, PyObject *code,
                                 PyObject *globals);
+/* A runner that first awaits the import of `package`, then prepares the
+ * program (pyrun_prepare_main) and runs it. */
+PyObject *pyrun_main_runner_after_import(pyrun_state *st, const char *kind, PyObject *target,
+                                         PyObject *package);
 int pyrun_main_runner_interrupt(PyObject *runner);
+/* The host found nothing left to run while the program is unfinished:
+ * returns the status to end with, after saying where it was stuck. */
+int pyrun_main_runner_stalled(PyObject *runner);
+
+/* leftover_tasks.c: the tasks a program leaves running after its code. */
+PyObject *pyrun_pending_tasks(pyrun_state *st);
+PyObject *pyrun_leftover_tasks(pyrun_state *st, PyObject *before);
+int pyrun_cancel_tasks(PyObject *tasks);
+/* Gives exc the traceback of the frames coro is suspended in. */
+int pyrun_raised_where_suspended(PyObject *exc, PyObject *coro);
+PyObject *pyrun_interrupt_in_task(PyObject *task);
+/* Borrowed: the task whose place a Ctrl-C is reported at (NULL: none). */
+PyObject *pyrun_task_to_blame(pyrun_state *st, PyObject *tasks);
 
 /* main_module.c: __main__, sys.argv and sys.path[0] as CPython sets them. */
 PyObject *pyrun_run_main(PyObject *module, PyObject *args);
+/* Plans the program and compiles it into a fresh __main__: 1 with *code
+ * and *globals, 0 when it ends before starting (*status, already reported),
+ * 2 when the package *import_first must be imported first, -1 on error.
+ * `tried` is a package whose import failed in a way runpy ignores. */
+int pyrun_prepare_main(pyrun_state *st, const char *kind, PyObject *target, PyObject *tried,
+                       PyObject **code, PyObject **globals, PyObject **import_first, PyObject **status);
 PyObject *pyrun_show_transform(PyObject *module, PyObject *args);
 
 #endif

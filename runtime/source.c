@@ -172,10 +172,10 @@ check_undeclared_utf8(PyObject *source, PyObject *filename)
 /* Compile a whole program (bytes or str) for __main__, rewritten so that
  * it never blocks, with top-level await allowed. */
 PyObject *
-pyrun_compile_source(pyrun_state *st, PyObject *source, PyObject *filename)
+pyrun_compile_source(pyrun_state *st, PyObject *source, PyObject *filename, PyObject *package)
 {
     if (PyBytes_Check(source) && check_undeclared_utf8(source, filename) < 0) {
         return NULL;
     }
-    return pyrun_compile_program(st, source, filename, 1);
+    return pyrun_compile_program(st, source, filename, package);
 }

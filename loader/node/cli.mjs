@@ -70,6 +70,7 @@ async function boot(command, interruptBuffer, stdin) {
   attachStdio(pyodide, stdin);
   dropAddedEnvironment(pyodide, hostNames);
   if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
+  for (const name of command.flags.transformPackages) runtime.transform_package(name);
   return { pyodide, runtime };
 }
 
@@ -120,5 +121,11 @@ export async function main(argv) {
   // pyodide.ffi.jsnull).
   const host = { exit: finish, read_line: async () => (await stdin.readLine()) ?? undefined };
   runtime._init(host, tty.isatty(1), command.flags.unbuffered || Boolean(process.env.PYTHONUNBUFFERED));
+  // Node found nothing left to run, yet the program has not ended: what
+  // it awaits can never come.
+  process.once("beforeExit", () => {
+    const status = runtime._stalled();
+    if (status !== undefined) finish(status);
+  });
   finish(await runProgram(runtime, command.kind, command.target, command.argv));
 }

@@ -14,6 +14,7 @@ const OPTIONS = {
   "dont-write-bytecode": { type: "boolean", short: "B" },
   verbose: { type: "boolean" },
   "show-transform": { type: "boolean" },
+  "transform-package": { type: "string", multiple: true },
 };
 
 // Short options that take the rest of their token, or the next argument, as
@@ -62,10 +63,17 @@ export function parseCommandLine(argv) {
     }
     throw new UsageError(e.message);
   }
+  const transformPackages = values["transform-package"] ?? [];
+  for (const name of transformPackages) {
+    if (!/^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u.test(name)) {
+      throw new UsageError(`--transform-package takes the name of a top-level package, not '${name}'`);
+    }
+  }
   const flags = {
     unbuffered: Boolean(values.unbuffered),
     verbose: Boolean(values.verbose),
     showTransform: Boolean(values["show-transform"]),
+    transformPackages,
   };
   if (values.help) return { action: "help" };
   if (values.version) return { action: "version" };
@@ -95,6 +103,8 @@ Options:
 -V     : print the Python version number and exit (also --version)
 --show-transform : print the program as pyrun rewrites it, and why, instead
          of running it
+--transform-package NAME : rewrite the installed package NAME (from the
+         stdlib or site-packages) like the program's own modules; repeatable
 --verbose : report what pyrun itself does on stderr
 file   : program read from script file
 -      : program read from stdin (default; interactive mode is not supported)

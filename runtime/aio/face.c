@@ -190,8 +190,8 @@ static const char CANNOT_AWAIT[] =
 
 /* Wait for `awaitable` from synchronous code: JSPI, or BlockingError
  * naming `what` and saying `why` it cannot wait. Steals awaitable. */
-static PyObject *
-wait_synchronously(pyrun_state *st, PyObject *awaitable, PyObject *what, const char *why)
+PyObject *
+pyrun_wait_synchronously(pyrun_state *st, PyObject *awaitable, PyObject *what, const char *why)
 {
     PyObject *run_sync = jspi_run_sync();
     if (run_sync != NULL) {
@@ -252,7 +252,7 @@ face_call(Face *f, PyObject *args, PyObject *kwargs)
         Py_DECREF(coro);
         return NULL;
     }
-    PyObject *r = wait_synchronously(st, coro, what, CALLED_FROM_C);
+    PyObject *r = pyrun_wait_synchronously(st, coro, what, CALLED_FROM_C);
     Py_DECREF(what);
     return r;
 }
@@ -379,7 +379,7 @@ pyrun_helper_block(PyObject *module, PyObject *args)
     if (st == NULL || !PyArg_ParseTuple(args, "OU:block", &awaitable, &what)) {
         return NULL;
     }
-    return wait_synchronously(st, Py_NewRef(awaitable), what, CANNOT_AWAIT);
+    return pyrun_wait_synchronously(st, Py_NewRef(awaitable), what, CANNOT_AWAIT);
 }
 
 /* unsupported(what): a construct the transform cannot make async, reached. */

@@ -33,6 +33,10 @@ PyObject *pyrun_helper_unsupported(PyObject *module, PyObject *what);
 /* The coroutine behind a face (bound if the face is), called with args;
  * NULL without exception if `callable` is not a face. */
 PyObject *pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs);
+/* Waits for `awaitable` where code cannot await: JSPI's run_sync, or
+ * pyrun.BlockingError naming `what` and `why`. Steals awaitable. */
+PyObject *pyrun_wait_synchronously(pyrun_state *st, PyObject *awaitable, PyObject *what, const char *why);
+
 /* cm.c */
 PyObject *pyrun_helper_acm(PyObject *module, PyObject *cm);
 /* stdin.c */

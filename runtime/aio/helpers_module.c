@@ -4,6 +4,8 @@
  * module's, bound to it, so they reach its state. */
 #include "helpers.h"
 
+#include "../importer/importer.h"
+
 #define H(name, fn, flags) {name, (PyCFunction)(void (*)(void))(fn), flags, NULL}
 #define VA METH_VARARGS
 #define KW (METH_VARARGS | METH_KEYWORDS)
@@ -56,6 +58,13 @@ static PyMethodDef helper_defs[] = {
     H("max", pyrun_helper_max, KW),
     H("reduce", pyrun_helper_reduce, VA),
     H("sort", pyrun_helper_sort, KW),
+    H("import_", pyrun_helper_import, VA),
+    H("import_leaf", pyrun_helper_import_leaf, VA),
+    H("import_from", pyrun_helper_import_from, VA),
+    H("import_star", pyrun_helper_import_star, VA),
+    H("import_module", pyrun_helper_import_module, KW),
+    H("dunder_import", pyrun_helper_dunder_import, KW),
+    H("reload", pyrun_helper_reload, METH_O),
     {NULL, NULL, 0, NULL},
 };
 

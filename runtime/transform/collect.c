@@ -22,6 +22,7 @@ typedef struct {
 
 typedef struct {
     tx *t;
+    module_info *mod;
     deferred *defer;
     int ndefer, capdefer;
 } walker;
@@ -78,6 +79,7 @@ new_scope(tx *t, scope_kind kind, PyObject *node, scope *parent, unit *u)
     }
     s->kind = kind;
     s->index = t->nscopes;
+    s->mod = parent ? parent->mod : NULL;
     s->node = node;
     s->parent = parent;
     s->unit = u;
@@ -628,6 +630,62 @@ walk_names_decl(walker *w, PyObject *node, PyObject *set)
     return rc;
 }
 
+/* The absolute name of a module imported `level` dots up from this module
+ * ("from ..util import x" in a.b.c: level 2, name "util" -> "a.util").
+ * New reference, or None when it cannot be resolved statically. */
+static PyObject *
+absolute_module(walker *w, PyObject *name, long level)
+{
+    if (level <= 0) {
+        return Py_NewRef(name);
+    }
+    PyObject *package = w->mod->package;
+    if (package == NULL || package == Py_None || !PyUnicode_Check(package) ||
+        PyUnicode_GetLength(package) == 0) {
+        Py_RETURN_NONE; /* an ImportError at run time, as CPython */
+    }
+    PyObject *base = Py_NewRef(package);
+    for (long i = 1; i < level; i++) {
+        Py_ssize_t dot = PyUnicode_FindChar(base, '.', 0, PyUnicode_GetLength(base), -1);
+        if (dot < 0) {
+            Py_DECREF(base);
+            Py_RETURN_NONE;
+        }
+        Py_SETREF(base, PyUnicode_Substring(base, 0, dot));
+        if (base == NULL) {
+            return NULL;
+        }
+    }
+    if (name == NULL || name == Py_None) {
+        return base;
+    }
+    PyObject *full = PyUnicode_FromFormat("%U.%U", base, name);
+    Py_DECREF(base);
+    return full;
+}
+
+/* Note a module the program may import, and its parent packages; they
+ * go on the statement's lists of names (NULL: none). */
+static int
+note_import(walker *w, PyObject *absolute, PyObject *site_names, PyObject *required)
+{
+    Py_ssize_t n = PyUnicode_GetLength(absolute);
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        if (i < n && PyUnicode_ReadChar(absolute, i) != '.') {
+            continue;
+        }
+        PyObject *prefix = PyUnicode_Substring(absolute, 0, i);
+        PyObject *interned = prefix ? tx_intern(w->t, prefix) : NULL;
+        Py_XDECREF(prefix);
+        if (interned == NULL || PyList_Append(w->mod->imports, interned) < 0 ||
+            (site_names && PyList_Append(site_names, interned) < 0) ||
+            (required && PyList_Append(required, interned) < 0)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int
 walk_import(walker *w, PyObject *node, ctx *c, int is_from)
 {
@@ -635,12 +693,22 @@ walk_import(walker *w, PyObject *node, ctx *c, int is_from)
     ast_kit *kit = t->kit;
     PyObject *names = ast_get(node, kit->s_names);
     PyObject *module = names && is_from ? ast_get(node, kit->s_module) : NULL;
-    if (names == NULL || (is_from && module == NULL)) {
+    PyObject *site_names = PyList_New(0);
+    PyObject *required = site_names ? PyList_New(0) : NULL;
+    if (names == NULL || (is_from && module == NULL) || required == NULL) {
         Py_XDECREF(names);
+        Py_XDECREF(module);
+        Py_XDECREF(site_names);
         return -1;
     }
     long level = is_from ? ast_get_int(node, kit->s_level) : 0;
-    int rc = 0;
+    PyObject *from_abs = is_from ? absolute_module(w, module, level) : NULL;
+    int rc = is_from && from_abs == NULL ? -1 : 0;
+    if (rc == 0 && from_abs && from_abs != Py_None) {
+        PyObject *interned = tx_intern(t, from_abs);
+        Py_SETREF(from_abs, Py_XNewRef(interned));
+        rc = from_abs ? note_import(w, from_abs, site_names, required) : -1;
+    }
     for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(names); i++) {
         PyObject *alias = PyList_GetItem(names, i);
         PyObject *name = ast_get(alias, kit->s_name);
@@ -654,8 +722,9 @@ walk_import(walker *w, PyObject *node, ctx *c, int is_from)
         PyObject *bound = NULL;
         if (!is_from) {
             src.kind = SRC_IMPORT;
+            rc = note_import(w, name, site_names, required);
             if (asname != Py_None) {
-                src.module = name;
+                src.module = tx_intern(t, name);
                 bound = Py_NewRef(asname);
             }
             else {
@@ -663,15 +732,14 @@ walk_import(walker *w, PyObject *node, ctx *c, int is_from)
                 Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), 1);
                 bound = dot >= 0 ? PyUnicode_Substring(name, 0, dot) : Py_NewRef(name);
                 if (bound != NULL) {
-                    PyObject *interned = tx_intern(t, bound);
-                    Py_XSETREF(bound, Py_XNewRef(interned));
+                    Py_XSETREF(bound, Py_XNewRef(tx_intern(t, bound)));
                 }
                 src.module = bound;
             }
         }
         else if (PyUnicode_CompareWithASCIIString(name, "*") == 0) {
-            if (module != Py_None && level == 0) {
-                rc = PyList_Append(module_scope(c->scope)->star_modules, module);
+            if (from_abs != Py_None) {
+                rc = PyList_Append(module_scope(c->scope)->star_modules, from_abs);
             }
             Py_DECREF(name);
             Py_DECREF(asname);
@@ -679,22 +747,76 @@ walk_import(walker *w, PyObject *node, ctx *c, int is_from)
         }
         else {
             src.kind = SRC_FROM;
-            src.module = module == Py_None || level > 0 ? NULL : module;
+            src.module = from_abs == Py_None ? NULL : from_abs;
             src.attr = name;
             bound = Py_NewRef(asname != Py_None ? asname : name);
+            if (from_abs != Py_None) {
+                /* `from pkg import sub` may import the submodule pkg.sub */
+                PyObject *sub = PyUnicode_FromFormat("%U.%U", from_abs, name);
+                rc = sub ? note_import(w, sub, site_names, NULL) : -1;
+                Py_XDECREF(sub);
+            }
         }
-        if (bound == NULL) {
-            rc = -1;
-        }
-        else {
-            rc = bind(w, c->scope, bound, &src);
+        if (rc == 0) {
+            rc = bound == NULL ? -1 : bind(w, c->scope, bound, &src);
         }
         Py_XDECREF(bound);
         Py_DECREF(name);
         Py_DECREF(asname);
     }
+    if (rc == 0) {
+        rc = new_site(t, SITE_IMPORT, node, c);
+        if (rc == 0) {
+            t->sites[t->nsites - 1]->imports = Py_NewRef(site_names);
+            t->sites[t->nsites - 1]->required = Py_NewRef(required);
+        }
+    }
     Py_DECREF(names);
     Py_XDECREF(module);
+    Py_XDECREF(from_abs);
+    Py_DECREF(site_names);
+    Py_DECREF(required);
+    return rc;
+}
+
+/* importlib.import_module("name") and __import__("name") with a constant
+ * name: a module the program may import. */
+static int
+note_constant_import(walker *w, PyObject *call)
+{
+    ast_kit *kit = w->t->kit;
+    PyObject *func = ast_get(call, kit->s_func);
+    PyObject *args = func ? ast_get(call, kit->s_args) : NULL;
+    if (args == NULL) {
+        Py_XDECREF(func);
+        return -1;
+    }
+    PyObject *fname = NULL;
+    ast_kind fk = ast_kind_of(kit, func);
+    if (fk == AK_Name) {
+        fname = ast_get(func, kit->s_id);
+    }
+    else if (fk == AK_Attribute) {
+        fname = ast_get(func, kit->s_attr);
+    }
+    int rc = 0;
+    if (fname != NULL && PyUnicode_Check(fname) &&
+        (PyUnicode_CompareWithASCIIString(fname, "import_module") == 0 ||
+         PyUnicode_CompareWithASCIIString(fname, "__import__") == 0) &&
+        PyList_Size(args) >= 1 && ast_kind_of(kit, PyList_GetItem(args, 0)) == AK_Constant) {
+        PyObject *name = ast_get(PyList_GetItem(args, 0), kit->s_value);
+        if (name != NULL && PyUnicode_Check(name) && PyUnicode_GetLength(name) > 0 &&
+            PyUnicode_ReadChar(name, 0) != '.') {
+            rc = note_import(w, name, NULL, NULL);
+        }
+        Py_XDECREF(name);
+    }
+    if (PyErr_Occurred()) {
+        rc = -1;
+    }
+    Py_XDECREF(fname);
+    Py_DECREF(func);
+    Py_DECREF(args);
     return rc;
 }
 
@@ -801,8 +923,13 @@ walk(walker *w, PyObject *node, ctx *c)
         }
         return walk_children(w, node, c);
     case AK_Call:
-        if (new_site(t, SITE_CALL, node, c) < 0) {
+        if (new_site(t, SITE_CALL, node, c) < 0 || note_constant_import(w, node) < 0) {
             return -1;
+        }
+        return walk_children(w, node, c);
+    case AK_Await:
+        if (c->unit->kind == U_MODULE) {
+            c->unit->awaits = 1; /* top-level await: the module body is async */
         }
         return walk_children(w, node, c);
     case AK_Attribute: {
@@ -865,6 +992,9 @@ walk(walker *w, PyObject *node, ctx *c)
     }
     case AK_For:
     case AK_AsyncFor: {
+        if (kind == AK_AsyncFor && c->unit->kind == U_MODULE) {
+            c->unit->awaits = 1;
+        }
         if (kind == AK_For && new_site(t, SITE_FOR, node, c) < 0) {
             return -1;
         }
@@ -887,6 +1017,9 @@ walk(walker *w, PyObject *node, ctx *c)
     }
     /* fallthrough */
     case AK_AsyncWith: {
+        if (kind == AK_AsyncWith && c->unit->kind == U_MODULE) {
+            c->unit->awaits = 1;
+        }
         PyObject *items = ast_get(node, kit->s_items);
         int rc = items == NULL ? -1 : 0;
         for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(items); i++) {
@@ -952,7 +1085,7 @@ attach_deferred(walker *w)
 }
 
 int
-tx_collect(tx *t)
+tx_init(tx *t)
 {
     t->unit_of_node = PyDict_New();
     t->scope_of_node = PyDict_New();
@@ -960,31 +1093,70 @@ tx_collect(tx *t)
     t->may_colored_attrs = PySet_New(NULL);
     t->attr_stores = PyList_New(0);
     t->calls_by_node = PyDict_New();
-    t->notes = PyList_New(0);
-    t->colored_defs = PySet_New(NULL);
     t->strings = PyDict_New();
-    if (t->unit_of_node == NULL || t->scope_of_node == NULL || t->colored_methods == NULL ||
+    t->mods_by_name = PyDict_New();
+    t->colored_properties = PySet_New(NULL);
+    t->unfound = PySet_New(NULL);
+    if (t->unfound == NULL || t->unit_of_node == NULL || t->scope_of_node == NULL || t->colored_methods == NULL ||
         t->may_colored_attrs == NULL || t->attr_stores == NULL || t->calls_by_node == NULL ||
-        t->notes == NULL || t->colored_defs == NULL || t->strings == NULL) {
+        t->strings == NULL || t->mods_by_name == NULL || t->colored_properties == NULL) {
         return -1;
     }
-    unit *m = new_unit(t, U_MODULE, t->tree, NULL, NULL);
+    return 0;
+}
+
+module_info *
+tx_add_module(tx *t, PyObject *tree, PyObject *source, PyObject *filename, PyObject *name,
+              PyObject *package, int may_await)
+{
+    module_info *mod = zalloc(sizeof *mod);
+    if (mod == NULL) {
+        return NULL;
+    }
+    mod->index = t->nmods;
+    if (PUSH(t, mods, mod) < 0) {
+        PyMem_Free(mod);
+        return NULL;
+    }
+    mod->tree = Py_NewRef(tree);
+    mod->source = Py_NewRef(source);
+    mod->filename = Py_NewRef(filename);
+    mod->name = Py_NewRef(name);
+    mod->package = Py_NewRef(package);
+    mod->may_await = may_await;
+    mod->imports = PyList_New(0);
+    mod->notes = PyList_New(0);
+    mod->colored_defs = PySet_New(NULL);
+    if (mod->imports == NULL || mod->notes == NULL || mod->colored_defs == NULL ||
+        index_node(t->mods_by_name, name, mod->index) < 0) {
+        return NULL;
+    }
+    unit *m = new_unit(t, U_MODULE, tree, NULL, NULL);
     if (m == NULL) {
-        return -1;
+        return NULL;
     }
-    m->scope = new_scope(t, SC_MODULE, t->tree, NULL, m);
+    m->scope = new_scope(t, SC_MODULE, tree, NULL, m);
     if (m->scope == NULL) {
-        return -1;
+        return NULL;
     }
-    t->module = m;
-    walker w = {.t = t};
+    m->scope->mod = mod;
+    mod->unit = m;
+    mod->scope = m->scope;
+    walker w = {.t = t, .mod = mod};
     ctx c = {.scope = m->scope, .unit = m};
-    int rc = walk_field(&w, t->tree, t->kit->s_body, &c);
+    int rc = walk_field(&w, tree, t->kit->s_body, &c);
     if (rc == 0) {
         rc = attach_deferred(&w);
     }
     PyMem_Free(w.defer);
-    return rc;
+    return rc == 0 ? mod : NULL;
+}
+
+module_info *
+tx_module(tx *t, PyObject *name)
+{
+    PyObject *i = name ? PyDict_GetItemWithError(t->mods_by_name, name) : NULL;
+    return i == NULL ? NULL : t->mods[PyLong_AsLong(i)];
 }
 
 /* One string object per distinct value, kept alive by tx->strings, so that
@@ -1045,8 +1217,24 @@ tx_free(tx *t)
         PyMem_Free(k);
     }
     for (int i = 0; i < t->nsites; i++) {
+        Py_XDECREF(t->sites[i]->imports);
+        Py_XDECREF(t->sites[i]->required);
         PyMem_Free(t->sites[i]);
     }
+    for (int i = 0; i < t->nmods; i++) {
+        module_info *m = t->mods[i];
+        Py_XDECREF(m->tree);
+        Py_XDECREF(m->source);
+        Py_XDECREF(m->filename);
+        Py_XDECREF(m->name);
+        Py_XDECREF(m->package);
+        Py_XDECREF(m->imports);
+        Py_XDECREF(m->notes);
+        Py_XDECREF(m->colored_defs);
+        PyMem_Free(m);
+    }
+    PyMem_Free(t->mods);
+    Py_CLEAR(t->mods_by_name);
     PyMem_Free(t->scopes);
     PyMem_Free(t->bindings);
     PyMem_Free(t->units);
@@ -1059,7 +1247,6 @@ tx_free(tx *t)
     Py_CLEAR(t->attr_stores);
     Py_CLEAR(t->calls_by_node);
     Py_CLEAR(t->colored_properties);
-    Py_CLEAR(t->notes);
-    Py_CLEAR(t->colored_defs);
     Py_CLEAR(t->strings);
+    Py_CLEAR(t->unfound);
 }

@@ -88,7 +88,7 @@ color(tx *t, unit *u, PyObject *loc, const char *what, unit *callee, PyObject *n
     if (u->colored || u->native_async || u->kind == U_CLASS_BODY) {
         return 0;
     }
-    if (u->kind == U_MODULE && !t->module_may_await) {
+    if (u->kind == U_MODULE && !u->scope->mod->may_await) {
         return 0;
     }
     u->colored = 1;
@@ -287,14 +287,14 @@ may_colored_depth(tx *t, PyObject *expr, scope *s, int depth)
         if (binding_value(t, b, &v) < 0) {
             return -1;
         }
-        return value_is_colored_callable(t, &v);
+        return v.kind == V_UNSEEN || value_is_colored_callable(t, &v);
     }
     case AK_Attribute: {
         value v;
         if (eval_expr(t, expr, s, &v) < 0) {
             return -1;
         }
-        if (value_is_colored_callable(t, &v)) {
+        if (v.kind == V_UNSEEN || value_is_colored_callable(t, &v)) {
             return 1;
         }
         PyObject *attr = ast_get(expr, kit->s_attr);
@@ -433,6 +433,28 @@ hof_callable_colored(tx *t, PyObject *call, scope *s, int positional_fn)
     return r;
 }
 
+/* Top-level code of a module that may await. */
+static int
+at_module_level(site *st)
+{
+    return st->unit->kind == U_MODULE && st->scope->mod->may_await;
+}
+
+/* A module the program imports that was not there to analyse (written
+ * by the program, or on a path it adds): its body may block, so where
+ * awaiting is free, at a module's top level, its import is awaited. */
+static int
+any_unfound(tx *t, PyObject *names)
+{
+    for (Py_ssize_t i = 0; names && i < PyList_Size(names); i++) {
+        int r = PySet_Contains(t->unfound, PyList_GetItem(names, i));
+        if (r != 0) {
+            return r;
+        }
+    }
+    return 0;
+}
+
 static effect
 classify_call(tx *t, site *st, unit **target)
 {
@@ -490,6 +512,74 @@ classify_call(tx *t, site *st, unit **target)
                 goto error;
             }
             e = r ? E_CONSUME : E_NONE;
+            break;
+        }
+        case P_RELOAD: {
+            /* importlib.reload(m) runs m's body again */
+            PyObject *first = NULL;
+            int r = positional_arg(t, call, 0, &first);
+            value mv = {0};
+            if (r > 0 && eval_expr(t, first, st->scope, &mv) < 0) {
+                r = -1;
+            }
+            Py_XDECREF(first);
+            if (r < 0) {
+                goto error;
+            }
+            if (r > 0 && mv.kind == V_MODULE) {
+                module_info *m = tx_module(t, mv.module);
+                if (m != NULL && m->unit->colored) {
+                    e = E_IMPORT;
+                    *target = m->unit;
+                }
+                else if (m == NULL && !PyErr_Occurred() && at_module_level(st)) {
+                    PyObject *one = PyList_New(1);
+                    r = one ? 0 : -1;
+                    if (one != NULL) {
+                        PyList_SetItem(one, 0, Py_NewRef(mv.module));
+                        r = any_unfound(t, one);
+                        Py_DECREF(one);
+                    }
+                    if (r < 0) {
+                        goto error;
+                    }
+                    e = r ? E_IMPORT : E_NONE;
+                }
+            }
+            if (PyErr_Occurred()) {
+                goto error;
+            }
+            break;
+        }
+        case P_IMPORT_MODULE:
+        case P_DUNDER_IMPORT: {
+            PyObject *first = NULL;
+            int r = positional_arg(t, call, 0, &first);
+            if (r < 0) {
+                goto error;
+            }
+            if (r && ast_kind_of(kit, first) == AK_Constant) {
+                /* the module and its parent packages, imported first */
+                PyObject *name = ast_get(first, kit->s_value);
+                Py_ssize_t n = name && PyUnicode_Check(name) ? PyUnicode_GetLength(name) : -1;
+                for (Py_ssize_t i = 1; i <= n && e == E_NONE; i++) {
+                    if (i < n && PyUnicode_ReadChar(name, i) != '.') {
+                        continue;
+                    }
+                    PyObject *part = PyUnicode_Substring(name, 0, i);
+                    module_info *m = part ? tx_module(t, part) : NULL;
+                    if (m != NULL && m->unit->colored) {
+                        e = E_IMPORT;
+                        *target = m->unit;
+                    }
+                    Py_XDECREF(part);
+                }
+                Py_XDECREF(name);
+            }
+            Py_XDECREF(first);
+            if (PyErr_Occurred()) {
+                goto error;
+            }
             break;
         }
         case P_MAP:
@@ -633,6 +723,9 @@ classify_call(tx *t, site *st, unit **target)
             goto error;
         }
     }
+    if (e == E_NONE && fv.kind == V_UNSEEN) {
+        e = E_DYNAMIC;
+    }
     if (e == E_NONE && fv.kind == V_UNKNOWN && fk != AK_Attribute) {
         int r = expr_may_be_colored(t, func, st->scope);
         if (r < 0) {
@@ -721,6 +814,22 @@ classify_site(tx *t, site *st, unit **target)
     }
     case SITE_WITH:
         return classify_with(t, st);
+    case SITE_IMPORT: {
+        /* importing a user module whose body blocks (or a package whose
+         * __init__ does) must await it */
+        for (Py_ssize_t i = 0; i < PyList_Size(st->imports); i++) {
+            module_info *m = tx_module(t, PyList_GetItem(st->imports, i));
+            if (m != NULL && m->unit->colored) {
+                *target = m->unit;
+                return E_IMPORT;
+            }
+            if (PyErr_Occurred()) {
+                return (effect)-1;
+            }
+        }
+        int r = at_module_level(st) ? any_unfound(t, st->required) : 0;
+        return r < 0 ? (effect)-1 : (r ? E_IMPORT : E_NONE);
+    }
     case SITE_YIELD_FROM: {
         /* yield from a colored generator: this generator becomes async */
         PyObject *value = ast_get(st->node, t->kit->s_value);
@@ -805,7 +914,12 @@ update_may_colored(tx *t)
             PyObject *base = ast_get(func, kit->s_value);
             value bv;
             rc = base ? eval_expr(t, base, st->scope, &bv) : -1;
-            offset = rc == 0 && bv.kind != V_CLASS && !fv.unit->is_static ? 1 : 0;
+            /* bound: self (or cls) takes the first parameter */
+            int bound = bv.kind == V_CLASS ? fv.unit->is_classmethod
+                        : bv.kind == V_INSTANCE || bv.kind == V_CLSOBJ || bv.kind == V_SUPER
+                            ? !fv.unit->is_static
+                            : 0;
+            offset = rc == 0 && bound ? 1 : 0;
             Py_XDECREF(base);
         }
         Py_XDECREF(func);
@@ -936,6 +1050,8 @@ effect_reason(effect e)
         return "a context manager whose methods block";
     case E_PROPERTY:
         return "reads a property whose getter blocks";
+    case E_IMPORT:
+        return "imports a module that blocks";
     default:
         return "";
     }
@@ -1011,7 +1127,11 @@ tx_color(tx *t)
         return -1;
     }
     for (int i = 0; i < t->nunits; i++) {
-        if (unit_analyze_decorators(t, t->units[i]) < 0) {
+        unit *u = t->units[i];
+        if (unit_analyze_decorators(t, u) < 0) {
+            return -1;
+        }
+        if (u->kind == U_MODULE && u->awaits && color(t, u, NULL, "awaits at top level", NULL, NULL) < 0) {
             return -1;
         }
     }
@@ -1074,7 +1194,7 @@ tx_color(tx *t)
             goto error;
         }
     } while (t->changed && ++rounds < 1000);
-    t->colored_properties = colored_properties;
+    Py_XSETREF(t->colored_properties, colored_properties);
     return 0;
 error:
     Py_DECREF(colored_properties);

@@ -15,6 +15,7 @@ typedef struct scope scope;
 typedef struct unit unit;
 typedef struct klass klass;
 typedef struct binding binding;
+typedef struct module_info module_info;
 
 typedef enum { SC_MODULE, SC_CLASS, SC_FUNCTION, SC_COMPREHENSION } scope_kind;
 typedef enum { U_MODULE, U_FUNCTION, U_LAMBDA, U_CLASS_BODY } unit_kind;
@@ -52,6 +53,9 @@ typedef enum {
     P_DICT,
     P_NEXT,
     P_ENUMERATE,
+    P_IMPORT_MODULE,  /* importlib.import_module */
+    P_RELOAD,         /* importlib.reload */
+    P_DUNDER_IMPORT,  /* builtins.__import__ */
     P_COUNT
 } prim;
 
@@ -68,6 +72,7 @@ typedef enum {
     V_LOOP,     /* an asyncio event loop */
     V_WRAPS,    /* the result of functools.wraps(...): a transparent decorator */
     V_STDIN_METHOD, /* .module: method name of sys.stdin */
+    V_UNSEEN,   /* from a module that was not there to analyse: may be colored */
 } value_kind;
 
 typedef struct {
@@ -113,6 +118,7 @@ struct binding {
 struct scope {
     scope_kind kind;
     int index;
+    module_info *mod; /* the module this scope is part of */
     PyObject *node;
     scope *parent;
     unit *unit;        /* unit whose code runs in this scope */
@@ -138,6 +144,7 @@ struct unit {
     int decorated_unknown; /* a decorator pyrun does not understand */
     int escapes;           /* its function object reaches code pyrun does not rewrite */
     int decorators_done;
+    int awaits;      /* a module body with top-level await, async for or with */
     int is_setter;   /* @x.setter / @x.deleter: an accessor of property x */
     int colored;
     /* Why it was colored, for the notes. */
@@ -169,7 +176,7 @@ struct klass {
     int component;        /* union-find over inheritance: method families */
 };
 
-typedef enum { SITE_CALL, SITE_FOR, SITE_WITH, SITE_YIELD_FROM } site_kind;
+typedef enum { SITE_CALL, SITE_FOR, SITE_WITH, SITE_YIELD_FROM, SITE_IMPORT } site_kind;
 
 /* What a site needs. Every effect but E_NONE/E_*_SYNC makes its unit async. */
 typedef enum {
@@ -189,6 +196,7 @@ typedef enum {
     E_ASYNC_FOR,
     E_ASYNC_WITH,
     E_PROPERTY,    /* read of a property whose getter is colored */
+    E_IMPORT,      /* import of a user module whose body blocks */
     E_NEW_LOOP_SYNC,  /* asyncio.new_event_loop(): the running loop, no await */
     E_LOOP_STOP_SYNC, /* loop.stop()/close() of the one running loop */
 } effect;
@@ -201,13 +209,36 @@ typedef struct {
     int in_genexp;
     effect effect;
     unit *target; /* the colored unit reached, when known */
+    PyObject *imports; /* SITE_IMPORT: absolute names the statement may import */
+    PyObject *required; /* SITE_IMPORT: those it imports for sure (no maybe-submodules) */
 } site;
 
+/* One module of the program being transformed. */
+struct module_info {
+    int index;
+    PyObject *tree;     /* ast.Module, owned */
+    PyObject *source;   /* as read, owned */
+    PyObject *filename; /* code objects' filename */
+    PyObject *name;     /* dotted name; "__main__" for the program's entry */
+    PyObject *package;  /* where relative imports start; None for none */
+    PyObject *imports;  /* absolute names it imports (may be user modules) */
+    PyObject *notes;    /* list of str */
+    PyObject *colored_defs; /* set of (name, first line) of defs made async */
+    unit *unit;
+    scope *scope;
+    int rewrites;
+    int may_await;      /* top-level await allowed */
+    int namespace;      /* a namespace package: no code of its own */
+};
+
+/* The whole program: the entry module and every user module it reaches,
+ * analysed together so that coloring crosses module boundaries. */
 typedef struct tx {
     ast_kit *kit;
-    PyObject *filename;
-    PyObject *tree;
-    int module_may_await; /* top-level await allowed in this module */
+
+    module_info **mods;
+    int nmods, capmods;
+    PyObject *mods_by_name; /* dict: dotted name -> PyLong index */
 
     scope **scopes;
     int nscopes, capscopes;
@@ -225,14 +256,11 @@ typedef struct tx {
     PyObject *colored_methods;   /* set: names of colored methods */
     PyObject *may_colored_attrs; /* set: attributes assigned colored callables */
     PyObject *attr_stores;       /* list of (attr, expr, scope index) */
-    PyObject *calls_by_node;     /* dict: site node (Call, For, With) -> site index */
+    PyObject *calls_by_node;     /* dict: site node (Call, For, With...) -> site index */
     PyObject *colored_properties; /* set: names of properties with colored getters */
-    PyObject *notes;             /* list of str */
-    PyObject *colored_defs;      /* set of (name, first line) of defs made async */
     PyObject *strings;           /* dict interning module names built here */
-    unit *module;
+    PyObject *unfound;           /* set: imported modules not found when analysed */
     int changed;
-    int rewrites; /* number of edits made */
 } tx;
 
 /* prims.c */
@@ -242,7 +270,11 @@ prim prim_of_builtin(ast_kit *kit, PyObject *name);
 prim prim_of_attr(ast_kit *kit, PyObject *module, PyObject *attr);
 
 /* collect.c */
-int tx_collect(tx *t);
+int tx_init(tx *t);
+/* Adds a module (taking its tree and source) and collects it. */
+module_info *tx_add_module(tx *t, PyObject *tree, PyObject *source, PyObject *filename, PyObject *name,
+                           PyObject *package, int may_await);
+module_info *tx_module(tx *t, PyObject *name); /* borrowed; NULL if not in the program */
 void tx_free(tx *t);
 binding *tx_binding(tx *t, scope *s, PyObject *name); /* in s only */
 unit *tx_unit_of(tx *t, PyObject *node);
@@ -271,6 +303,6 @@ int needs_await(effect e);
 int is_implicit_dunder(PyObject *name);
 
 /* rewrite.c */
-int tx_rewrite(tx *t);
+int tx_rewrite(tx *t, module_info *m);
 
 #endif

@@ -12,6 +12,7 @@ static const struct {
     {"sum", P_SUM},             {"list", P_LIST},         {"tuple", P_TUPLE},
     {"set", P_SET},             {"frozenset", P_FROZENSET}, {"dict", P_DICT},
     {"next", P_NEXT},           {"enumerate", P_ENUMERATE},
+    {"__import__", P_DUNDER_IMPORT},
 };
 
 static const struct {
@@ -31,10 +32,13 @@ static const struct {
     {"contextlib", "contextmanager", P_CONTEXTMANAGER},
     {"pyodide.ffi", "create_proxy", P_JS_CALLBACK},
     {"pyodide.ffi", "create_once_callable", P_JS_CALLBACK},
+    {"importlib", "import_module", P_IMPORT_MODULE},
+    {"importlib", "reload", P_RELOAD},
 };
 
 static const char *const known_modules[] = {
     "time", "asyncio", "sys", "builtins", "functools", "contextlib", "pyodide", "pyodide.ffi",
+    "importlib",
 };
 
 static int

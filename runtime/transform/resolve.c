@@ -66,28 +66,66 @@ prim_value(prim p)
     return p == P_NONE ? UNKNOWN : v;
 }
 
-/* `module.attr` for a module pyrun knows. */
+static value unbound_value(tx *t, scope *s, PyObject *name, int depth);
+
+/* `module.attr`: for a user module of the program, what its own binding of
+ * attr is (or the submodule module.attr); for the stdlib, what pyrun
+ * knows of it. */
 static value
-module_attr(tx *t, PyObject *module, PyObject *attr)
+module_attr_depth(tx *t, PyObject *module, PyObject *attr, int depth)
 {
-    if (module == NULL) {
+    if (module == NULL || depth > 16) {
         return UNKNOWN;
     }
-    prim p = prim_of_attr(t->kit, module, attr);
-    if (p != P_NONE) {
-        return prim_value(p);
-    }
-    PyErr_Clear();
+    module_info *m = tx_module(t, module);
     PyObject *sub = PyUnicode_FromFormat("%U.%U", module, attr);
     if (sub == NULL) {
         PyErr_Clear();
         return UNKNOWN;
     }
-    int known = PySet_Contains(t->kit->known_modules, sub);
-    value v = known > 0 ? module_value(t, sub) : UNKNOWN;
+    if (m != NULL) {
+        value v = UNKNOWN;
+        binding *b = tx_binding(t, m->scope, attr);
+        if (b != NULL) {
+            if (binding_value(t, b, &v) < 0) {
+                PyErr_Clear();
+                v = UNKNOWN;
+            }
+        }
+        else if (tx_module(t, sub) != NULL) {
+            v = module_value(t, sub);
+        }
+        else {
+            v = unbound_value(t, m->scope, attr, depth + 1);
+        }
+        Py_DECREF(sub);
+        PyErr_Clear();
+        return v;
+    }
+    PyErr_Clear();
+    if (PySet_Contains(t->unfound, module) > 0) {
+        Py_DECREF(sub);
+        value unseen = {V_UNSEEN};
+        return unseen;
+    }
+    PyErr_Clear();
+    prim p = prim_of_attr(t->kit, module, attr);
+    if (p != P_NONE) {
+        Py_DECREF(sub);
+        return prim_value(p);
+    }
+    PyErr_Clear();
+    int known = PySet_Contains(t->kit->known_modules, sub) > 0 || tx_module(t, sub) != NULL;
+    value v = known ? module_value(t, sub) : UNKNOWN;
     Py_DECREF(sub);
     PyErr_Clear();
     return v;
+}
+
+static value
+module_attr(tx *t, PyObject *module, PyObject *attr)
+{
+    return module_attr_depth(t, module, attr, 0);
 }
 
 static scope *
@@ -100,13 +138,13 @@ module_scope(scope *s)
 }
 
 /* A name bound nowhere: a builtin, or a name a `from m import *` of a
- * known module provides. */
+ * known module (stdlib or of the program) provides. */
 static value
-unbound_value(tx *t, scope *s, PyObject *name)
+unbound_value(tx *t, scope *s, PyObject *name, int depth)
 {
     PyObject *stars = module_scope(s)->star_modules;
     for (Py_ssize_t i = PyList_Size(stars) - 1; i >= 0; i--) {
-        value v = module_attr(t, PyList_GetItem(stars, i), name);
+        value v = module_attr_depth(t, PyList_GetItem(stars, i), name, depth + 1);
         if (v.kind != V_UNKNOWN) {
             return v;
         }
@@ -361,6 +399,9 @@ attr_value(tx *t, const value *base, PyObject *attr, value *out)
     case V_MODULE:
         *out = module_attr(t, base->module, attr);
         return 0;
+    case V_UNSEEN:
+        *out = *base;
+        return 0;
     case V_PRIM:
         if (base->prim == P_STDIN) {
             out->kind = V_STDIN_METHOD;
@@ -419,6 +460,9 @@ call_value(tx *t, PyObject *call, const value *f, scope *s, value *out)
         return 0;
     case V_FUNC:
         return unit_return_value(t, f->unit, out);
+    case V_UNSEEN:
+        *out = *f; /* an object of a class from there: its methods too */
+        return 0;
     default:
         (void)call;
         return 0;
@@ -448,7 +492,7 @@ eval_expr(tx *t, PyObject *expr, scope *s, value *out)
             rc = -1;
         }
         else {
-            *out = unbound_value(t, s, id);
+            *out = unbound_value(t, s, id, 0);
         }
         Py_DECREF(id);
         return rc;

@@ -10,6 +10,7 @@
 typedef struct {
     tx *t;
     ast_kit *kit;
+    module_info *mod; /* the module being rewritten */
     unit *unit;
     scope *scope;
     int can_await;    /* an await is valid here after the rewrite */
@@ -34,5 +35,8 @@ int rw_note(rw *r, PyObject *loc, const char *format, ...);
 int rw_mark_colored(rw *r, PyObject *name, PyObject *def);
 /* Directly in the body of a generator that is becoming async. */
 int rw_in_async_generator(rw *r);
+
+#define BLOCKING_IMPORT_NOTE "import of a module that blocks -> await its body"
+#define UNSEEN_IMPORT_NOTE "import of a module not there to analyse -> await its body in case it blocks"
 
 #endif

@@ -29,7 +29,7 @@ rw_mark_colored(rw *r, PyObject *name, PyObject *def)
     }
     Py_XDECREF(decorators);
     PyObject *key = Py_BuildValue("(Ol)", name, line);
-    int rc = key ? PySet_Add(r->t->colored_defs, key) : -1;
+    int rc = key ? PySet_Add(r->mod->colored_defs, key) : -1;
     Py_XDECREF(key);
     return rc;
 }
@@ -45,14 +45,14 @@ rw_note(rw *r, PyObject *loc, const char *format, ...)
         return -1;
     }
     long line = loc ? ast_get_int(loc, r->kit->s_lineno) : 0;
-    PyObject *note = PyUnicode_FromFormat("%U:%ld %U", r->t->filename, line, what);
+    PyObject *note = PyUnicode_FromFormat("%U:%ld %U", r->mod->filename, line, what);
     Py_DECREF(what);
     if (note == NULL) {
         return -1;
     }
-    int rc = PyList_Append(r->t->notes, note);
+    int rc = PyList_Append(r->mod->notes, note);
     Py_DECREF(note);
-    r->t->rewrites++;
+    r->mod->rewrites++;
     return rc;
 }
 
@@ -488,6 +488,15 @@ rw_call(rw *r, PyObject *call)
         what = "a call of a callable that may block";
         note = "callable that may be colored -> await __pyrun__.call";
         break;
+    case E_IMPORT:
+        awaitable = helper_over(r, call,
+                                fv.prim == P_IMPORT_MODULE ? "import_module"
+                                : fv.prim == P_RELOAD      ? "reload"
+                                                           : "dunder_import",
+                                NULL, NULL);
+        what = "importing a module that blocks";
+        note = st != NULL && st->target == NULL ? UNSEEN_IMPORT_NOTE : BLOCKING_IMPORT_NOTE;
+        break;
     case E_HOF:
     case E_CONSUME: {
         prim p = fv.kind == V_PRIM ? fv.prim : P_NONE;
@@ -647,7 +656,7 @@ rw_lambda(rw *r, PyObject *node)
     }
     int liftable = u->colored && r->before != NULL && u->def_scope == r->scope &&
                    r->scope->kind != SC_CLASS && r->can_await;
-    rw inner = {.t = t, .kit = kit, .unit = u, .scope = u->scope, .can_await = liftable};
+    rw inner = {.t = t, .kit = kit, .mod = r->mod, .unit = u, .scope = u->scope, .can_await = liftable};
     PyObject *body = ast_get(node, kit->s_body);
     PyObject *new_body = body ? rw_expr(&inner, body) : NULL;
     Py_XDECREF(body);
@@ -695,7 +704,7 @@ rw_comprehension(rw *r, PyObject *node, ast_kind kind)
     if (cs == NULL) {
         return PyErr_Occurred() ? NULL : Py_NewRef(node);
     }
-    rw inner = {.t = t, .kit = kit, .unit = r->unit, .scope = cs, .can_await = r->can_await};
+    rw inner = {.t = t, .kit = kit, .mod = r->mod, .unit = r->unit, .scope = cs, .can_await = r->can_await};
     PyObject *gens = ast_get(node, kit->s_generators);
     if (gens == NULL) {
         return NULL;

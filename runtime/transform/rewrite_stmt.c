@@ -181,7 +181,7 @@ rw_def(rw *r, PyObject *node, PyObject *out)
     if (rc < 0) {
         return -1;
     }
-    rw inner = {.t = t, .kit = kit, .unit = u, .scope = u->scope,
+    rw inner = {.t = t, .kit = kit, .mod = r->mod, .unit = u, .scope = u->scope,
                 .can_await = u->colored || u->native_async};
     if (rw_body(&inner, node, kit->s_body) < 0) {
         return -1;
@@ -224,7 +224,7 @@ rw_class(rw *r, PyObject *node, PyObject *out)
     }
     /* A class body runs synchronously while the class is created: nothing
      * in it can await. */
-    rw inner = {.t = t, .kit = kit, .unit = body, .scope = s, .can_await = 0};
+    rw inner = {.t = t, .kit = kit, .mod = r->mod, .unit = body, .scope = s, .can_await = 0};
     if (rw_body(&inner, node, kit->s_body) < 0) {
         return -1;
     }
@@ -374,6 +374,148 @@ rw_yield_from_stmt(rw *r, PyObject *stmt, PyObject *yf, PyObject *out)
 }
 
 
+static PyObject *
+str_constant(ast_kit *kit, PyObject *loc, PyObject *value)
+{
+    return ast_make(kit, AK_Constant, loc, kit->s_value, value, NULL);
+}
+
+/* `target = await <awaitable>` (or `await <awaitable>` without target),
+ * located at the statement it replaces. */
+static int
+emit_awaited(rw *r, PyObject *stmt, PyObject *target, PyObject *awaitable, PyObject *out)
+{
+    ast_kit *kit = r->kit;
+    PyObject *aw = ast_await(kit, stmt, awaitable);
+    PyObject *node = NULL;
+    if (aw != NULL && target != NULL) {
+        PyObject *targets = PyList_New(1);
+        if (targets != NULL) {
+            PyList_SetItem(targets, 0, Py_NewRef(target));
+            node = ast_make(kit, AK_Assign, stmt, kit->s_targets, targets, kit->s_value, aw, NULL);
+            Py_DECREF(targets);
+        }
+    }
+    else if (aw != NULL) {
+        node = ast_make(kit, AK_Expr, stmt, kit->s_value, aw, NULL);
+    }
+    int rc = node ? PyList_Append(out, node) : -1;
+    Py_XDECREF(aw);
+    Py_XDECREF(node);
+    return rc;
+}
+
+/* An import of a user module whose body blocks: the body is awaited.
+ *   import a.b        ->  a = await __pyrun__.import_('a.b')
+ *   import a.b as z   ->  z = await __pyrun__.import_leaf('a.b')
+ *   from m import x   ->  (x,) = await __pyrun__.import_from('m', ('x',), level)
+ *   from m import *   ->  await __pyrun__.import_star('m', level) */
+static int
+rw_import(rw *r, PyObject *stmt, int is_from, PyObject *out)
+{
+    ast_kit *kit = r->kit;
+    PyObject *names = ast_get(stmt, kit->s_names);
+    if (names == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    if (!is_from) {
+        for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(names); i++) {
+            PyObject *alias = PyList_GetItem(names, i);
+            PyObject *name = ast_get(alias, kit->s_name);
+            PyObject *asname = name ? ast_get(alias, kit->s_asname) : NULL;
+            PyObject *cname = asname ? str_constant(kit, stmt, name) : NULL;
+            PyObject *args = cname ? PyList_New(1) : NULL;
+            PyObject *bound = NULL, *call = NULL, *target = NULL;
+            if (args != NULL) {
+                PyList_SetItem(args, 0, Py_NewRef(cname));
+                if (asname != Py_None) {
+                    bound = Py_NewRef(asname);
+                    call = ast_helper_call(kit, stmt, "import_leaf", args, NULL);
+                }
+                else {
+                    Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), 1);
+                    bound = dot >= 0 ? PyUnicode_Substring(name, 0, dot) : Py_NewRef(name);
+                    call = bound ? ast_helper_call(kit, stmt, "import_", args, NULL) : NULL;
+                }
+                target = call ? ast_name(kit, stmt, bound, kit->store) : NULL;
+            }
+            rc = target ? emit_awaited(r, stmt, target, call, out) : -1;
+            Py_XDECREF(name);
+            Py_XDECREF(asname);
+            Py_XDECREF(cname);
+            Py_XDECREF(args);
+            Py_XDECREF(bound);
+            Py_XDECREF(call);
+            Py_XDECREF(target);
+        }
+    }
+    else {
+        PyObject *module = ast_get(stmt, kit->s_module);
+        long level = ast_get_int(stmt, kit->s_level);
+        /* `from . import x` has no module name: the package itself */
+        PyObject *modval = module == NULL ? NULL
+                           : module == Py_None ? PyUnicode_FromString("") : Py_NewRef(module);
+        PyObject *cmod = modval ? str_constant(kit, stmt, modval) : NULL;
+        Py_XDECREF(modval);
+        PyObject *lvl = PyLong_FromLong(level < 0 ? 0 : level);
+        PyObject *clvl = cmod && lvl ? str_constant(kit, stmt, lvl) : NULL;
+        PyObject *first = PyList_Size(names) ? ast_get(PyList_GetItem(names, 0), kit->s_name) : NULL;
+        int star = first && PyUnicode_CompareWithASCIIString(first, "*") == 0;
+        PyObject *args = clvl ? PyList_New(0) : NULL;
+        rc = args == NULL ? -1 : 0;
+        if (rc == 0 && star) {
+            rc = PyList_Append(args, cmod) == 0 && PyList_Append(args, clvl) == 0 ? 0 : -1;
+            PyObject *call = rc == 0 ? ast_helper_call(kit, stmt, "import_star", args, NULL) : NULL;
+            rc = call ? emit_awaited(r, stmt, NULL, call, out) : -1;
+            Py_XDECREF(call);
+        }
+        else if (rc == 0) {
+            PyObject *wanted = PyList_New(0);
+            PyObject *targets = wanted ? PyList_New(0) : NULL;
+            for (Py_ssize_t i = 0; targets && rc == 0 && i < PyList_Size(names); i++) {
+                PyObject *alias = PyList_GetItem(names, i);
+                PyObject *name = ast_get(alias, kit->s_name);
+                PyObject *asname = name ? ast_get(alias, kit->s_asname) : NULL;
+                PyObject *cname = asname ? str_constant(kit, stmt, name) : NULL;
+                PyObject *target = cname ? ast_name(kit, stmt, asname != Py_None ? asname : name, kit->store) : NULL;
+                rc = target && PyList_Append(wanted, cname) == 0 && PyList_Append(targets, target) == 0 ? 0 : -1;
+                Py_XDECREF(name);
+                Py_XDECREF(asname);
+                Py_XDECREF(cname);
+                Py_XDECREF(target);
+            }
+            PyObject *wtuple = rc == 0 && targets ? ast_make(kit, AK_Tuple, stmt, kit->s_elts, wanted, kit->s_ctx, kit->load, NULL) : NULL;
+            PyObject *ttuple = wtuple ? ast_make(kit, AK_Tuple, stmt, kit->s_elts, targets, kit->s_ctx, kit->store, NULL) : NULL;
+            if (ttuple && PyList_Append(args, cmod) == 0 && PyList_Append(args, wtuple) == 0 &&
+                PyList_Append(args, clvl) == 0) {
+                PyObject *call = ast_helper_call(kit, stmt, "import_from", args, NULL);
+                rc = call ? emit_awaited(r, stmt, ttuple, call, out) : -1;
+                Py_XDECREF(call);
+            }
+            else {
+                rc = -1;
+            }
+            Py_XDECREF(wanted);
+            Py_XDECREF(targets);
+            Py_XDECREF(wtuple);
+            Py_XDECREF(ttuple);
+        }
+        Py_XDECREF(module);
+        Py_XDECREF(cmod);
+        Py_XDECREF(lvl);
+        Py_XDECREF(clvl);
+        Py_XDECREF(first);
+        Py_XDECREF(args);
+    }
+    Py_DECREF(names);
+    if (rc == 0) {
+        site *st = site_of(r->t, stmt);
+        rc = rw_note(r, stmt, st != NULL && st->target == NULL ? UNSEEN_IMPORT_NOTE : BLOCKING_IMPORT_NOTE);
+    }
+    return rc;
+}
+
 static int
 rw_stmt(rw *r, PyObject *stmt, PyObject *out)
 {
@@ -485,7 +627,13 @@ rw_stmt(rw *r, PyObject *stmt, PyObject *out)
         return rc < 0 ? -1 : PyList_Append(out, stmt);
     }
     case AK_Import:
-    case AK_ImportFrom:
+    case AK_ImportFrom: {
+        site *st = site_of(r->t, stmt);
+        if (st != NULL && st->effect == E_IMPORT && r->can_await) {
+            return rw_import(r, stmt, kind == AK_ImportFrom, out);
+        }
+        return PyErr_Occurred() ? -1 : PyList_Append(out, stmt);
+    }
     case AK_Global:
     case AK_Nonlocal:
     case AK_Pass:
@@ -502,9 +650,9 @@ rw_stmt(rw *r, PyObject *stmt, PyObject *out)
 }
 
 int
-tx_rewrite(tx *t)
+tx_rewrite(tx *t, module_info *m)
 {
-    unit *m = t->module;
-    rw r = {.t = t, .kit = t->kit, .unit = m, .scope = m->scope, .can_await = t->module_may_await};
-    return rw_body(&r, t->tree, t->kit->s_body);
+    rw r = {.t = t, .kit = t->kit, .mod = m, .unit = m->unit, .scope = m->scope,
+            .can_await = m->may_await};
+    return rw_body(&r, m->tree, t->kit->s_body);
 }

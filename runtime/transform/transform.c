@@ -7,12 +7,14 @@
  * compiled from their source exactly as CPython would. */
 #include "transform.h"
 
+#include "../importer/importer.h"
 #include "model.h"
 
 #include <string.h>
 
 static const char *const triggers[] = {
     "sleep", "run", "input", "stdin", "run_until_complete", "run_forever", "new_event_loop",
+    "await", "async",
 };
 
 static int
@@ -58,22 +60,23 @@ names_a_trigger(const char *buf, Py_ssize_t len, PyObject *extra)
     return 0;
 }
 
+/* The text of source (bytes, or str as UTF-8); NULL on error. */
+static const char *
+source_text(PyObject *source, Py_ssize_t *len)
+{
+    if (PyBytes_Check(source)) {
+        *len = PyBytes_Size(source);
+        return PyBytes_AsString(source);
+    }
+    return PyUnicode_AsUTF8AndSize(source, len);
+}
+
 int
 pyrun_may_block(PyObject *source, PyObject *extra_names)
 {
-    const char *buf;
     Py_ssize_t len;
-    if (PyBytes_Check(source)) {
-        buf = PyBytes_AsString(source);
-        len = PyBytes_Size(source);
-    }
-    else {
-        buf = PyUnicode_AsUTF8AndSize(source, &len);
-    }
-    if (buf == NULL) {
-        return -1;
-    }
-    return names_a_trigger(buf, len, extra_names);
+    const char *buf = source_text(source, &len);
+    return buf == NULL ? -1 : names_a_trigger(buf, len, extra_names);
 }
 
 static ast_kit *
@@ -113,33 +116,6 @@ pyrun_transform_state_traverse(pyrun_state *st, visitproc visit, void *arg)
     return st->ast_kit ? ast_kit_traverse(st->ast_kit, visit, arg) : 0;
 }
 
-PyObject *
-pyrun_transform_tree(pyrun_state *st, PyObject *tree, PyObject *filename, int may_await,
-                     PyObject **notes, PyObject **colored)
-{
-    *notes = NULL;
-    if (colored) {
-        *colored = NULL;
-    }
-    ast_kit *kit = kit_of(st);
-    if (kit == NULL) {
-        return NULL;
-    }
-    tx t = {.kit = kit, .filename = filename, .tree = tree, .module_may_await = may_await};
-    PyObject *result = NULL;
-    if (tx_collect(&t) < 0 || tx_color(&t) < 0 || tx_rewrite(&t) < 0) {
-        goto done;
-    }
-    *notes = Py_NewRef(t.notes);
-    if (colored) {
-        *colored = Py_NewRef(t.colored_defs);
-    }
-    result = Py_NewRef(t.rewrites > 0 ? tree : Py_None);
-done:
-    tx_free(&t);
-    return result;
-}
-
 static PyObject *
 parse(pyrun_state *st, PyObject *source, PyObject *filename)
 {
@@ -159,29 +135,213 @@ parse(pyrun_state *st, PyObject *source, PyObject *filename)
     return tree;
 }
 
+static int
+contains_word(PyObject *source, const char *word)
+{
+    Py_ssize_t len;
+    const char *buf = source_text(source, &len);
+    if (buf == NULL) {
+        return -1;
+    }
+    size_t n = strlen(word);
+    for (Py_ssize_t i = 0; i + (Py_ssize_t)n <= len; i++) {
+        if (memcmp(buf + i, word, n) == 0 && (i == 0 || !is_ident_char((unsigned char)buf[i - 1])) &&
+            (i + (Py_ssize_t)n == len || !is_ident_char((unsigned char)buf[i + n]))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Every user module the program imports, found through `resolver` (a
+ * callable: name -> (filename, source, is_package) for a user module, with
+ * filename None for a namespace package; False for another module; None
+ * for one that is not found) and added to
+ * the analysis; modules that do not parse are left to fail when imported. */
+static int
+discover(pyrun_state *st, tx *t, PyObject *resolver)
+{
+    PyObject *seen = PySet_New(NULL);
+    if (seen == NULL) {
+        return -1;
+    }
+    for (int i = 0; i < t->nmods; i++) {
+        PyObject *imports = t->mods[i]->imports;
+        for (Py_ssize_t j = 0; j < PyList_Size(imports); j++) {
+            PyObject *name = PyList_GetItem(imports, j);
+            int known = PySet_Contains(seen, name);
+            if (known < 0 || (!known && PySet_Add(seen, name) < 0)) {
+                Py_DECREF(seen);
+                return -1;
+            }
+            if (known || tx_module(t, name) != NULL) {
+                continue;
+            }
+            PyObject *found = PyObject_CallOneArg_compat(resolver, name);
+            if (found == NULL) {
+                Py_DECREF(seen);
+                return -1;
+            }
+            if (found == Py_None || found == Py_False) {
+                /* None: not there now; False: not the user's */
+                int rc = found == Py_None ? PySet_Add(t->unfound, name) : 0;
+                Py_DECREF(found);
+                if (rc < 0) {
+                    Py_DECREF(seen);
+                    return -1;
+                }
+                continue;
+            }
+            PyObject *filename, *source, *is_package;
+            if (!PyArg_ParseTuple(found, "OOO", &filename, &source, &is_package)) {
+                Py_DECREF(found);
+                Py_DECREF(seen);
+                return -1;
+            }
+            /* a namespace package has no file: an empty module that only
+             * holds its submodules */
+            int namespace = filename == Py_None;
+            PyObject *shown = namespace ? PyUnicode_FromFormat("<namespace package %U>", name)
+                                        : Py_NewRef(filename);
+            PyObject *tree = shown ? parse(st, source, shown) : NULL;
+            if (tree == NULL) {
+                Py_XDECREF(shown);
+                PyErr_Clear(); /* its own import will report it */
+                Py_DECREF(found);
+                continue;
+            }
+            PyObject *package;
+            if (PyObject_IsTrue(is_package)) {
+                package = Py_NewRef(name);
+            }
+            else {
+                Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), -1);
+                package = dot >= 0 ? PyUnicode_Substring(name, 0, dot) : PyUnicode_FromString("");
+            }
+            module_info *m = package ? tx_add_module(t, tree, source, shown, name, package, 1) : NULL;
+            if (m != NULL) {
+                m->namespace = namespace;
+            }
+            Py_XDECREF(package);
+            Py_DECREF(shown);
+            Py_DECREF(tree);
+            Py_DECREF(found);
+            if (m == NULL) {
+                Py_DECREF(seen);
+                return -1;
+            }
+        }
+    }
+    Py_DECREF(seen);
+    return 0;
+}
+
+/* One result per module: (name, filename, source, tree or None, notes,
+ * colored defs), the root first. */
+static PyObject *
+results(tx *t)
+{
+    PyObject *list = PyList_New(0);
+    for (int i = 0; list && i < t->nmods; i++) {
+        module_info *m = t->mods[i];
+        if (m->namespace) {
+            continue;
+        }
+        PyObject *item = Py_BuildValue("(OOOOOO)", m->name, m->filename, m->source,
+                                       m->rewrites > 0 ? m->tree : Py_None, m->notes, m->colored_defs);
+        if (item == NULL || PyList_Append(list, item) < 0) {
+            Py_XDECREF(item);
+            Py_CLEAR(list);
+            break;
+        }
+        Py_DECREF(item);
+    }
+    return list;
+}
+
+static PyObject *
+untouched_result(PyObject *name, PyObject *filename, PyObject *source)
+{
+    PyObject *notes = PyList_New(0);
+    PyObject *colored = notes ? PySet_New(NULL) : NULL;
+    PyObject *one = colored ? Py_BuildValue("[(OOOOOO)]", name, filename, source, Py_None, notes, colored) : NULL;
+    Py_XDECREF(notes);
+    Py_XDECREF(colored);
+    return one;
+}
+
+PyObject *
+pyrun_transform_program(pyrun_state *st, PyObject *source, PyObject *filename, PyObject *name,
+                        PyObject *package, PyObject *resolver)
+{
+    int may_block = pyrun_may_block(source, NULL);
+    int imports = may_block == 0 && resolver != NULL ? contains_word(source, "import") : 0;
+    if (may_block < 0 || imports < 0) {
+        return NULL;
+    }
+    if (!may_block && !imports) {
+        /* nothing blocks here, and no other module can make it */
+        return untouched_result(name, filename, source);
+    }
+    ast_kit *kit = kit_of(st);
+    PyObject *tree = kit ? parse(st, source, filename) : NULL;
+    if (tree == NULL) {
+        return NULL;
+    }
+    tx t = {.kit = kit};
+    PyObject *out = NULL;
+    if (tx_init(&t) < 0 || tx_add_module(&t, tree, source, filename, name, package, 1) == NULL ||
+        (resolver != NULL && resolver != Py_None && discover(st, &t, resolver) < 0)) {
+        goto done;
+    }
+    int any = PySet_Size(t.unfound) > 0;
+    for (int i = 0; i < t.nmods && !any; i++) {
+        any = pyrun_may_block(t.mods[i]->source, NULL);
+        if (any < 0) {
+            goto done;
+        }
+    }
+    if (any) {
+        if (tx_color(&t) < 0) {
+            goto done;
+        }
+        for (int i = 0; i < t.nmods; i++) {
+            if (tx_rewrite(&t, t.mods[i]) < 0) {
+                goto done;
+            }
+        }
+    }
+    out = results(&t);
+done:
+    tx_free(&t);
+    Py_DECREF(tree);
+    return out;
+}
+
 PyObject *
 pyrun_transform_source(pyrun_state *st, PyObject *source, PyObject *filename, int may_await,
                        PyObject **notes, PyObject **colored)
 {
+    (void)may_await;
     *notes = NULL;
     if (colored) {
         *colored = NULL;
     }
-    int may_block = pyrun_may_block(source, NULL);
-    if (may_block <= 0) {
-        if (may_block == 0) {
-            *notes = PyList_New(0);
-            return *notes ? Py_NewRef(Py_None) : NULL;
-        }
+    PyObject *name = PyUnicode_FromString("__main__");
+    PyObject *all = name ? pyrun_transform_program(st, source, filename, name, Py_None, st->module_resolver)
+                         : NULL;
+    Py_XDECREF(name);
+    if (all == NULL) {
         return NULL;
     }
-    PyObject *tree = parse(st, source, filename);
-    if (tree == NULL) {
-        return NULL;
+    PyObject *root = PyList_GetItem(all, 0);
+    *notes = Py_NewRef(PyTuple_GetItem(root, 4));
+    if (colored) {
+        *colored = Py_NewRef(PyTuple_GetItem(root, 5));
     }
-    PyObject *result = pyrun_transform_tree(st, tree, filename, may_await, notes, colored);
-    Py_DECREF(tree);
-    return result;
+    PyObject *tree = Py_NewRef(PyTuple_GetItem(root, 3));
+    Py_DECREF(all);
+    return tree;
 }
 
 #define CO_COROUTINE_FLAG 0x0080
@@ -225,24 +385,34 @@ register_colored(pyrun_state *st, PyObject *code, PyObject *colored, PyTypeObjec
     return consts == NULL ? -1 : rc;
 }
 
+/* Compile one module's result (see pyrun_transform_program), registering
+ * its colored code. */
 PyObject *
-pyrun_compile_program(pyrun_state *st, PyObject *source, PyObject *filename, int may_await)
+pyrun_compile_result(pyrun_state *st, PyObject *result)
 {
-    PyObject *notes = NULL, *colored = NULL;
-    PyObject *tree = pyrun_transform_source(st, source, filename, may_await, &notes, &colored);
-    if (tree == NULL) {
-        return NULL;
-    }
+    PyObject *filename = PyTuple_GetItem(result, 1);
+    PyObject *source = PyTuple_GetItem(result, 2);
+    PyObject *tree = PyTuple_GetItem(result, 3);
+    PyObject *colored = PyTuple_GetItem(result, 5);
     PyObject *what = tree == Py_None ? source : tree;
     PyObject *args = Py_BuildValue("(OOsii)", what, filename, "exec", PYRUN_CF_ALLOW_TOP_LEVEL_AWAIT, 1);
     PyObject *code = args ? PyObject_CallObject(st->compile, args) : NULL;
     Py_XDECREF(args);
-    if (code != NULL && colored != NULL && PySet_Size(colored) > 0 &&
+    if (code != NULL && PySet_Size(colored) > 0 &&
         register_colored(st, code, colored, Py_TYPE(code), 0) < 0) {
         Py_CLEAR(code);
     }
-    Py_DECREF(tree);
-    Py_XDECREF(notes);
-    Py_XDECREF(colored);
+    return code;
+}
+
+PyObject *
+pyrun_compile_program(pyrun_state *st, PyObject *source, PyObject *filename, PyObject *package)
+{
+    PyObject *name = PyUnicode_FromString("__main__");
+    PyObject *results = name ? pyrun_transform_program(st, source, filename, name, package, st->module_resolver)
+                             : NULL;
+    Py_XDECREF(name);
+    PyObject *code = results ? pyrun_compile_and_cache(st, results) : NULL;
+    Py_XDECREF(results);
     return code;
 }

@@ -10,20 +10,26 @@
  * or NULL). */
 int pyrun_may_block(PyObject *source, PyObject *extra_names);
 
-/* Rewrites `tree` (an ast.Module) in place. Returns a new reference to the
- * tree, or to None when nothing needed rewriting; *notes gets the list of
- * what was rewritten and why. `may_await`: top-level await is allowed. */
-PyObject *pyrun_transform_tree(pyrun_state *st, PyObject *tree, PyObject *filename, int may_await,
-                               PyObject **notes, PyObject **colored);
-/* The same from source (bytes or str), parsing only when needed.
- * *colored (may be NULL) gets the set of (name, first line) of the defs
- * made async. */
+/* Transforms a program: the module given and every user module it
+ * imports, found with `resolver` (callable: dotted name -> None, or
+ * (filename, source, is_package)), analysed together so coloring crosses
+ * modules. Returns a list, root first, of (name, filename, source, tree or
+ * None when untouched, notes, colored defs). */
+PyObject *pyrun_transform_program(pyrun_state *st, PyObject *source, PyObject *filename, PyObject *name,
+                                  PyObject *package, PyObject *resolver);
+/* Compiles one element of that list; registers its colored code objects. */
+PyObject *pyrun_compile_result(pyrun_state *st, PyObject *result);
+/* The root of such a program (the main script): its tree, or None when
+ * untouched. *colored (may be NULL) gets the set of (name, first line) of
+ * the defs made async. */
 PyObject *pyrun_transform_source(pyrun_state *st, PyObject *source, PyObject *filename,
                                  int may_await, PyObject **notes, PyObject **colored);
 
-/* Compile a program for running: transformed when it can block, else
- * exactly as compile() would. Colored code objects are registered. */
-PyObject *pyrun_compile_program(pyrun_state *st, PyObject *source, PyObject *filename, int may_await);
+/* Compile a program's entry (run as __main__; `package` for its relative
+ * imports, None for a script): transformed when something in its program
+ * blocks, else exactly as compile() would. The program's other user
+ * modules are compiled and cached for their imports. */
+PyObject *pyrun_compile_program(pyrun_state *st, PyObject *source, PyObject *filename, PyObject *package);
 
 void pyrun_transform_state_clear(pyrun_state *st);
 int pyrun_transform_state_traverse(pyrun_state *st, visitproc visit, void *arg);

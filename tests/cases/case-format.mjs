@@ -20,6 +20,7 @@ export function readCase(name) {
   const header = source.split("\n").filter((l) => l.startsWith("# "));
   const values = (key) => header.filter((l) => l.startsWith(`# ${key}: `)).map((l) => l.slice(key.length + 4));
   const outFile = path.join(CASES_DIR, `${name}.out`);
+  const jspiOutFile = path.join(CASES_DIR, `${name}.jspi.out`);
   const notesFile = path.join(CASES_DIR, `${name}.notes`);
   const read = (f) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8") : null);
   return {
@@ -29,8 +30,12 @@ export function readCase(name) {
     stdin: values("stdin").map((l) => `${l}\n`).join(""),
     pyrunOnly: header.includes("# pyrun-only"),
     expected: read(outFile),
+    // pyrun-only cases show where pyrun cannot make code async; with JSPI
+    // it waits there instead, and the program prints what CPython prints.
+    expectedWithJspi: read(jspiOutFile) ?? read(outFile),
     notes: read(notesFile),
     outFile,
+    jspiOutFile,
     notesFile,
   };
 }

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 
-import { PYRUN, pyrun, run, scratch, text } from "../helpers/run.mjs";
+import { PYRUN, PYRUN_CMD, pyrun, run, scratch, text } from "../helpers/run.mjs";
 
 // Runs the program, presses Ctrl-C once it printed "ready".
 function interrupted(source) {
@@ -37,7 +37,7 @@ spin()
 test("Ctrl-C in a terminal during a busy loop raises KeyboardInterrupt where it runs", async () => {
   const dir = scratch({ "busy.py": BUSY });
   const log = path.join(dir, "tty.log");
-  const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(PYRUN)} busy.py`;
+  const command = `${PYRUN_CMD} busy.py`;
   const done = run("script", ["-qec", command, log], { cwd: dir });
   for (let i = 0; i < 300 && !(fs.existsSync(log) && fs.readFileSync(log, "utf8").includes("ready")); i++) {
     await new Promise((r) => setTimeout(r, 50));

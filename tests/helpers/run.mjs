@@ -1,6 +1,6 @@
 // Runs `pyrun` (and, for side-by-side checks, Debian's python3.11) the way a
 // user would from a shell, and collects what they would see.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,8 +19,9 @@ function baseEnv(extra) {
 }
 
 // Resolves to { status, signal, stdout, stderr } (Buffers). `onStdout`
-// sees the output as it arrives, with the child, to drive it (e.g. Ctrl-C).
-export function run(command, args, { input, cwd, env, onStdout, timeout = 120_000 } = {}) {
+// sees the output as it arrives, with the child, to drive it (e.g. Ctrl-C,
+// or stdin written later when `keepStdinOpen`).
+export function run(command, args, { input, cwd, env, onStdout, keepStdinOpen, timeout = 120_000 } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: baseEnv(env), stdio: ["pipe", "pipe", "pipe"] });
     const out = [];
@@ -38,11 +39,21 @@ export function run(command, args, { input, cwd, env, onStdout, timeout = 120_00
     });
     child.stdin.on("error", () => {});
     if (input !== undefined) child.stdin.end(input);
-    else child.stdin.end();
+    else if (!keepStdinOpen) child.stdin.end();
   });
 }
 
-export const pyrun = (args, options) => run(process.execPath, [PYRUN, ...args], options);
+// The Node that runs pyrun: this one, or PYRUN_NODE (npm test runs the
+// CLI suite again under Node 24, whose JSPI pyrun uses as a fallback).
+export const PYRUN_NODE = process.env.PYRUN_NODE ? path.resolve(ROOT, process.env.PYRUN_NODE) : process.execPath;
+
+// Does that Node have JSPI (WebAssembly stack switching)? Where code cannot
+// be made async, pyrun then waits through it instead of raising
+// BlockingError, and behaves as CPython does.
+export const HAS_JSPI =
+  spawnSync(PYRUN_NODE, ["-e", "process.exit(typeof WebAssembly.Suspending === 'function' ? 0 : 1)"]).status === 0;
+
+export const pyrun = (args, options) => run(PYRUN_NODE, [PYRUN, ...args], options);
 export const python3 = (args, options) => run(PYTHON3, args, options);
 
 // A fresh directory with the given files ({ "a/b.py": "text" }).
@@ -60,6 +71,6 @@ export const text = (b) => b.toString("utf8");
 
 // A shell command line, for pipes and redirections (`2>&1`, `| head`).
 // PYRUN_CMD and PYTHON3_CMD are the two interpreters as shell words.
-export const PYRUN_CMD = `${JSON.stringify(process.execPath)} ${JSON.stringify(PYRUN)}`;
+export const PYRUN_CMD = `${JSON.stringify(PYRUN_NODE)} ${JSON.stringify(PYRUN)}`;
 export const PYTHON3_CMD = PYTHON3;
 export const shell = (line, options) => run("/bin/bash", ["-c", line], options);

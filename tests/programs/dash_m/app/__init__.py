@@ -1,0 +1,4 @@
+import time
+
+print("app: importing")
+time.sleep(0.01)

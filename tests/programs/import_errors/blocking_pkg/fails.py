@@ -1,0 +1,10 @@
+import time
+
+time.sleep(0.01)
+
+
+def explode():
+    return {}["no such key"]
+
+
+explode()
