@@ -576,6 +576,10 @@ pyrun_show_transform(PyObject *module, PyObject *args)
     }
     result = PyLong_FromLong(PYRUN_EXIT_OK);
 done:
+    if (result == NULL && PyErr_Occurred()) {
+        /* writing failed (a closed pipe...): reported as a program's error */
+        result = PyLong_FromLong(pyrun_report_exit());
+    }
     plan_clear(&plan);
     Py_XDECREF(status);
     Py_XDECREF(modules);

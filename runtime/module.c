@@ -343,6 +343,53 @@ done:
     return result;
 }
 
+/* transform_program(source, filename) -> [(module, filename, source, notes)]:
+ * the program as pyrun runs it, analysed with the user modules it imports
+ * (found on sys.path now): the main module ("__main__") first, then each
+ * other module pyrun rewrites. */
+static PyObject *
+pyrun_transform_program_api(PyObject *module, PyObject *args)
+{
+    PyObject *source, *filename;
+    if (!PyArg_ParseTuple(args, "OU:transform_program", &source, &filename)) {
+        return NULL;
+    }
+    if (!PyUnicode_Check(source) && !PyBytes_Check(source)) {
+        PyErr_SetString(PyExc_TypeError, "transform_program() source must be str or bytes");
+        return NULL;
+    }
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *main_name = st ? PyUnicode_FromString("__main__") : NULL;
+    PyObject *modules = main_name ? pyrun_transform_program(st, source, filename, main_name, Py_None,
+                                                            st->module_resolver)
+                                  : NULL;
+    Py_XDECREF(main_name);
+    PyObject *ast_mod = modules ? PyImport_ImportModule("ast") : NULL;
+    PyObject *out = ast_mod ? PyList_New(0) : NULL;
+    for (Py_ssize_t i = 0; out != NULL && i < PyList_Size(modules); i++) {
+        /* (name, filename, source, tree or None, notes, colored) */
+        PyObject *m = PyList_GetItem(modules, i);
+        PyObject *tree = PyTuple_GetItem(m, 3), *text_in = PyTuple_GetItem(m, 2);
+        if (i > 0 && tree == Py_None) {
+            continue;
+        }
+        PyObject *text = tree != Py_None ? PyObject_CallMethod(ast_mod, "unparse", "O", tree)
+                         : PyBytes_Check(text_in) ? PyUnicode_FromEncodedObject(text_in, "utf-8", "strict")
+                                                  : Py_NewRef(text_in);
+        PyObject *item = text ? PyTuple_Pack(4, PyTuple_GetItem(m, 0), PyTuple_GetItem(m, 1), text,
+                                             PyTuple_GetItem(m, 4))
+                              : NULL;
+        if (item == NULL || PyList_Append(out, item) < 0) {
+            Py_CLEAR(out);
+        }
+        Py_XDECREF(item);
+        Py_XDECREF(text);
+    }
+    Py_XDECREF(ast_mod);
+    Py_XDECREF(modules);
+    return out;
+}
+
 /* _compile(source, filename): the code object pyrun runs for a program. */
 static PyObject *
 pyrun_compile(PyObject *module, PyObject *args)
@@ -396,6 +443,10 @@ static PyMethodDef pyrun_methods[] = {
      "transform_package(name)\n\n"
      "Transform the pure-Python package `name` from site-packages like the\n"
      "program's own modules (by default only those are transformed)."},
+    {"transform_program", pyrun_transform_program_api, METH_VARARGS,
+     "transform_program(source, filename) -> [(module, filename, source, notes)]\n\n"
+     "The program as pyrun runs it, with the user modules it imports: the\n"
+     "main module first, then each other module pyrun rewrites."},
     {"_compile", pyrun_compile, METH_VARARGS, NULL},
     {"_rewrites", pyrun_rewrites, METH_VARARGS, NULL},
     {"transform", (PyCFunction)(void (*)(void))pyrun_transform, METH_VARARGS | METH_KEYWORDS,
@@ -444,6 +495,11 @@ pyrun_exec(PyObject *module)
     st->run_marker = context_var ? PyObject_CallFunction(context_var, "s", "pyrun.asyncio_run") : NULL;
     Py_XDECREF(context_var);
     if (st->run_marker == NULL) {
+        return -1;
+    }
+    st->str_spec = PyUnicode_InternFromString("__spec__");
+    st->str_initializing = st->str_spec ? PyUnicode_InternFromString("_initializing") : NULL;
+    if (st->str_initializing == NULL) {
         return -1;
     }
     st->host = Py_NewRef(Py_None);
@@ -540,6 +596,8 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->stdin_pending);
     Py_CLEAR(st->stop_futures);
     Py_CLEAR(st->deferred_bodies);
+    Py_CLEAR(st->str_spec);
+    Py_CLEAR(st->str_initializing);
     Py_CLEAR(st->library_prefixes);
     Py_CLEAR(st->in_flight);
     Py_CLEAR(st->transform_packages);

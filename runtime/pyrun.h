@@ -94,6 +94,8 @@ typedef struct {
     PyObject *in_flight;       /* dict: module name -> (task, future) of an import under way */
     PyObject *library_prefixes; /* tuple: directories of the stdlib and site-packages */
     PyObject *deferred_bodies; /* list while importlib.reload runs for __pyrun__.reload */
+    PyObject *str_spec;        /* interned "__spec__" */
+    PyObject *str_initializing; /* interned "_initializing" */
 } pyrun_state;
 
 pyrun_state *pyrun_get_state(PyObject *module);

@@ -15,4 +15,6 @@ export const DEBIAN_PACKAGES = [
   // the transform's fuzz target: libFuzzer and sanitizers come with clang
   "clang",
   "libclang-rt-14-dev",
+  // browser tests: Debian's Chromium, driven by playwright-core
+  "chromium",
 ];

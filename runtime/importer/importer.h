@@ -35,10 +35,13 @@ PyObject *pyrun_exec_module_code(PyObject *code, PyObject *globals);
 PyObject *pyrun_compile_and_cache(pyrun_state *st, PyObject *results);
 
 /* imports.c: helpers transformed code awaits for `import` */
-PyObject *pyrun_helper_import(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_import(PyObject *module, PyObject *name);
 /* The awaitable of `import name` (its packages and itself, bodies awaited). */
 PyObject *pyrun_import_awaitable(pyrun_state *st, PyObject *name);
-PyObject *pyrun_helper_import_leaf(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_import_leaf(PyObject *module, PyObject *name);
+PyObject *pyrun_helper_loaded(PyObject *module, PyObject *name);
+PyObject *pyrun_helper_loaded_leaf(PyObject *module, PyObject *name);
+PyObject *pyrun_helper_loaded_from(PyObject *module, PyObject *args);
 PyObject *pyrun_helper_import_from(PyObject *module, PyObject *args);
 PyObject *pyrun_helper_import_star(PyObject *module, PyObject *args);
 PyObject *pyrun_helper_import_module(PyObject *module, PyObject *args, PyObject *kwargs);

@@ -631,25 +631,28 @@ import_step(pyrun_state *st, int mode, PyObject *absolute, PyObject *wanted, PyO
  * nothing to await. Borrowed; NULL when the full import must run (or on
  * error). */
 static PyObject *
-already_loaded(PyObject *name)
+already_loaded(pyrun_state *st, PyObject *name)
 {
     PyObject *module = PyDict_GetItemWithError(PyImport_GetModuleDict(), name);
     if (module == NULL || module == Py_None) {
         return NULL;
     }
-    PyObject *spec = PyObject_GetAttrString(module, "__spec__");
+    PyObject *spec = PyObject_GetAttr(module, st->str_spec);
     if (spec == NULL) {
         PyErr_Clear();
         return module;
     }
-    PyObject *initializing = spec != Py_None ? PyObject_GetAttrString(spec, "_initializing") : NULL;
-    int busy = initializing != NULL && PyObject_IsTrue(initializing) > 0;
-    PyErr_Clear();
+    PyObject *initializing = spec != Py_None ? PyObject_GetAttr(spec, st->str_initializing) : NULL;
+    int busy = initializing != NULL && initializing != Py_False && PyObject_IsTrue(initializing) > 0;
+    if (initializing == NULL) {
+        PyErr_Clear();
+    }
     Py_DECREF(spec);
     Py_XDECREF(initializing);
     return busy ? NULL : module;
 }
 
+/* New reference; `name` itself when it has no dot. */
 static PyObject *
 top_of(PyObject *name)
 {
@@ -660,50 +663,133 @@ top_of(PyObject *name)
     return PyUnicode_Substring(name, 0, dot);
 }
 
+/* What `import name` binds when name is loaded: the top package.
+ * Borrowed; NULL (no error) when the full import must run. */
+static PyObject *
+fast_top(pyrun_state *st, PyObject *name)
+{
+    PyObject *leaf = already_loaded(st, name);
+    if (leaf == NULL) {
+        return NULL;
+    }
+    PyObject *top_name = top_of(name);
+    PyObject *top = top_name == name ? leaf : top_name ? already_loaded(st, top_name) : NULL;
+    Py_XDECREF(top_name);
+    return top;
+}
+
+/* What `from absolute import names` binds when absolute is loaded and
+ * every name is already an attribute (no submodule left to import): a
+ * tuple, new reference; NULL (no error) otherwise. */
+static PyObject *
+fast_from(pyrun_state *st, PyObject *absolute, PyObject *names)
+{
+    PyObject *loaded = already_loaded(st, absolute);
+    if (loaded == NULL || !PyTuple_Check(names)) {
+        return NULL;
+    }
+    PyObject *values = PyTuple_New(PyTuple_Size(names));
+    for (Py_ssize_t i = 0; values != NULL && i < PyTuple_Size(names); i++) {
+        PyObject *v = PyObject_GetAttr(loaded, PyTuple_GetItem(names, i));
+        if (v == NULL) {
+            if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+                PyErr_Clear(); /* maybe a submodule: the full import decides */
+            }
+            Py_CLEAR(values);
+            break;
+        }
+        PyTuple_SetItem(values, i, v);
+    }
+    return values;
+}
+
+static PyObject *
+str_arg(PyObject *name, const char *helper)
+{
+    if (!PyUnicode_Check(name)) {
+        PyErr_Format(PyExc_TypeError, "%s() argument must be str", helper);
+        return NULL;
+    }
+    return name;
+}
+
 PyObject *
 pyrun_import_awaitable(pyrun_state *st, PyObject *name)
 {
     return import_step(st, MODE_TOP, name, NULL, NULL);
 }
 
-/* import_(name): `import a.b` -> the top package */
+/* Transformed code tries these first: a module already imported costs one
+ * call, no await, as a plain import costs CPython:
+ *   a = __pyrun__.loaded('a.b') or await __pyrun__.import_('a.b')
+ * Each gives None when the full import must run. */
+
+/* loaded(name): `import a.b` -> the top package, or None */
 PyObject *
-pyrun_helper_import(PyObject *module, PyObject *args)
+pyrun_helper_loaded(PyObject *module, PyObject *name)
 {
     pyrun_state *st = pyrun_get_state(module);
-    PyObject *name;
-    if (st == NULL || !PyArg_ParseTuple(args, "U:import_", &name)) {
+    if (st == NULL || str_arg(name, "loaded") == NULL) {
         return NULL;
     }
-    if (already_loaded(name) != NULL) {
-        PyObject *top_name = top_of(name);
-        PyObject *top = top_name ? already_loaded(top_name) : NULL;
-        Py_XDECREF(top_name);
-        if (top != NULL) {
-            return pyrun_ready(st, top);
-        }
-    }
-    if (PyErr_Occurred()) {
+    PyObject *top = fast_top(st, name);
+    return top ? Py_NewRef(top) : PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+}
+
+/* loaded_leaf(name): `import a.b as z` -> a.b, or None */
+PyObject *
+pyrun_helper_loaded_leaf(PyObject *module, PyObject *name)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL || str_arg(name, "loaded_leaf") == NULL) {
         return NULL;
+    }
+    PyObject *leaf = already_loaded(st, name);
+    return leaf ? Py_NewRef(leaf) : PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+}
+
+/* loaded_from(module, names, level) -> the values, or None */
+PyObject *
+pyrun_helper_loaded_from(PyObject *module, PyObject *args)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *name, *names;
+    long level;
+    if (st == NULL || !PyArg_ParseTuple(args, "UO!l:loaded_from", &name, &PyTuple_Type, &names, &level)) {
+        return NULL;
+    }
+    PyObject *absolute = absolute_name(name, level);
+    PyObject *values = absolute ? fast_from(st, absolute, names) : NULL;
+    Py_XDECREF(absolute);
+    return values ? values : PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+}
+
+/* import_(name): `import a.b` -> the top package */
+PyObject *
+pyrun_helper_import(PyObject *module, PyObject *name)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL || str_arg(name, "import_") == NULL) {
+        return NULL;
+    }
+    PyObject *top = fast_top(st, name);
+    if (top != NULL || PyErr_Occurred()) {
+        return top ? pyrun_ready(st, top) : NULL;
     }
     return import_step(st, MODE_TOP, name, NULL, NULL);
 }
 
 /* import_leaf(name): `import a.b as z` -> a.b */
 PyObject *
-pyrun_helper_import_leaf(PyObject *module, PyObject *args)
+pyrun_helper_import_leaf(PyObject *module, PyObject *name)
 {
     pyrun_state *st = pyrun_get_state(module);
-    PyObject *name;
-    if (st == NULL || !PyArg_ParseTuple(args, "U:import_leaf", &name)) {
+    if (st == NULL || str_arg(name, "import_leaf") == NULL) {
         return NULL;
     }
-    PyObject *loaded = already_loaded(name);
-    if (loaded != NULL) {
-        return pyrun_ready(st, loaded);
-    }
-    if (PyErr_Occurred()) {
-        return NULL;
+    PyObject *leaf = already_loaded(st, name);
+    if (leaf != NULL || PyErr_Occurred()) {
+        return leaf ? pyrun_ready(st, leaf) : NULL;
     }
     return import_step(st, MODE_LEAF, name, NULL, NULL);
 }
@@ -722,27 +808,11 @@ pyrun_helper_import_from(PyObject *module, PyObject *args)
     if (absolute == NULL) {
         return NULL;
     }
-    PyObject *loaded = already_loaded(absolute);
-    if (loaded != NULL) {
-        /* every name an attribute already: no submodule to import */
-        PyObject *values = PyTuple_New(PyTuple_Size(names));
-        for (Py_ssize_t i = 0; values != NULL && i < PyTuple_Size(names); i++) {
-            PyObject *v = PyObject_GetAttr(loaded, PyTuple_GetItem(names, i));
-            if (v == NULL) {
-                PyErr_Clear();
-                Py_CLEAR(values);
-                break;
-            }
-            PyTuple_SetItem(values, i, v);
-        }
-        if (values != NULL) {
-            Py_DECREF(absolute);
-            PyObject *ready = pyrun_ready(st, values);
-            Py_DECREF(values);
-            return ready;
-        }
-    }
-    PyObject *r = PyErr_Occurred() ? NULL : import_step(st, MODE_FROM, absolute, names, NULL);
+    PyObject *values = fast_from(st, absolute, names);
+    PyObject *r = values ? pyrun_ready(st, values)
+                  : PyErr_Occurred() ? NULL
+                                     : import_step(st, MODE_FROM, absolute, names, NULL);
+    Py_XDECREF(values);
     Py_DECREF(absolute);
     return r;
 }

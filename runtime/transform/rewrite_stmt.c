@@ -405,10 +405,47 @@ emit_awaited(rw *r, PyObject *stmt, PyObject *target, PyObject *awaitable, PyObj
     return rc;
 }
 
+/* `target = __pyrun__.<fast>(args) or await __pyrun__.<full>(args)`: a
+ * module already imported costs one call, as a plain import does; only a
+ * first import awaits the module's body. */
+static int
+emit_import(rw *r, PyObject *stmt, PyObject *target, const char *fast, const char *full, PyObject *args,
+            PyObject *out)
+{
+    ast_kit *kit = r->kit;
+    PyObject *quick = ast_helper_call(kit, stmt, fast, args, NULL);
+    PyObject *slow = quick ? ast_helper_call(kit, stmt, full, args, NULL) : NULL;
+    PyObject *aw = slow ? ast_await(kit, stmt, slow) : NULL;
+    PyObject *or_class = aw ? PyObject_GetAttrString(kit->ast_module, "Or") : NULL;
+    PyObject *or_op = or_class ? PyObject_CallNoArgs(or_class) : NULL;
+    PyObject *values = or_op ? PyList_New(2) : NULL;
+    PyObject *targets = values ? PyList_New(1) : NULL;
+    PyObject *node = NULL;
+    if (targets != NULL) {
+        PyList_SetItem(values, 0, Py_NewRef(quick));
+        PyList_SetItem(values, 1, Py_NewRef(aw));
+        PyList_SetItem(targets, 0, Py_NewRef(target));
+        PyObject *either = ast_make(kit, AK_BoolOp, stmt, kit->s_op, or_op, kit->s_values, values, NULL);
+        node = either ? ast_make(kit, AK_Assign, stmt, kit->s_targets, targets, kit->s_value, either, NULL) : NULL;
+        Py_XDECREF(either);
+    }
+    int rc = node ? PyList_Append(out, node) : -1;
+    Py_XDECREF(quick);
+    Py_XDECREF(slow);
+    Py_XDECREF(aw);
+    Py_XDECREF(or_class);
+    Py_XDECREF(or_op);
+    Py_XDECREF(values);
+    Py_XDECREF(targets);
+    Py_XDECREF(node);
+    return rc;
+}
+
 /* An import of a user module whose body blocks: the body is awaited.
- *   import a.b        ->  a = await __pyrun__.import_('a.b')
- *   import a.b as z   ->  z = await __pyrun__.import_leaf('a.b')
- *   from m import x   ->  (x,) = await __pyrun__.import_from('m', ('x',), level)
+ *   import a.b        ->  a = __pyrun__.loaded('a.b') or await __pyrun__.import_('a.b')
+ *   import a.b as z   ->  z = __pyrun__.loaded_leaf('a.b') or await __pyrun__.import_leaf('a.b')
+ *   from m import x   ->  (x,) = __pyrun__.loaded_from('m', ('x',), level)
+ *                                or await __pyrun__.import_from('m', ('x',), level)
  *   from m import *   ->  await __pyrun__.import_star('m', level) */
 static int
 rw_import(rw *r, PyObject *stmt, int is_from, PyObject *out)
@@ -431,16 +468,17 @@ rw_import(rw *r, PyObject *stmt, int is_from, PyObject *out)
                 PyList_SetItem(args, 0, Py_NewRef(cname));
                 if (asname != Py_None) {
                     bound = Py_NewRef(asname);
-                    call = ast_helper_call(kit, stmt, "import_leaf", args, NULL);
                 }
                 else {
                     Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), 1);
                     bound = dot >= 0 ? PyUnicode_Substring(name, 0, dot) : Py_NewRef(name);
-                    call = bound ? ast_helper_call(kit, stmt, "import_", args, NULL) : NULL;
                 }
-                target = call ? ast_name(kit, stmt, bound, kit->store) : NULL;
+                target = bound ? ast_name(kit, stmt, bound, kit->store) : NULL;
             }
-            rc = target ? emit_awaited(r, stmt, target, call, out) : -1;
+            int leaf = asname != NULL && asname != Py_None;
+            rc = target ? emit_import(r, stmt, target, leaf ? "loaded_leaf" : "loaded", leaf ? "import_leaf" : "import_",
+                                      args, out)
+                        : -1;
             Py_XDECREF(name);
             Py_XDECREF(asname);
             Py_XDECREF(cname);
@@ -489,9 +527,7 @@ rw_import(rw *r, PyObject *stmt, int is_from, PyObject *out)
             PyObject *ttuple = wtuple ? ast_make(kit, AK_Tuple, stmt, kit->s_elts, targets, kit->s_ctx, kit->store, NULL) : NULL;
             if (ttuple && PyList_Append(args, cmod) == 0 && PyList_Append(args, wtuple) == 0 &&
                 PyList_Append(args, clvl) == 0) {
-                PyObject *call = ast_helper_call(kit, stmt, "import_from", args, NULL);
-                rc = call ? emit_awaited(r, stmt, ttuple, call, out) : -1;
-                Py_XDECREF(call);
+                rc = emit_import(r, stmt, ttuple, "loaded_from", "import_from", args, out);
             }
             else {
                 rc = -1;

@@ -1,0 +1,181 @@
+// The demo's examples menu: each a set of files, main.py first.
+export const EXAMPLES = [
+  {
+    id: "countdown",
+    title: "Countdown with time.sleep",
+    files: {
+      "main.py": `import time
+
+for n in range(5, 0, -1):
+    print(n, "...")
+    time.sleep(1)  # the page's clock keeps ticking meanwhile
+print("Liftoff!")
+`,
+    },
+  },
+  {
+    id: "gather",
+    title: "asyncio.run with gather",
+    files: {
+      "main.py": `import asyncio
+
+
+async def brew(drink, seconds):
+    print(f"{drink}: started")
+    await asyncio.sleep(seconds)
+    print(f"{drink}: ready after {seconds} s")
+    return drink
+
+
+async def main():
+    served = await asyncio.gather(brew("tea", 1.5), brew("coffee", 1), brew("cocoa", 0.5))
+    print("served:", ", ".join(served))
+
+
+asyncio.run(main())  # in plain Pyodide: "cannot be called from a running event loop"
+`,
+    },
+  },
+  {
+    id: "quiz",
+    title: "input() quiz",
+    files: {
+      "main.py": `QUESTIONS = [
+    ("What is 6 x 7?", "42"),
+    ("Which planet is the largest?", "jupiter"),
+    ("What does input() return?", "str"),
+]
+
+name = input("Your name? ")
+score = 0
+for question, answer in QUESTIONS:
+    reply = input(question + " ")
+    if reply.strip().lower() == answer:
+        print("Right!")
+        score += 1
+    else:
+        print("No, it is", answer)
+print(f"{name}, you scored {score}/{len(QUESTIONS)}")
+`,
+    },
+  },
+  {
+    id: "modules",
+    title: "A program of several modules",
+    files: {
+      "main.py": `from inventory import Shop
+import weather
+
+shop = Shop("Corner shop")
+shop.restock("tea", 3)
+shop.restock("bread", 1)
+print(shop.report())
+print("Forecast:", weather.forecast("Lisbon"))
+`,
+      "inventory.py": `import time
+
+
+class Shop:
+    def __init__(self, name):
+        self.name = name
+        self.stock = {}
+
+    def restock(self, item, count):
+        print(f"ordering {count} x {item}...")
+        time.sleep(0.5)  # a delivery takes time
+        self.stock[item] = self.stock.get(item, 0) + count
+
+    def report(self):
+        items = ", ".join(f"{k}: {v}" for k, v in sorted(self.stock.items()))
+        return f"{self.name} has {items}"
+`,
+      "weather.py": `import time
+
+print("weather: connecting to the station...")
+time.sleep(0.5)  # this module blocks while it is imported
+
+
+def forecast(city):
+    time.sleep(0.3)
+    return f"sunny in {city}"
+`,
+    },
+  },
+  {
+    id: "interleaving",
+    title: "create_task + time.sleep interleaving",
+    files: {
+      "main.py": `# From the "AST Black Magic" talk: the task starts and runs while the
+# main code sleeps, so its lines come before the sleep returns.
+import asyncio
+import time
+
+
+async def timer():
+    print("timer: started")
+    for i in range(3):
+        await asyncio.sleep(0.4)
+        print("timer: tick", i)
+
+
+asyncio.create_task(timer())
+print("main: sleeping 2 s")
+time.sleep(2)
+print("main: slept")
+`,
+    },
+  },
+  {
+    id: "traceback",
+    title: "A program that raises",
+    files: {
+      "main.py": `import time
+
+
+def average(values):
+    time.sleep(0.2)
+    return sum(values) / len(values)
+
+
+def report(groups):
+    for name, values in groups.items():
+        print(name, average(values))
+
+
+report({"morning": [3, 4, 5], "evening": []})
+`,
+    },
+  },
+  {
+    id: "button",
+    title: "A button made from Python",
+    files: {
+      "main.py": `# The click handler is a plain sync function that sleeps: a JS event
+# handler is a synchronous entry point, which Pyodide's JSPI cannot
+# suspend; pyrun runs the handler as a task instead.
+import time
+
+import js
+from pyodide.ffi import create_proxy
+
+area = js.document.getElementById("py-area")
+button = js.document.createElement("button")
+button.textContent = "Brew tea"
+label = js.document.createElement("span")
+label.textContent = " idle"
+
+
+def brew(event):
+    label.textContent = " brewing..."
+    time.sleep(2)
+    label.textContent = " tea is ready"
+    print("tea served")
+
+
+button.addEventListener("click", create_proxy(brew))
+area.replaceChildren(button, label)
+print("Click the button: its handler sleeps 2 s and the page stays responsive.")
+`,
+    },
+  },
+];
