@@ -1,6 +1,7 @@
 // Side by side: the same program on plain Pyodide and under pyrun, timed
-// from inside the program (it prints its own seconds), so start-up is not
-// counted. Runs alternate.
+// from inside the program, so start-up is not counted. The program's last
+// line is its wall seconds, optionally followed by its CPU seconds. Runs
+// alternate.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -11,34 +12,45 @@ import { alternate, row, summary } from "./measure.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-function seconds(argv, input, cwd = ROOT) {
+function figures(argv, input, cwd = ROOT) {
   const r = spawnSync(argv[0], argv.slice(1), { input, encoding: "utf8", cwd });
   if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
-  return Number(r.stdout.trim().split("\n").at(-1)) * 1000;
+  return r.stdout.trim().split("\n").at(-1).split(" ").map(Number);
 }
 
+const ratio = (a, b) => ({ median: a.median / b.median, min: a.min / b.max, max: a.max / b.min });
+
 // `program` is its source, or { source, modules: { "name.py": text } }
-// for a program with modules of its own.
-export function sideBySide(label, program, rounds) {
+// for a program with modules of its own. Options: `node`, the Node to run
+// both under; `plainAsync`, plain Pyodide through runPythonAsync; `show`,
+// which figures to print ("wall", "cpu").
+export function sideBySide(label, program, rounds, { node = process.execPath, plainAsync = false, show = ["wall"] } = {}) {
   const { source, modules = {} } = typeof program === "string" ? { source: program } : program;
   // pyrun finds the modules in its working directory (sys.path[0] is ''
   // for a program read from stdin).
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pyrun-bench-"));
   for (const [name, text] of Object.entries(modules)) fs.writeFileSync(path.join(dir, name), text);
-  const plainArgs = [path.join(ROOT, "bench/plain-pyodide.mjs"), JSON.stringify(modules)];
+  const plainArgs = [path.join(ROOT, "bench/plain-pyodide.mjs"), ...(plainAsync ? ["--async"] : []), JSON.stringify(modules)];
   const samples = alternate(
     {
-      plain: () => seconds([process.execPath, ...plainArgs], source),
-      pyrun: () => seconds([process.execPath, path.join(ROOT, "loader/node/pyrun.mjs"), "-"], source, dir),
+      plain: () => figures([node, ...plainArgs], source),
+      pyrun: () => figures([node, path.join(ROOT, "loader/node/pyrun.mjs"), "-"], source, dir),
     },
     rounds,
   );
   fs.rmSync(dir, { recursive: true });
-  const plain = summary(samples.plain);
-  const pyrun = summary(samples.pyrun);
-  return [
-    row(`${label}: plain Pyodide`, plain),
-    row(`${label}: pyrun`, pyrun),
-    row(`${label}: ratio pyrun / plain`, { median: pyrun.median / plain.median, min: pyrun.min / plain.max, max: pyrun.max / plain.min }, "x", 2),
-  ];
+  const rows = [];
+  const plainName = plainAsync ? "Pyodide JSPI" : "plain Pyodide";
+  for (const [index, what] of [[0, "wall"], [1, "cpu"]]) {
+    if (!show.includes(what)) continue;
+    const plain = summary(samples.plain.map((f) => f[index] * 1000));
+    const pyrun = summary(samples.pyrun.map((f) => f[index] * 1000));
+    const unit = what === "cpu" ? " CPU" : "";
+    rows.push(
+      row(`${label}: ${plainName}${unit}`, plain),
+      row(`${label}: pyrun${unit}`, pyrun),
+      row(`${label}: ratio pyrun / ${plainName}${unit}`, ratio(pyrun, plain), "x", 2),
+    );
+  }
+  return rows;
 }

@@ -45,9 +45,21 @@ def report${i}(urls):
   return parts.join("");
 }
 
-// CPU-bound work that never blocks, timed from inside the program.
+// Every measured program starts its clocks with START and ends with
+// REPORT, which prints the wall and CPU seconds in between. CPU time is the
+// host process's, through Pyodide's \`js\` module: Python inside Pyodide
+// cannot see it.
+const START = `
+import time as _time, js as _js
+def _cpu():
+    usage = _js.process.cpuUsage()
+    return (usage.user + usage.system) / 1e6
+_wall, _cpu0 = _time.perf_counter(), _cpu()
+`;
+const REPORT = "print(_time.perf_counter() - _wall, _cpu() - _cpu0)\n";
+
+// CPU-bound work that never blocks.
 export const CPU_BOUND = `
-import time
 def fib(n):
     return n if n < 2 else fib(n - 1) + fib(n - 2)
 def sieve(n):
@@ -56,10 +68,9 @@ def sieve(n):
         if flags[i]:
             flags[i * i :: i] = bytearray(len(flags[i * i :: i]))
     return sum(flags) - 2
-start = time.perf_counter()
+${START}
 fib(29); sieve(4_000_000); sorted(str(i) for i in range(600_000))
-print(time.perf_counter() - start)
-`;
+${REPORT}`;
 
 // A function that is colored (it may sleep) but, as called here, never
 // does: the cost of calling an async function instead of a plain one.
@@ -74,25 +85,65 @@ def run(n):
     for i in range(n):
         total += step(i)
     return total
-start = time.perf_counter()
+${START}
 run(100_000)
-print(time.perf_counter() - start)
+${REPORT}`;
+
+// CPython's own price of a coroutine: the COLORED_CALLS loop with step
+// as a plain function and as an async def that is awaited, on the native
+// python3, whatever pyrun does. Prints the two wall times.
+export const COROUTINE_FLOOR = `
+import asyncio, time
+def step(x):
+    return x + 1
+async def astep(x):
+    return x + 1
+def run(n):
+    total = 0
+    for i in range(n):
+        total += step(i)
+async def arun(n):
+    total = 0
+    for i in range(n):
+        total += await astep(i)
+start = time.perf_counter(); run(100_000); plain = time.perf_counter() - start
+start = time.perf_counter(); asyncio.run(arun(100_000)); coroutines = time.perf_counter() - start
+print(plain, coroutines)
 `;
 
+// One sleep of 2 s: plain Pyodide busy-waits through it, pyrun awaits it.
+export const SLEEPING = `
+import time
+${START}
+time.sleep(2)
+${REPORT}`;
+
+// Many short sleeps from nested sync calls: 100 x 10 ms. (Pyodide's loop
+// runs timers of 2 ms or less at once: shorter sleeps would compare its
+// early wake-ups with pyrun's full sleeps.)
+export const SLEEP_HEAVY = `
+import time
+def tick(i):
+    time.sleep(0.01)
+    return i
+def run(n):
+    return sum(tick(i) for i in range(n))
+${START}
+run(100)
+${REPORT}`;
+
 // An import of a module already loaded, 100,000 times. The module blocks
-// while it is imported, so under pyrun every `import` of it is awaited:
+// while it is imported, so under pyrun every \`import\` of it is awaited:
 // the figure is that await against CPython's own fast path.
 export const REPEATED_IMPORT = {
   modules: { "slow_config.py": "import time\ntime.sleep(0.001)\nVALUE = 1\n" },
   source: `
-import time
 import slow_config
 def run(n):
     for i in range(n):
         import slow_config
         from slow_config import VALUE
-start = time.perf_counter()
+${START}
 run(100_000)
-print(time.perf_counter() - start)
-`,
+${REPORT}`,
 };

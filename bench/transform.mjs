@@ -12,27 +12,32 @@ export async function transformRows(rounds) {
   const lines = source.split("\n").length;
   pyodide.globals.set("source", source);
   pyodide.globals.set("rounds", rounds);
-  const [plainMs, pyrunMs, rewrites] = pyodide
+  const [plainMs, floorMs, pyrunMs, rewrites] = pyodide
     .runPython(`
-import gc, time, pyrun
+import ast, gc, time, pyrun
 def timed(fn):
     gc.collect()
     start = time.perf_counter()
     fn()
     return (time.perf_counter() - start) * 1000
-plain, ours = [], []
+plain, floor, ours = [], [], []
 for _ in range(rounds):
     plain.append(timed(lambda: compile(source, "big.py", "exec")))
+    floor.append(timed(lambda: compile(ast.parse(source, "big.py"), "big.py", "exec")))
     ours.append(timed(lambda: pyrun._compile(source, "big.py")))
-(plain, ours, pyrun._rewrites(source, "big.py"))
+(plain, floor, ours, pyrun._rewrites(source, "big.py"))
 `)
     .toJs();
   const plain = summary(plainMs);
+  const floor = summary(floorMs);
   const pyrun = summary(pyrunMs);
+  const ratio = (a, b) => ({ median: a.median / b.median, min: a.min / b.max, max: a.max / b.min });
   return [
     row(`compile() of a ${lines}-line module`, plain),
+    row("ast.parse() + compile(tree), no rewriting", floor),
     row(`transform + compile (${rewrites} rewrites)`, pyrun),
-    row("transform ratio", { median: pyrun.median / plain.median, min: pyrun.min / plain.max, max: pyrun.max / plain.min }, "x", 2),
+    row("transform ratio", ratio(pyrun, plain), "x", 2),
+    row("AST round trip alone / compile()", ratio(floor, plain), "x", 2),
   ];
 }
 

@@ -2,21 +2,28 @@
 // load Pyodide, install the C runtime into it, and start programs through it.
 // It knows nothing of terminals, files or DOM; the caller passes those in.
 
+import { afterRestore } from "./snapshot-state.mjs";
+
 export const RUNTIME_FILE = "pyrun.abi3.so";
 
 // Boots Pyodide with the caller's options, then installs and imports the
 // runtime, a wasm side module, into site-packages. Resolves to
-// { pyodide, runtime }, where runtime is the `pyrun` module.
-export async function startPyrun({ loadPyodide, runtimeBytes, pyodideOptions = {} }) {
+// { pyodide, runtime }, where runtime is the `pyrun` module. With
+// `snapshot` (bytes of makeMemorySnapshot() after prepareForSnapshot),
+// Pyodide restores its initialised memory instead of starting Python from
+// scratch; a bad snapshot makes this throw, and the caller starts cold.
+export async function startPyrun({ loadPyodide, runtimeBytes, pyodideOptions = {}, snapshot = null }) {
   let sitePackages = null;
   const userFsInit = pyodideOptions.fsInit;
   const pyodide = await loadPyodide({
     ...pyodideOptions,
+    ...(snapshot ? { _loadSnapshot: snapshot } : {}),
     fsInit(FS, info) {
       sitePackages = info?.sitePackages ?? null;
       return userFsInit?.(FS, info);
     },
   });
+  if (snapshot) afterRestore(pyodide);
   sitePackages ??= pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
   const path = `${sitePackages}/${RUNTIME_FILE}`;
   pyodide.FS.writeFile(path, runtimeBytes);

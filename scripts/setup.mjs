@@ -3,12 +3,14 @@
 //   1. Debian packages (apt-get, as root; otherwise it names what is missing)
 //   2. npm ci, when package-lock.json changed since the last install
 //   3. the CMake builds of the runtime (wasm for Pyodide, native for tests)
+//   4. the start-up snapshot in the user's cache (loader/node/startup-snapshot.mjs)
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { ensureStartupSnapshot } from "../loader/node/make-startup-snapshot.mjs";
 import { build } from "./build.mjs";
 import { DEBIAN_PACKAGES } from "./debian-packages.mjs";
 
@@ -63,3 +65,5 @@ function ensureNodeModules() {
 ensureDebianPackages();
 ensureNodeModules();
 build();
+const snapshot = await ensureStartupSnapshot();
+if (snapshot.outcome === "made") process.stderr.write(`setup: made the start-up snapshot ${snapshot.file}\n`);

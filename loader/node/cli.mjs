@@ -8,16 +8,15 @@ import path from "node:path";
 import tty from "node:tty";
 import { fileURLToPath } from "node:url";
 
-import { runProgram, startPyrun } from "../core.mjs";
+import { runProgram } from "../core.mjs";
+import { boot } from "./boot.mjs";
 import { HELP, USAGE, UsageError, parseCommandLine } from "./command-line.mjs";
-import { mountHostFileSystem } from "./host-fs.mjs";
 import { watchSigint } from "./sigint.mjs";
 import { attachStdio, readAllSync, writeAllSync } from "./stdio.mjs";
 import { HostStdin } from "./stdin.mjs";
+import { PYODIDE_DIR, RUNTIME_PATH } from "./startup-snapshot.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const PYODIDE_DIR = path.join(ROOT, "node_modules/pyodide");
-const RUNTIME_PATH = path.join(ROOT, "build/wasm/pyrun.abi3.so");
 
 function stderr(text) {
   writeAllSync(2, text);
@@ -31,44 +30,10 @@ function versionLine() {
   return `Python ${python} (pyrun ${ours}, Pyodide ${pyodide})\n`;
 }
 
-// Python inherits the environment, except what would point Pyodide's
-// interpreter at the host's own Python installation.
-function pythonEnvironment() {
-  const env = { ...process.env };
-  delete env.PYTHONHOME;
-  delete env.PYTHONEXECUTABLE;
-  return env;
-}
-
-// Emscripten and Pyodide add variables of their own (USER, LOGNAME,
-// PYTHONINSPECT, ...); the program sees only the host's.
-function dropAddedEnvironment(pyodide, names) {
-  const keep = pyodide.toPy(names);
-  try {
-    pyodide.runPython("import os\nfor k in [k for k in os.environ if k not in keep]: del os.environ[k]", {
-      globals: pyodide.toPy({ keep }),
-    });
-  } finally {
-    keep.destroy();
-  }
-}
-
-async function boot(command, interruptBuffer, stdin) {
-  const cwd = process.cwd();
+async function bootFor(command, interruptBuffer, stdin) {
   const alsoNeeded = command.kind === "file" ? [path.dirname(command.target)] : [];
-  const env = pythonEnvironment();
-  const hostNames = Object.keys(env); // before Pyodide adds its own to env
-  const { pyodide, runtime } = await startPyrun({
-    loadPyodide: (await import(path.join(PYODIDE_DIR, "pyodide.mjs"))).loadPyodide,
-    runtimeBytes: fs.readFileSync(RUNTIME_PATH),
-    pyodideOptions: {
-      indexURL: `${PYODIDE_DIR}/`,
-      env,
-      fsInit: (FS) => mountHostFileSystem(FS, { cwd, alsoNeeded }),
-    },
-  });
+  const { pyodide, runtime } = await boot({ alsoNeeded, verbose: command.flags.verbose });
   attachStdio(pyodide, stdin);
-  dropAddedEnvironment(pyodide, hostNames);
   if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
   for (const name of command.flags.transformPackages) runtime.transform_package(name);
   return { pyodide, runtime };
@@ -107,14 +72,14 @@ export async function main(argv) {
   if (command.kind === "stdin") command.target = readAllSync(0).toString("utf8");
 
   if (command.flags.showTransform) {
-    const { runtime: rt } = await boot(command, interruptBuffer, new HostStdin());
+    const { runtime: rt } = await bootFor(command, interruptBuffer, new HostStdin());
     const display = command.kind === "file" ? command.argv[0] : "";
     const status = rt._show_transform(command.kind, command.target, display);
     return process.exit(rt._finish(status));
   }
 
   const stdin = new HostStdin();
-  const booted = await boot(command, interruptBuffer, stdin);
+  const booted = await bootFor(command, interruptBuffer, stdin);
   runtime = booted.runtime;
   const finish = (status) => process.exit(runtime._finish(status));
   // End of input is undefined, which Python sees as None (null would be

@@ -1,21 +1,32 @@
 /* time.sleep(s) as transformed code awaits it: a loop timer and a future,
  * so the event loop runs other tasks and JS timers meanwhile and no CPU is
- * used. The arguments are checked as time.sleep checks them. */
+ * used. The arguments are checked as time.sleep checks them.
+ *
+ * Like time.sleep, it never returns early. Pyodide's loop runs timers of
+ * 2 ms or less at once (scheduleCallback), and JS timers may fire a little
+ * before their time; so short sleeps ask for a real timer, and a sleep
+ * woken before its deadline waits again for the rest. */
 #include "helpers.h"
 
 #include <math.h>
 
+/* Pyodide turns shorter delays into an immediate callback. */
+#define SHORTEST_TIMER 0.0021
+
 typedef struct {
     PyObject_HEAD
+    PyObject *loop;
     PyObject *future;
     PyObject *timer;
-    int state; /* 0 not started, 1 waiting, 2 over */
+    double deadline; /* in loop.time() */
+    int state;       /* 0 not started, 1 waiting, 2 over */
 } Sleep;
 
 static int
 sleep_traverse(Sleep *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE((PyObject *)self));
+    Py_VISIT(self->loop);
     Py_VISIT(self->future);
     Py_VISIT(self->timer);
     return 0;
@@ -37,6 +48,7 @@ cancel_timer(Sleep *self)
 static int
 sleep_clear(Sleep *self)
 {
+    Py_CLEAR(self->loop);
     Py_CLEAR(self->future);
     Py_CLEAR(self->timer);
     return 0;
@@ -53,26 +65,77 @@ sleep_dealloc(Sleep *self)
     Py_DECREF(type);
 }
 
+/* A new future, resolved by a loop timer `delay` seconds from now. */
+static int
+arm(Sleep *self, pyrun_state *st, double delay)
+{
+    PyObject *future = PyObject_CallMethod(self->loop, "create_future", NULL);
+    if (future == NULL) {
+        return -1;
+    }
+    PyObject *timer = PyObject_CallMethod(self->loop, "call_later", "dOOO", fmax(delay, SHORTEST_TIMER),
+                                          st->set_result_unless_cancelled, future, Py_None);
+    if (timer == NULL) {
+        Py_DECREF(future);
+        return -1;
+    }
+    Py_XSETREF(self->future, future);
+    Py_XSETREF(self->timer, timer);
+    return 0;
+}
+
+/* The future to yield, as Future.__await__ yields it. */
+static PyObject *
+wait_for_future(Sleep *self)
+{
+    self->state = 1;
+    if (PyObject_SetAttrString(self->future, "_asyncio_future_blocking", Py_True) < 0) {
+        return NULL;
+    }
+    return Py_NewRef(self->future);
+}
+
+/* Seconds left before the deadline, or -1.0 with an exception set. */
+static double
+time_left(Sleep *self)
+{
+    PyObject *now = PyObject_CallMethod(self->loop, "time", NULL);
+    double t = now ? PyFloat_AsDouble(now) : -1.0;
+    Py_XDECREF(now);
+    if (t == -1.0 && PyErr_Occurred()) {
+        return -1.0;
+    }
+    return fmax(self->deadline - t, 0.0);
+}
+
 static PyObject *
 sleep_next(Sleep *self)
 {
     if (self->state == 0) {
-        self->state = 1;
-        if (PyObject_SetAttrString(self->future, "_asyncio_future_blocking", Py_True) < 0) {
-            return NULL;
-        }
-        return Py_NewRef(self->future); /* what Future.__await__ yields */
+        return wait_for_future(self);
     }
     self->state = 2;
     cancel_timer(self);
     /* result() raises CancelledError if the sleep was cancelled */
     PyObject *r = self->future ? PyObject_CallMethod(self->future, "result", NULL) : Py_NewRef(Py_None);
-    Py_CLEAR(self->future);
     if (r == NULL) {
+        Py_CLEAR(self->future);
         return NULL;
     }
-    pyrun_set_stop(Py_None);
     Py_DECREF(r);
+    double left = self->future ? time_left(self) : 0.0;
+    if (left < 0) {
+        return NULL;
+    }
+    if (left > 0) {
+        pyrun_state *st = pyrun_get_state(PyType_GetModule(Py_TYPE((PyObject *)self)));
+        if (st == NULL || arm(self, st, left) < 0) {
+            return NULL;
+        }
+        return wait_for_future(self);
+    }
+    Py_CLEAR(self->future);
+    pyrun_set_stop(Py_None);
     return NULL;
 }
 
@@ -194,29 +257,19 @@ pyrun_helper_sleep(PyObject *module, PyObject *arg)
     if (secs == 0) {
         return pyrun_yield_once(st);
     }
-    PyObject *loop = PyObject_CallNoArgs(st->get_running_loop);
-    PyObject *future = loop ? PyObject_CallMethod(loop, "create_future", NULL) : NULL;
-    PyObject *set_result = future ? PyObject_GetAttrString(future, "set_result") : NULL;
-    PyObject *timer = set_result ? PyObject_CallMethod(loop, "call_later", "dOOO", secs,
-                                                        st->set_result_unless_cancelled, future,
-                                                        Py_None)
-                                 : NULL;
-    Py_XDECREF(set_result);
-    Py_XDECREF(loop);
-    if (timer == NULL) {
-        Py_XDECREF(future);
-        return NULL;
-    }
     allocfunc alloc = (allocfunc)PyType_GetSlot(st->sleep_type, Py_tp_alloc);
     Sleep *self = (Sleep *)alloc(st->sleep_type, 0);
     if (self == NULL) {
-        PyObject *r = PyObject_CallMethod(timer, "cancel", NULL);
-        Py_XDECREF(r);
-        Py_DECREF(timer);
-        Py_DECREF(future);
         return NULL;
     }
-    self->future = future;
-    self->timer = timer;
+    self->loop = PyObject_CallNoArgs(st->get_running_loop);
+    PyObject *now = self->loop ? PyObject_CallMethod(self->loop, "time", NULL) : NULL;
+    double t = now ? PyFloat_AsDouble(now) : -1.0;
+    Py_XDECREF(now);
+    self->deadline = t + secs;
+    if ((t == -1.0 && PyErr_Occurred()) || arm(self, st, secs) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
     return (PyObject *)self;
 }

@@ -1,0 +1,92 @@
+// Starts the interpreter for one `pyrun` run: Pyodide with the runtime,
+// the host's files, environment and stdio. From the start-up snapshot when
+// a good one is on disk; otherwise cold, while a new one is made aside.
+import fs from "node:fs";
+
+import { startPyrun } from "../core.mjs";
+import { mountHostFileSystem } from "./host-fs.mjs";
+import {
+  PYODIDE_DIR,
+  PYRUN_COMMAND,
+  RUNTIME_PATH,
+  readSnapshot,
+  rebuildInBackground,
+  snapshotKey,
+  snapshotPath,
+} from "./startup-snapshot.mjs";
+import { writeAllSync } from "./stdio.mjs";
+
+// Python inherits the environment, except what would point Pyodide's
+// interpreter at the host's own Python installation.
+function pythonEnvironment() {
+  const env = { ...process.env };
+  delete env.PYTHONHOME;
+  delete env.PYTHONEXECUTABLE;
+  return env;
+}
+
+
+// os.environ becomes exactly the host's, in the host's order: Pyodide adds
+// variables of its own (USER, LOGNAME, ...), and a restored snapshot holds
+// the environment of the process that made it.
+function setEnvironment(pyodide, env) {
+  const host = pyodide.toPy(env);
+  try {
+    pyodide.runPython("import os\nos.environ.clear()\nos.environ.update(host)", { globals: pyodide.toPy({ host }) });
+  } finally {
+    host.destroy();
+  }
+}
+
+// Resolves to { bytes } to restore, or { reason } to start cold.
+function usableSnapshot(env) {
+  // Python makes these absolute against the working directory as it
+  // starts, which differs from run to run.
+  if ((env.PYTHONPATH ?? "").split(":").some((entry) => entry && !entry.startsWith("/"))) {
+    return { reason: "PYTHONPATH has relative entries", keep: true };
+  }
+  const key = snapshotKey(env);
+  const file = snapshotPath(key);
+  return { file, ...readSnapshot(file, key) };
+}
+
+async function startInterpreter(options, env, verbose) {
+  const snapshot = usableSnapshot(env);
+  if (snapshot.bytes) {
+    try {
+      return await startPyrun({ ...options, snapshot: snapshot.bytes });
+    } catch (e) {
+      // whole on disk, yet Pyodide refuses it: it must be replaced
+      snapshot.reason = `it could not be restored (${String(e?.message ?? e).split("\n")[0]})`;
+    }
+  }
+  if (!snapshot.keep) rebuildInBackground(snapshot.stamp);
+  if (verbose) {
+    const which = snapshot.file ? ` (${snapshot.file})` : "";
+    const next = snapshot.keep ? "" : "; making a new one in the background";
+    writeAllSync(2, `pyrun: starting cold, without the start-up snapshot${which}: ${snapshot.reason}${next}\n`);
+  }
+  return startPyrun(options);
+}
+
+export async function boot({ alsoNeeded, verbose }) {
+  const cwd = process.cwd();
+  const env = pythonEnvironment();
+  const booted = await startInterpreter(
+    {
+      loadPyodide: (await import(`${PYODIDE_DIR}/pyodide.mjs`)).loadPyodide,
+      runtimeBytes: fs.readFileSync(RUNTIME_PATH),
+      pyodideOptions: {
+        indexURL: `${PYODIDE_DIR}/`,
+        // a copy: Pyodide adds its own variables to the object it is given
+        env: { ...env },
+        _sysExecutable: PYRUN_COMMAND,
+        fsInit: (FS) => mountHostFileSystem(FS, { cwd, alsoNeeded }),
+      },
+    },
+    env,
+    verbose,
+  );
+  setEnvironment(booted.pyodide, env);
+  return booted;
+}
