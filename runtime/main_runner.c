@@ -18,6 +18,7 @@
  *    runner can complete early; the program's future is left untouched. */
 #include "pyrun.h"
 
+#include "aio/awaitable.h"
 #include "importer/importer.h"
 
 #include <stddef.h>
@@ -448,22 +449,9 @@ runner_send(MainRunner *self, PyObject *value)
 static PyObject *
 runner_throw(MainRunner *self, PyObject *args)
 {
-    PyObject *type, *value = NULL, *tb = NULL;
-    if (!PyArg_UnpackTuple(args, "throw", 1, 3, &type, &value, &tb)) {
+    PyObject *exc = pyrun_thrown_exception(args);
+    if (exc == NULL) {
         return NULL;
-    }
-    PyObject *exc;
-    if (PyExceptionInstance_Check(type)) {
-        exc = Py_NewRef(type);
-    }
-    else if (value != NULL && value != Py_None && PyExceptionInstance_Check(value)) {
-        exc = Py_NewRef(value);
-    }
-    else {
-        exc = PyObject_CallNoArgs(type);
-        if (exc == NULL) {
-            return NULL;
-        }
     }
     PyObject *r = runner_step(self, exc);
     Py_DECREF(exc);

@@ -10,10 +10,37 @@ pyrun_set_stop(PyObject *value)
     }
 }
 
-static PyObject *
-return_self(PyObject *self)
+PyObject *
+pyrun_return_self(PyObject *self)
 {
     return Py_NewRef(self);
+}
+
+PyObject *
+pyrun_thrown_exception(PyObject *args)
+{
+    PyObject *type, *value = NULL, *tb = NULL;
+    if (!PyArg_UnpackTuple(args, "throw", 1, 3, &type, &value, &tb)) {
+        return NULL;
+    }
+    if (PyExceptionInstance_Check(type)) {
+        return Py_NewRef(type);
+    }
+    if (value != NULL && PyExceptionInstance_Check(value)) {
+        return Py_NewRef(value);
+    }
+    return value && value != Py_None ? PyObject_CallFunctionObjArgs(type, value, NULL) : PyObject_CallNoArgs(type);
+}
+
+PyObject *
+pyrun_raise_thrown(PyObject *args)
+{
+    PyObject *exc = pyrun_thrown_exception(args);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
 }
 
 /* ---- Ready ------------------------------------------------------------ */
@@ -58,26 +85,10 @@ ready_send(Ready *self, PyObject *arg)
 }
 
 static PyObject *
-raise_thrown(PyObject *args)
-{
-    PyObject *type, *value = NULL, *tb = NULL;
-    if (!PyArg_UnpackTuple(args, "throw", 1, 3, &type, &value, &tb)) {
-        return NULL;
-    }
-    if (PyExceptionInstance_Check(type)) {
-        PyErr_SetObject((PyObject *)Py_TYPE(type), type);
-    }
-    else {
-        PyErr_SetObject(type, value);
-    }
-    return NULL;
-}
-
-static PyObject *
 ready_throw(Ready *self, PyObject *args)
 {
     Py_CLEAR(self->value);
-    return raise_thrown(args);
+    return pyrun_raise_thrown(args);
 }
 
 static PyObject *
@@ -97,9 +108,9 @@ static PyMethodDef ready_methods[] = {
 static PyType_Slot ready_slots[] = {
     {Py_tp_dealloc, ready_dealloc},
     {Py_tp_traverse, ready_traverse},
-    {Py_tp_iter, return_self},
+    {Py_tp_iter, pyrun_return_self},
     {Py_tp_iternext, ready_next},
-    {Py_am_await, return_self},
+    {Py_am_await, pyrun_return_self},
     {Py_tp_methods, ready_methods},
     {0, NULL},
 };
@@ -158,7 +169,7 @@ static PyObject *
 yield_once_throw(YieldOnce *self, PyObject *args)
 {
     self->yielded = 1;
-    return raise_thrown(args);
+    return pyrun_raise_thrown(args);
 }
 
 static PyObject *
@@ -177,9 +188,9 @@ static PyMethodDef yield_once_methods[] = {
 
 static PyType_Slot yield_once_slots[] = {
     {Py_tp_dealloc, plain_dealloc},
-    {Py_tp_iter, return_self},
+    {Py_tp_iter, pyrun_return_self},
     {Py_tp_iternext, yield_once_next},
-    {Py_am_await, return_self},
+    {Py_am_await, pyrun_return_self},
     {Py_tp_methods, yield_once_methods},
     {0, NULL},
 };
@@ -358,23 +369,9 @@ step_send(pyrun_step *self, PyObject *arg)
 static PyObject *
 step_throw(pyrun_step *self, PyObject *args)
 {
-    PyObject *type, *value = NULL, *tb = NULL;
-    if (!PyArg_UnpackTuple(args, "throw", 1, 3, &type, &value, &tb)) {
+    PyObject *exc = pyrun_thrown_exception(args);
+    if (exc == NULL) {
         return NULL;
-    }
-    PyObject *exc;
-    if (PyExceptionInstance_Check(type)) {
-        exc = Py_NewRef(type);
-    }
-    else if (value != NULL && PyExceptionInstance_Check(value)) {
-        exc = Py_NewRef(value);
-    }
-    else {
-        exc = value && value != Py_None ? PyObject_CallFunctionObjArgs(type, value, NULL)
-                                        : PyObject_CallNoArgs(type);
-        if (exc == NULL) {
-            return NULL;
-        }
     }
     PyObject *r = step_advance(self, NULL, exc);
     Py_DECREF(exc);
@@ -407,9 +404,9 @@ static PyType_Slot step_slots[] = {
     {Py_tp_dealloc, step_dealloc},
     {Py_tp_traverse, step_traverse},
     {Py_tp_clear, step_clear},
-    {Py_tp_iter, return_self},
+    {Py_tp_iter, pyrun_return_self},
     {Py_tp_iternext, step_iternext},
-    {Py_am_await, return_self},
+    {Py_am_await, pyrun_return_self},
     {Py_tp_methods, step_methods},
     {0, NULL},
 };

@@ -55,4 +55,12 @@ PyObject *pyrun_maybe_steal(pyrun_state *st, PyObject *value);
 /* Raise StopIteration(value) the way a returning coroutine does. */
 void pyrun_set_stop(PyObject *value);
 
+/* tp_iter / am_await / am_aiter of objects that are their own iterator. */
+PyObject *pyrun_return_self(PyObject *self);
+/* throw()'s arguments ((type), (type, value) or (instance)) as the
+ * exception instance, as generator.throw() reads them. New reference. */
+PyObject *pyrun_thrown_exception(PyObject *args);
+/* Raises what throw() was given; returns NULL. */
+PyObject *pyrun_raise_thrown(PyObject *args);
+
 #endif

@@ -48,12 +48,6 @@ ai_dealloc(AsyncIter *a)
 }
 
 static PyObject *
-return_self(PyObject *self)
-{
-    return Py_NewRef(self);
-}
-
-static PyObject *
 anext_of(PyObject *ait)
 {
     return PyObject_CallMethod(ait, "__anext__", NULL);
@@ -222,7 +216,7 @@ static PyType_Slot ai_slots[] = {
     {Py_tp_dealloc, ai_dealloc},
     {Py_tp_traverse, ai_traverse},
     {Py_tp_clear, ai_clear},
-    {Py_am_aiter, return_self},
+    {Py_am_aiter, pyrun_return_self},
     {Py_am_anext, ai_anext},
     {0, NULL},
 };

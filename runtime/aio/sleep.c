@@ -156,17 +156,7 @@ sleep_throw(Sleep *self, PyObject *args)
         PyErr_Clear();
         Py_CLEAR(self->future);
     }
-    PyObject *type, *value = NULL, *tb = NULL;
-    if (!PyArg_UnpackTuple(args, "throw", 1, 3, &type, &value, &tb)) {
-        return NULL;
-    }
-    if (PyExceptionInstance_Check(type)) {
-        PyErr_SetObject((PyObject *)Py_TYPE(type), type);
-    }
-    else {
-        PyErr_SetObject(type, value);
-    }
-    return NULL;
+    return pyrun_raise_thrown(args);
 }
 
 static PyObject *
@@ -176,12 +166,6 @@ sleep_close(Sleep *self, PyObject *Py_UNUSED(ignored))
     cancel_timer(self);
     Py_CLEAR(self->future);
     Py_RETURN_NONE;
-}
-
-static PyObject *
-return_self(PyObject *self)
-{
-    return Py_NewRef(self);
 }
 
 static PyMethodDef sleep_methods[] = {
@@ -195,9 +179,9 @@ static PyType_Slot sleep_slots[] = {
     {Py_tp_dealloc, sleep_dealloc},
     {Py_tp_traverse, sleep_traverse},
     {Py_tp_clear, sleep_clear},
-    {Py_tp_iter, return_self},
+    {Py_tp_iter, pyrun_return_self},
     {Py_tp_iternext, sleep_next},
-    {Py_am_await, return_self},
+    {Py_am_await, pyrun_return_self},
     {Py_tp_methods, sleep_methods},
     {0, NULL},
 };
