@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { alternate, row, summary } from "./measure.mjs";
+import { alternate, ratio, row, summary } from "./measure.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -17,8 +17,6 @@ function figures(argv, input, cwd = ROOT) {
   if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
   return r.stdout.trim().split("\n").at(-1).split(" ").map(Number);
 }
-
-const ratio = (a, b) => ({ median: a.median / b.median, min: a.min / b.max, max: a.max / b.min });
 
 // `program` is its source, or { source, modules: { "name.py": text } }
 // for a program with modules of its own. Options: `node`, the Node to run

@@ -27,6 +27,11 @@ export function summary(values) {
   return { median, min: sorted[0], max: sorted.at(-1), n: sorted.length };
 }
 
+// a / b as a range: the median ratio, and the extremes the runs allow.
+export function ratio(a, b) {
+  return { median: a.median / b.median, min: a.min / b.max, max: a.max / b.min };
+}
+
 export function row(label, stats, unit = "ms", digits = 0) {
   const f = (x) => x.toFixed(digits).padStart(8);
   return `${label.padEnd(44)} ${f(stats.median)} ${f(stats.min)} ${f(stats.max)} ${unit}`;

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 
 import { ensureStartupSnapshot } from "../loader/node/make-startup-snapshot.mjs";
 import { sideBySide } from "./in-program.mjs";
-import { HEADER, row, summary } from "./measure.mjs";
+import { HEADER, ratio, row, summary } from "./measure.mjs";
 import { COLORED_CALLS, COROUTINE_FLOOR, CPU_BOUND, REPEATED_IMPORT, SLEEPING, SLEEP_HEAVY } from "./programs.mjs";
 import { startupRows } from "./startup.mjs";
 import { transformRows } from "./transform.mjs";
@@ -38,7 +38,7 @@ function coroutineFloorRows() {
   return [
     row("native CPython 3.11: def x100,000", p),
     row("native CPython 3.11: awaited async def", c),
-    row("native CPython 3.11: ratio async / def", { median: c.median / p.median, min: c.min / p.max, max: c.max / p.min }, "x", 2),
+    row("native CPython 3.11: ratio async / def", ratio(c, p), "x", 2),
   ];
 }
 

@@ -3,7 +3,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { HEADER, alternate, row, summary, wallMs } from "./measure.mjs";
+import { HEADER, alternate, ratio, row, summary, wallMs } from "./measure.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export function startupRows(rounds = Number(process.env.BENCH_ROUNDS ?? 7)) {
@@ -19,7 +19,7 @@ export function startupRows(rounds = Number(process.env.BENCH_ROUNDS ?? 7)) {
   return [
     row("startup: pyrun examples/hello.py", pyrun),
     row("startup: bare Pyodide (load + runPython)", bare),
-    row("startup ratio pyrun / bare", { median: pyrun.median / bare.median, min: pyrun.min / bare.max, max: pyrun.max / bare.min }, "x", 2),
+    row("startup ratio pyrun / bare", ratio(pyrun, bare), "x", 2),
   ];
 }
 

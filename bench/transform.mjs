@@ -3,7 +3,7 @@
 import { fileURLToPath } from "node:url";
 
 import { pyodideWithRuntime } from "../tests/helpers/pyodide.mjs";
-import { row, summary } from "./measure.mjs";
+import { ratio, row, summary } from "./measure.mjs";
 import { bigModule } from "./programs.mjs";
 
 export async function transformRows(rounds) {
@@ -31,7 +31,6 @@ for _ in range(rounds):
   const plain = summary(plainMs);
   const floor = summary(floorMs);
   const pyrun = summary(pyrunMs);
-  const ratio = (a, b) => ({ median: a.median / b.median, min: a.min / b.max, max: a.max / b.min });
   return [
     row(`compile() of a ${lines}-line module`, plain),
     row("ast.parse() + compile(tree), no rewriting", floor),

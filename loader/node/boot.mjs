@@ -39,19 +39,19 @@ function setEnvironment(pyodide, env) {
 }
 
 // Resolves to { bytes } to restore, or { reason } to start cold.
-function usableSnapshot(env) {
+function usableSnapshot(env, runtimeBytes) {
   // Python makes these absolute against the working directory as it
   // starts, which differs from run to run.
   if ((env.PYTHONPATH ?? "").split(":").some((entry) => entry && !entry.startsWith("/"))) {
     return { reason: "PYTHONPATH has relative entries", keep: true };
   }
-  const key = snapshotKey(env);
+  const key = snapshotKey(env, runtimeBytes);
   const file = snapshotPath(key);
   return { file, ...readSnapshot(file, key) };
 }
 
 async function startInterpreter(options, env, verbose) {
-  const snapshot = usableSnapshot(env);
+  const snapshot = usableSnapshot(env, options.runtimeBytes);
   if (snapshot.bytes) {
     try {
       return await startPyrun({ ...options, snapshot: snapshot.bytes });

@@ -55,12 +55,13 @@ export function startupVariables(env = process.env) {
 // What a snapshot was made for. Python reads the time zone (time.tzname)
 // and the PYTHON* variables once, as it starts, and Pyodide sets up stack
 // switching then: each combination has a file of its own.
-export function snapshotKey(env = process.env) {
+// `runtimeBytes`: the runtime as the caller already read it.
+export function snapshotKey(env = process.env, runtimeBytes = fs.readFileSync(RUNTIME_PATH)) {
   const pkg = (file) => JSON.parse(fs.readFileSync(file, "utf8")).version;
   return {
     pyodide: pkg(path.join(PYODIDE_DIR, "package.json")),
     executable: PYRUN_COMMAND,
-    runtime: digest(fs.readFileSync(RUNTIME_PATH)),
+    runtime: digest(runtimeBytes),
     setup: digest(pkg(path.join(ROOT, "package.json")), ...SETUP_SOURCES.map((f) => fs.readFileSync(f))),
     timeZone: timeZone(),
     jspi: typeof WebAssembly.Suspending === "function",
