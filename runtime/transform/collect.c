@@ -143,9 +143,20 @@ binding_in(tx *t, scope *s, PyObject *name)
     return b;
 }
 
+/* A source points into the tree, which the rewrite edits: the nodes and
+ * names it refers to are kept alive for as long as the analysis. */
 static int
-add_source(binding *b, const source *src)
+keep(tx *t, PyObject *obj)
 {
+    return obj == NULL || obj == Py_None ? 0 : PyList_Append(t->keep, obj);
+}
+
+static int
+add_source(tx *t, binding *b, const source *src)
+{
+    if (keep(t, src->expr) < 0 || keep(t, src->module) < 0 || keep(t, src->attr) < 0) {
+        return -1;
+    }
     if (b->nsrc == b->capsrc) {
         int ncap = b->capsrc ? b->capsrc * 2 : 2;
         source *grown = PyMem_Realloc(b->src, (size_t)ncap * sizeof(source));
@@ -202,7 +213,7 @@ bind(walker *w, scope *s, PyObject *name, const source *src)
         }
     }
     binding *b = binding_in(t, s, name);
-    return b == NULL ? -1 : add_source(b, src);
+    return b == NULL ? -1 : add_source(t, b, src);
 }
 
 /* The scope a walrus binds in: the nearest that is not a comprehension. */
@@ -1071,7 +1082,7 @@ attach_deferred(walker *w)
             }
             binding *b = tx_binding(t, s, d->name);
             if (b != NULL) {
-                if (add_source(b, &d->src) < 0) {
+                if (add_source(t, b, &d->src) < 0) {
                     return -1;
                 }
                 break;
@@ -1097,7 +1108,8 @@ tx_init(tx *t)
     t->mods_by_name = PyDict_New();
     t->colored_properties = PySet_New(NULL);
     t->unfound = PySet_New(NULL);
-    if (t->unfound == NULL || t->unit_of_node == NULL || t->scope_of_node == NULL || t->colored_methods == NULL ||
+    t->keep = PyList_New(0);
+    if (t->unfound == NULL || t->keep == NULL || t->unit_of_node == NULL || t->scope_of_node == NULL || t->colored_methods == NULL ||
         t->may_colored_attrs == NULL || t->attr_stores == NULL || t->calls_by_node == NULL ||
         t->strings == NULL || t->mods_by_name == NULL || t->colored_properties == NULL) {
         return -1;
@@ -1249,4 +1261,5 @@ tx_free(tx *t)
     Py_CLEAR(t->colored_properties);
     Py_CLEAR(t->strings);
     Py_CLEAR(t->unfound);
+    Py_CLEAR(t->keep);
 }

@@ -260,6 +260,7 @@ typedef struct tx {
     PyObject *colored_properties; /* set: names of properties with colored getters */
     PyObject *strings;           /* dict interning module names built here */
     PyObject *unfound;           /* set: imported modules not found when analysed */
+    PyObject *keep;              /* list: tree objects the analysis points at (see add_source) */
     int changed;
 } tx;
 
