@@ -7,6 +7,8 @@
  * machinery rather than to the user's files are cut from the traceback. */
 #include "pyrun.h"
 
+#include "errors.h"
+
 #include <string.h>
 
 static int
@@ -169,6 +171,16 @@ pyrun_report_exit(void)
     int status;
     if (PyErr_GivenExceptionMatches(type, PyExc_SystemExit)) {
         status = system_exit_status(value);
+    }
+    else if (pyrun_is_internal_error(type)) {
+        /* pyrun's own failure: one line, no traceback of its machinery */
+        PyObject *message = PyObject_Str(value);
+        if (message != NULL) {
+            pyrun_print_error("pyrun", message);
+            Py_DECREF(message);
+        }
+        PyErr_Clear();
+        status = PYRUN_EXIT_ERROR;
     }
     else {
         if (trim_exception(value, 0) < 0) {

@@ -7,6 +7,8 @@
  * status it would use; the caller then gets that int instead of a Task. */
 #include "pyrun.h"
 
+#include "errors.h"
+
 #include "importer/importer.h"
 #include "transform/transform.h"
 
@@ -544,7 +546,8 @@ pyrun_show_transform(PyObject *module, PyObject *args)
                         : NULL;
     Py_XDECREF(main_name);
     if (modules == NULL) {
-        if (PyErr_ExceptionMatches(PyExc_SyntaxError) || PyErr_ExceptionMatches(PyExc_ValueError)) {
+        if (PyErr_ExceptionMatches(PyExc_SyntaxError) || PyErr_ExceptionMatches(PyExc_ValueError) ||
+            pyrun_is_internal_error(PyErr_Occurred())) {
             result = PyLong_FromLong(pyrun_report_exit());
         }
         goto done;
@@ -615,7 +618,8 @@ pyrun_prepare_main(pyrun_state *st, const char *kind, PyObject *target, PyObject
     *code = pyrun_compile_source(st, plan.source, plan.filename, plan.package ? plan.package : Py_None);
     if (*code == NULL) {
         if (PyErr_ExceptionMatches(PyExc_SyntaxError) || PyErr_ExceptionMatches(PyExc_ValueError) ||
-            PyErr_ExceptionMatches(PyExc_RecursionError) || PyErr_ExceptionMatches(PyExc_MemoryError)) {
+            PyErr_ExceptionMatches(PyExc_RecursionError) || PyErr_ExceptionMatches(PyExc_MemoryError) ||
+            pyrun_is_internal_error(PyErr_Occurred())) {
             *status = PyLong_FromLong(pyrun_report_exit());
             rc = *status ? 0 : -1;
         }

@@ -3,6 +3,7 @@
 #include "pyrun.h"
 
 #include "aio/helpers.h"
+#include "errors.h"
 #include "importer/importer.h"
 #include "transform/transform.h"
 
@@ -390,16 +391,25 @@ pyrun_transform_program_api(PyObject *module, PyObject *args)
     return out;
 }
 
-/* _compile(source, filename): the code object pyrun runs for a program. */
+/* _compile(source, filename, full=False): the code object pyrun runs for
+ * a program; `full` (for tests) runs the whole analysis and rewrite even
+ * where the prescan would skip them. */
 static PyObject *
 pyrun_compile(PyObject *module, PyObject *args)
 {
     PyObject *source, *filename;
-    if (!PyArg_ParseTuple(args, "OU:_compile", &source, &filename)) {
+    int full = 0;
+    if (!PyArg_ParseTuple(args, "OU|p:_compile", &source, &filename, &full)) {
         return NULL;
     }
     pyrun_state *st = pyrun_get_state(module);
-    return st ? pyrun_compile_program(st, source, filename, Py_None) : NULL;
+    if (st == NULL) {
+        return NULL;
+    }
+    st->transform_everything = full;
+    PyObject *code = pyrun_compile_program(st, source, filename, Py_None);
+    st->transform_everything = 0;
+    return code;
 }
 
 /* _rewrites(source, filename): how many rewrites the transform makes. */
@@ -508,7 +518,7 @@ pyrun_exec(PyObject *module)
     if (st->stdin_pending == NULL || st->stop_futures == NULL) {
         return -1;
     }
-    if (pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
+    if (pyrun_errors_register(module, st) < 0 || pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
         pyrun_sleep_register(module, st) < 0 || pyrun_face_register(module, st) < 0 ||
         pyrun_cm_register(module, st) < 0 || pyrun_iterate_register(module, st) < 0 ||
         pyrun_importer_register(module, st) < 0) {
@@ -547,6 +557,8 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->colored_code);
     Py_VISIT(st->helpers);
     Py_VISIT(st->blocking_error);
+    Py_VISIT(st->transform_error);
+    Py_VISIT(st->internal_error);
     Py_VISIT(st->host_stdin);
     Py_VISIT(st->stdin_pending);
     Py_VISIT(st->stop_futures);
@@ -592,6 +604,8 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->colored_code);
     Py_CLEAR(st->helpers);
     Py_CLEAR(st->blocking_error);
+    Py_CLEAR(st->transform_error);
+    Py_CLEAR(st->internal_error);
     Py_CLEAR(st->host_stdin);
     Py_CLEAR(st->stdin_pending);
     Py_CLEAR(st->stop_futures);

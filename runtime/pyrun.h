@@ -69,6 +69,9 @@ typedef struct {
     /* The transform's cache of ast classes and names (transform/ast_kit.h),
      * built on first use. */
     void *ast_kit;
+    /* Tests only (_compile(..., full=True)): no prescan, and the analysis
+     * and rewrite run even where nothing blocks. */
+    int transform_everything;
     /* Runtime helpers (aio/): types, and what they keep between calls. */
     PyTypeObject *ready_type;
     PyTypeObject *yield_once_type;
@@ -80,6 +83,8 @@ typedef struct {
     PyObject *colored_code;   /* set: weak references to code objects of colored functions */
     PyObject *helpers;        /* the __pyrun__ module transformed code uses */
     PyObject *blocking_error; /* pyrun.BlockingError */
+    PyObject *transform_error; /* pyrun.TransformError (errors.c) */
+    PyObject *internal_error;  /* pyrun.InternalError (errors.c) */
     PyObject *host_stdin;     /* sys.stdin as the host made it, read async */
     PyObject *stdin_pending;  /* str read from the host, not yet consumed */
     int stdin_eof;

@@ -8,6 +8,8 @@
 import fs from "node:fs";
 import tty from "node:tty";
 
+import { interceptFatalErrors } from "../fatal-error.mjs";
+
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 // Descriptors inherited in non-blocking mode answer EAGAIN when full/empty.
@@ -77,8 +79,14 @@ export function attachStdio(pyodide, stdin) {
     const number = errnoByName.get(e?.code);
     return number === undefined ? e : new FS.ErrnoError(number);
   };
+  // Abort status, as CPython's Py_FatalError gives.
+  const fatal = interceptFatalErrors(pyodide, ({ message, stack }) => {
+    writeAllSync(2, `${message}\n${stack ? `${stack}\n` : ""}`);
+    process.exit(134);
+  });
   const device = (fd) => ({
     write(bytes) {
+      if (fatal(bytes)) return bytes.length;
       try {
         return writeSomeSync(fd, bytes);
       } catch (e) {

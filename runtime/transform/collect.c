@@ -861,6 +861,9 @@ walk(walker *w, PyObject *node, ctx *c)
     if (kind == AK_OTHER && !PyObject_HasAttr(node, kit->s__fields)) {
         return 0; /* a str, int or None field value, not a node */
     }
+    if (kind >= AK_FunctionDef && kind <= AK_Continue) {
+        tx_at(t, w->mod, node);
+    }
     switch (kind) {
     case AK_Name: {
         PyObject *ctxv = ast_get(node, kit->s_ctx);
@@ -1162,6 +1165,13 @@ tx_add_module(tx *t, PyObject *tree, PyObject *source, PyObject *filename, PyObj
     }
     PyMem_Free(w.defer);
     return rc == 0 ? mod : NULL;
+}
+
+void
+tx_at(tx *t, module_info *m, PyObject *node)
+{
+    t->at_mod = m;
+    t->at_line = node ? ast_get_int(node, t->kit->s_lineno) : 0;
 }
 
 module_info *

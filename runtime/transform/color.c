@@ -1145,6 +1145,7 @@ tx_color(tx *t)
         for (int i = 0; i < t->nsites; i++) {
             site *st = t->sites[i];
             unit *target = NULL;
+            tx_at(t, st->scope->mod, st->node);
             effect e = classify_site(t, st, &target);
             if ((int)e < 0) {
                 goto error;

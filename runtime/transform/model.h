@@ -262,7 +262,13 @@ typedef struct tx {
     PyObject *unfound;           /* set: imported modules not found when analysed */
     PyObject *keep;              /* list: tree objects the analysis points at (see add_source) */
     int changed;
+    /* Where the transform is working, for pyrun.InternalError's message. */
+    module_info *at_mod;
+    long at_line;
 } tx;
+
+/* Records the statement or site being worked on (see tx.at_line). */
+void tx_at(tx *t, module_info *m, PyObject *node);
 
 /* prims.c */
 int prims_init(ast_kit *kit);

@@ -674,7 +674,11 @@ rw_lambda(rw *r, PyObject *node)
         r->lambdas++;
         PyObject *name = r->lambdas == 1 ? PyUnicode_FromString("<lambda>")
                                          : PyUnicode_FromFormat("<lambda#%d>", r->lambdas);
-        PyObject *ret = name ? ast_make(kit, AK_Return, node, kit->s_value, new_body, NULL) : NULL;
+        /* a generator lambda becomes an async generator, which cannot
+         * return a value: its body is a statement */
+        PyObject *ret = name == NULL ? NULL
+                        : u->generator ? ast_make(kit, AK_Expr, node, kit->s_value, new_body, NULL)
+                                       : ast_make(kit, AK_Return, node, kit->s_value, new_body, NULL);
         PyObject *stmts = ret ? PyList_New(1) : NULL;
         PyObject *def = NULL;
         if (stmts != NULL) {

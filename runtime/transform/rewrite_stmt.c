@@ -4,6 +4,7 @@
  * the statement that used them. */
 #include "rewrite.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int rw_stmt(rw *r, PyObject *stmt, PyObject *out);
@@ -557,6 +558,7 @@ rw_stmt(rw *r, PyObject *stmt, PyObject *out)
 {
     ast_kit *kit = r->kit;
     ast_kind kind = ast_kind_of(kit, stmt);
+    tx_at(r->t, r->mod, stmt);
     switch (kind) {
     case AK_FunctionDef:
     case AK_AsyncFunctionDef:
@@ -685,9 +687,45 @@ rw_stmt(rw *r, PyObject *stmt, PyObject *out)
     return PyList_Append(out, stmt);
 }
 
+/* PYRUN_TEST_FAULT=transform (or transform:FILE, for the module whose
+ * file name ends with FILE) makes the rewrite fail the way a bug of
+ * pyrun's would, at the module's last statement, so that tests can check
+ * what such a failure shows the user. */
+static int
+injected_fault(tx *t, module_info *m)
+{
+    const char *fault = getenv("PYRUN_TEST_FAULT");
+    if (fault == NULL || strncmp(fault, "transform", 9) != 0) {
+        return 0;
+    }
+    if (fault[9] == ':') {
+        PyObject *suffix = PyUnicode_FromString(fault + 10);
+        Py_ssize_t hit = suffix ? PyUnicode_Tailmatch(m->filename, suffix, 0, PY_SSIZE_T_MAX, 1) : -1;
+        Py_XDECREF(suffix);
+        if (hit <= 0) {
+            return (int)hit;
+        }
+    }
+    else if (fault[9] != '\0') {
+        return 0;
+    }
+    PyObject *body = ast_get(m->tree, t->kit->s_body);
+    if (body == NULL) {
+        return -1;
+    }
+    Py_ssize_t n = PyList_Check(body) ? PyList_Size(body) : 0;
+    tx_at(t, m, n > 0 ? PyList_GetItem(body, n - 1) : NULL);
+    Py_DECREF(body);
+    PyErr_SetString(PyExc_SystemError, "injected fault (PYRUN_TEST_FAULT=transform)");
+    return -1;
+}
+
 int
 tx_rewrite(tx *t, module_info *m)
 {
+    if (injected_fault(t, m) < 0) {
+        return -1;
+    }
     rw r = {.t = t, .kit = t->kit, .mod = m, .unit = m->unit, .scope = m->scope,
             .can_await = m->may_await};
     return rw_body(&r, m->tree, t->kit->s_body);

@@ -7,6 +7,7 @@
  * compiled from their source exactly as CPython would. */
 #include "transform.h"
 
+#include "../errors.h"
 #include "../importer/importer.h"
 #include "model.h"
 
@@ -279,7 +280,7 @@ pyrun_transform_program(pyrun_state *st, PyObject *source, PyObject *filename, P
     if (may_block < 0 || imports < 0) {
         return NULL;
     }
-    if (!may_block && !imports) {
+    if (!may_block && !imports && !st->transform_everything) {
         /* nothing blocks here, and no other module can make it */
         return untouched_result(name, filename, source);
     }
@@ -294,7 +295,7 @@ pyrun_transform_program(pyrun_state *st, PyObject *source, PyObject *filename, P
         (resolver != NULL && resolver != Py_None && discover(st, &t, resolver) < 0)) {
         goto done;
     }
-    int any = PySet_Size(t.unfound) > 0;
+    int any = PySet_Size(t.unfound) > 0 || st->transform_everything;
     for (int i = 0; i < t.nmods && !any; i++) {
         any = pyrun_may_block(t.mods[i]->source, NULL);
         if (any < 0) {
@@ -313,6 +314,9 @@ pyrun_transform_program(pyrun_state *st, PyObject *source, PyObject *filename, P
     }
     out = results(&t);
 done:
+    if (out == NULL) {
+        pyrun_transform_failed(st, t.at_mod ? t.at_mod->filename : filename, t.at_line, 0);
+    }
     tx_free(&t);
     Py_DECREF(tree);
     return out;
@@ -385,6 +389,41 @@ register_colored(pyrun_state *st, PyObject *code, PyObject *colored, PyTypeObjec
     return consts == NULL ? -1 : rc;
 }
 
+static PyObject *
+compile_exec(pyrun_state *st, PyObject *what, PyObject *filename)
+{
+    PyObject *args = Py_BuildValue("(OOsii)", what, filename, "exec", PYRUN_CF_ALLOW_TOP_LEVEL_AWAIT, 1);
+    PyObject *code = args ? PyObject_CallObject(st->compile, args) : NULL;
+    Py_XDECREF(args);
+    return code;
+}
+
+/* The rewritten tree does not compile. If the program as written does
+ * not either, its own error is the one CPython reports; otherwise the
+ * rewrite broke it (or hit the AST's recursion limit). Returns NULL. */
+static PyObject *
+rewritten_failed_to_compile(pyrun_state *st, PyObject *source, PyObject *filename)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *code = compile_exec(st, source, filename);
+    if (code == NULL) {
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        return NULL;
+    }
+    Py_DECREF(code);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *lineno = value ? PyObject_GetAttrString(value, "lineno") : NULL;
+    long line = lineno && PyLong_Check(lineno) ? PyLong_AsLong(lineno) : 0;
+    Py_XDECREF(lineno);
+    PyErr_Clear();
+    PyErr_Restore(type, value, tb);
+    pyrun_transform_failed(st, filename, line, 1);
+    return NULL;
+}
+
 /* Compile one module's result (see pyrun_transform_program), registering
  * its colored code. */
 PyObject *
@@ -395,9 +434,11 @@ pyrun_compile_result(pyrun_state *st, PyObject *result)
     PyObject *tree = PyTuple_GetItem(result, 3);
     PyObject *colored = PyTuple_GetItem(result, 5);
     PyObject *what = tree == Py_None ? source : tree;
-    PyObject *args = Py_BuildValue("(OOsii)", what, filename, "exec", PYRUN_CF_ALLOW_TOP_LEVEL_AWAIT, 1);
-    PyObject *code = args ? PyObject_CallObject(st->compile, args) : NULL;
-    Py_XDECREF(args);
+    PyObject *code = compile_exec(st, what, filename);
+    if (code == NULL && tree != Py_None &&
+        (PyErr_ExceptionMatches(PyExc_SyntaxError) || PyErr_ExceptionMatches(PyExc_RecursionError))) {
+        code = rewritten_failed_to_compile(st, source, filename);
+    }
     if (code != NULL && PySet_Size(colored) > 0 &&
         register_colored(st, code, colored, Py_TYPE(code), 0) < 0) {
         Py_CLEAR(code);

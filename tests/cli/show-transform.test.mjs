@@ -43,3 +43,15 @@ test("--show-transform reports a syntax error as running would", async () => {
   assert.equal(r.status, 1);
   assert.match(text(r.stderr), /SyntaxError/);
 });
+
+test("--show-transform of a blocking property read assigned to a name prints its rewrite", async () => {
+  const dir = scratch({
+    "prop.py": "import time\nclass B:\n    @property\n    def p(self):\n        time.sleep(0)\nr = B().p\nprint(r)\n",
+  });
+  const r = await pyrun(["--show-transform", "prop.py"], { cwd: dir });
+  assert.equal(r.status, 0, text(r.stderr));
+  const out = text(r.stdout);
+  assert.match(out, /^    async def p\(self\):\n        await __pyrun__\.sleep\(0\)$/m);
+  assert.match(out, /^r = await __pyrun__\.getattr\(B\(\), 'p'\)\nprint\(r\)$/m);
+  assert.match(out, /^# prop\.py:6 read of property p whose getter blocks -> await$/m);
+});
