@@ -118,6 +118,19 @@ ${START}
 time.sleep(2)
 ${REPORT}`;
 
+// A sleep pyrun cannot make async: a special method the interpreter calls
+// (print() calling __str__). pyrun then waits synchronously, as CPython
+// does, with no CPU (Atomics.wait); plain Pyodide busy-waits.
+export const FALLBACK_SLEEP = `
+import time
+class Slow:
+    def __str__(self):
+        time.sleep(2)
+        return "slow"
+${START}
+print(Slow())
+${REPORT}`;
+
 // Many short sleeps from nested sync calls: 100 x 10 ms. (Pyodide's loop
 // runs timers of 2 ms or less at once: shorter sleeps would compare its
 // early wake-ups with pyrun's full sleeps.)

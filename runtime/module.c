@@ -501,7 +501,8 @@ pyrun_exec(PyObject *module)
     st->ensure_future = st->all_tasks ? import_attr("asyncio", "ensure_future") : NULL;
     st->gather = st->ensure_future ? import_attr("asyncio", "gather") : NULL;
     st->copy_context = st->gather ? import_attr("contextvars", "copy_context") : NULL;
-    PyObject *context_var = st->copy_context ? import_attr("contextvars", "ContextVar") : NULL;
+    st->time_sleep = st->copy_context ? import_attr("time", "sleep") : NULL;
+    PyObject *context_var = st->time_sleep ? import_attr("contextvars", "ContextVar") : NULL;
     st->run_marker = context_var ? PyObject_CallFunction(context_var, "s", "pyrun.asyncio_run") : NULL;
     Py_XDECREF(context_var);
     if (st->run_marker == NULL) {
@@ -515,7 +516,8 @@ pyrun_exec(PyObject *module)
     st->host = Py_NewRef(Py_None);
     st->stdin_pending = PyUnicode_FromString("");
     st->stop_futures = PyDict_New();
-    if (st->stdin_pending == NULL || st->stop_futures == NULL) {
+    st->sync_warned = PySet_New(NULL);
+    if (st->stdin_pending == NULL || st->stop_futures == NULL || st->sync_warned == NULL) {
         return -1;
     }
     if (pyrun_errors_register(module, st) < 0 || pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
@@ -546,6 +548,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->ensure_future);
     Py_VISIT(st->gather);
     Py_VISIT(st->copy_context);
+    Py_VISIT(st->time_sleep);
     Py_VISIT(st->run_marker);
     Py_VISIT(st->ready_type);
     Py_VISIT(st->yield_once_type);
@@ -562,6 +565,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->host_stdin);
     Py_VISIT(st->stdin_pending);
     Py_VISIT(st->stop_futures);
+    Py_VISIT(st->sync_warned);
     Py_VISIT(st->deferred_bodies);
     Py_VISIT(st->library_prefixes);
     Py_VISIT(st->in_flight);
@@ -593,6 +597,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->ensure_future);
     Py_CLEAR(st->gather);
     Py_CLEAR(st->copy_context);
+    Py_CLEAR(st->time_sleep);
     Py_CLEAR(st->run_marker);
     Py_CLEAR(st->ready_type);
     Py_CLEAR(st->yield_once_type);
@@ -609,6 +614,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->host_stdin);
     Py_CLEAR(st->stdin_pending);
     Py_CLEAR(st->stop_futures);
+    Py_CLEAR(st->sync_warned);
     Py_CLEAR(st->deferred_bodies);
     Py_CLEAR(st->str_spec);
     Py_CLEAR(st->str_initializing);

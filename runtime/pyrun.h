@@ -65,6 +65,7 @@ typedef struct {
     PyObject *ensure_future;    /* asyncio.ensure_future */
     PyObject *gather;           /* asyncio.gather */
     PyObject *copy_context;     /* contextvars.copy_context */
+    PyObject *time_sleep;       /* time.sleep, as the program found it */
     PyObject *run_marker;       /* ContextVar telling which asyncio.run a task belongs to */
     /* The transform's cache of ast classes and names (transform/ast_kit.h),
      * built on first use. */
@@ -89,6 +90,11 @@ typedef struct {
     PyObject *stdin_pending;  /* str read from the host, not yet consumed */
     int stdin_eof;
     PyObject *stop_futures;   /* dict: loop -> future that loop.stop() resolves */
+    /* aio/wait_sync.c: coroutines driven synchronously where nothing can
+     * await. */
+    int sync_depth;           /* > 0 while one is */
+    double sync_waited;       /* seconds its sleeps and reads blocked */
+    PyObject *sync_warned;    /* set: functions already named under --verbose */
     /* The import hook (importer/): finds and loads user modules. */
     PyObject *module_resolver; /* callable: name -> None or (filename, source, is_package) */
     PyTypeObject *finder_type;

@@ -17,11 +17,13 @@ import {
 import { writeAllSync } from "./stdio.mjs";
 
 // Python inherits the environment, except what would point Pyodide's
-// interpreter at the host's own Python installation.
-function pythonEnvironment() {
+// interpreter at the host's own Python installation. `--strict-async` is
+// the runtime's PYRUN_STRICT_ASYNC.
+function pythonEnvironment(strictAsync) {
   const env = { ...process.env };
   delete env.PYTHONHOME;
   delete env.PYTHONEXECUTABLE;
+  if (strictAsync) env.PYRUN_STRICT_ASYNC = "1";
   return env;
 }
 
@@ -69,9 +71,9 @@ async function startInterpreter(options, env, verbose) {
   return startPyrun(options);
 }
 
-export async function boot({ alsoNeeded, verbose }) {
+export async function boot({ alsoNeeded, verbose, strictAsync }) {
   const cwd = process.cwd();
-  const env = pythonEnvironment();
+  const env = pythonEnvironment(strictAsync);
   const booted = await startInterpreter(
     {
       loadPyodide: (await import(`${PYODIDE_DIR}/pyodide.mjs`)).loadPyodide,

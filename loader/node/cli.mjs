@@ -32,7 +32,11 @@ function versionLine() {
 
 async function bootFor(command, interruptBuffer, stdin) {
   const alsoNeeded = command.kind === "file" ? [path.dirname(command.target)] : [];
-  const { pyodide, runtime } = await boot({ alsoNeeded, verbose: command.flags.verbose });
+  const { pyodide, runtime } = await boot({
+    alsoNeeded,
+    verbose: command.flags.verbose,
+    strictAsync: command.flags.strictAsync,
+  });
   attachStdio(pyodide, stdin);
   if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
   for (const name of command.flags.transformPackages) runtime.transform_package(name);
@@ -62,7 +66,7 @@ export async function main(argv) {
   }
 
   let runtime = null;
-  const { interruptBuffer } = watchSigint(() => {
+  const { interruptBuffer, sleepSync } = watchSigint(() => {
     // Ctrl-C while Python waits at an await: raise it there. Before the
     // program exists, or after it is gone, there is nothing to unwind.
     if (!runtime?._interrupt()) process.exit(130);
@@ -84,7 +88,14 @@ export async function main(argv) {
   const finish = (status) => process.exit(runtime._finish(status));
   // End of input is undefined, which Python sees as None (null would be
   // pyodide.ffi.jsnull).
-  const host = { exit: finish, read_line: async () => (await stdin.readLine()) ?? undefined };
+  const host = {
+    exit: finish,
+    read_line: async () => (await stdin.readLine()) ?? undefined,
+    // for code pyrun cannot make async, run synchronously as CPython would
+    read_line_sync: () => stdin.readLineSync() ?? undefined,
+    sleep_sync: sleepSync,
+    ...(command.flags.verbose ? { warn: (message) => stderr(`${message}\n`) } : {}),
+  };
   runtime._init(host, tty.isatty(1), command.flags.unbuffered || Boolean(process.env.PYTHONUNBUFFERED));
   // Node found nothing left to run, yet the program has not ended: what
   // it awaits can never come.

@@ -13,6 +13,7 @@ const OPTIONS = {
   unbuffered: { type: "boolean", short: "u" },
   "dont-write-bytecode": { type: "boolean", short: "B" },
   verbose: { type: "boolean" },
+  "strict-async": { type: "boolean" },
   "show-transform": { type: "boolean" },
   "transform-package": { type: "string", multiple: true },
 };
@@ -72,6 +73,7 @@ export function parseCommandLine(argv) {
   const flags = {
     unbuffered: Boolean(values.unbuffered),
     verbose: Boolean(values.verbose),
+    strictAsync: Boolean(values["strict-async"]),
     showTransform: Boolean(values["show-transform"]),
     transformPackages,
   };
@@ -105,7 +107,10 @@ Options:
          of running it
 --transform-package NAME : rewrite the installed package NAME (from the
          stdlib or site-packages) like the program's own modules; repeatable
---verbose : report what pyrun itself does on stderr
+--verbose : report what pyrun itself does on stderr (such as a function that
+         blocked the event loop because it was called where nothing can await)
+--strict-async : where pyrun cannot make code async, raise pyrun.BlockingError
+         instead of waiting synchronously (also PYRUN_STRICT_ASYNC=1)
 file   : program read from script file
 -      : program read from stdin (default; interactive mode is not supported)
 arg ...: arguments passed to program in sys.argv[1:]

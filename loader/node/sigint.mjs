@@ -31,6 +31,7 @@ for (;;) {
   } catch (e) {
     if (!String(e && e.message).includes("SIGINT")) throw e;
     if (Atomics.compareExchange(flag, 0, 0, ${SIGINT}) !== 0) break;
+    Atomics.notify(flag, 0); // wakes a synchronous sleep (sleepSync)
     parentPort.postMessage("SIGINT");
     // Taken by Python (it clears the flag) or by the main thread?
     if (Atomics.wait(flag, 0, ${SIGINT}, ${GRACE_MS}) === "timed-out") break;
@@ -42,7 +43,9 @@ process.kill(process.pid, "SIGINT");
 
 // onIdleInterrupt() runs on the main thread when a Ctrl-C arrived while
 // Python was not running to see the flag. Returns the buffer to give
-// pyodide.setInterruptBuffer() when Python should poll it, else null.
+// pyodide.setInterruptBuffer() when Python should poll it, else null, and
+// sleepSync(seconds): the main thread blocked, using no CPU, for that
+// long or until a Ctrl-C (then true, the Ctrl-C taken).
 export function watchSigint(onIdleInterrupt, { pollFromPython }) {
   const flag = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(WATCHDOG, { eval: true, workerData: flag });
@@ -54,5 +57,17 @@ export function watchSigint(onIdleInterrupt, { pollFromPython }) {
   });
   // Order matters: a listener added after unref() would ref the worker again.
   worker.unref();
-  return { interruptBuffer: pollFromPython ? flag : null };
+  const sleepSync = (seconds) => {
+    const end = performance.now() + seconds * 1000;
+    for (;;) {
+      if (Atomics.compareExchange(flag, 0, SIGINT, 0) === SIGINT) {
+        Atomics.notify(flag, 0);
+        return true;
+      }
+      const left = end - performance.now();
+      if (left <= 0) return false;
+      Atomics.wait(flag, 0, 0, left);
+    }
+  };
+  return { interruptBuffer: pollFromPython ? flag : null, sleepSync };
 }

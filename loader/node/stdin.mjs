@@ -1,6 +1,8 @@
 // The process's stdin for Python: one buffer, read two ways.
 //  - readLine(): async, for transformed code (input(), sys.stdin reads):
 //    the event loop keeps running while it waits.
+//  - readLineSync(): the same, blocking, for code pyrun drives
+//    synchronously (runtime/aio/wait_sync.c);
 //  - readSync(buffer): for Pyodide's stdin device, used by code pyrun does
 //    not rewrite; it serves what was already buffered first.
 // fd 0 is read directly (fs.read), never through process.stdin.
@@ -47,6 +49,20 @@ export class HostStdin {
       if (nl >= 0) return this.#decoder.decode(this.#take(nl + 1));
       if (this.#eof) return this.#buffer.length ? this.#decoder.decode(this.#take(this.#buffer.length)) : null;
       await this.#fill();
+    }
+  }
+
+  readLineSync() {
+    for (;;) {
+      const nl = this.#buffer.indexOf(10);
+      if (nl >= 0) return this.#decoder.decode(this.#take(nl + 1));
+      if (this.#eof) return this.#buffer.length ? this.#decoder.decode(this.#take(this.#buffer.length)) : null;
+      // A read already under way would take bytes meant for this one.
+      if (this.#reading) throw new Error("stdin is being read asynchronously by another task");
+      const chunk = Buffer.alloc(CHUNK);
+      const n = readSomeSync(0, chunk);
+      if (!n) this.#eof = true;
+      else this.#buffer = Buffer.concat([this.#buffer, chunk.subarray(0, n)]);
     }
   }
 

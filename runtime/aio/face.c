@@ -7,9 +7,9 @@
  * awaits it. A synchronous call of the face itself:
  *   - from the host, with no Python code running (a JS event handler or
  *     timer), starts it as a Task: that is what an event handler needs;
- *   - where the runtime has JSPI, waits for it with pyodide.ffi.run_sync;
- *   - otherwise raises pyrun.BlockingError, naming the function and where
- *     it was called, instead of returning a coroutine nobody awaits. */
+ *   - otherwise waits for it synchronously (aio/wait_sync.c: JSPI, or the
+ *     coroutine driven right there, or pyrun.BlockingError in strict mode),
+ *     instead of returning a coroutine nobody awaits. */
 #include "helpers.h"
 
 typedef struct {
@@ -86,134 +86,12 @@ pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObj
     return face_coroutine((Face *)callable, args, kwargs);
 }
 
-/* Is this file part of the interpreter's own library (stdlib or
- * site-packages) rather than the user's program? */
-static int
-is_library_file(PyObject *filename)
-{
-    PyObject *os = PyImport_ImportModule("os");
-    PyObject *os_file = os ? PyObject_GetAttrString(os, "__file__") : NULL;
-    PyObject *path = os_file ? PyImport_ImportModule("os.path") : NULL;
-    PyObject *stdlib = path ? PyObject_CallMethod(path, "dirname", "O", os_file) : NULL;
-    int r = stdlib ? PyUnicode_Tailmatch(filename, stdlib, 0, PY_SSIZE_T_MAX, -1) : -1;
-    Py_XDECREF(os);
-    Py_XDECREF(os_file);
-    Py_XDECREF(path);
-    Py_XDECREF(stdlib);
-    if (r < 0) {
-        PyErr_Clear();
-        return 0;
-    }
-    if (r) {
-        return 1;
-    }
-    PyObject *marker = PyUnicode_FromString("/site-packages/");
-    Py_ssize_t at = marker ? PyUnicode_Find(filename, marker, 0, PY_SSIZE_T_MAX, 1) : -1;
-    Py_XDECREF(marker);
-    if (at < -1) {
-        PyErr_Clear();
-    }
-    return at >= 0;
-}
-
-/* Where the user's code is: "main.py, line 30", from the innermost frame
- * that is not the interpreter's own library (re.sub calling back is
- * reported where the program called re.sub). */
-static PyObject *
-caller_location(void)
-{
-    PyObject *frame = (PyObject *)PyEval_GetFrame();
-    if (frame == NULL) {
-        return PyUnicode_FromString("the host");
-    }
-    Py_INCREF(frame);
-    PyObject *fallback = NULL;
-    while (frame != Py_None) {
-        PyCodeObject *code = PyFrame_GetCode((PyFrameObject *)frame);
-        PyObject *filename = code ? PyObject_GetAttrString((PyObject *)code, "co_filename") : NULL;
-        Py_XDECREF((PyObject *)code);
-        if (filename == NULL) {
-            Py_DECREF(frame);
-            Py_XDECREF(fallback);
-            return NULL;
-        }
-        PyObject *where = PyUnicode_FromFormat("%U, line %d", filename,
-                                               PyFrame_GetLineNumber((PyFrameObject *)frame));
-        int library = is_library_file(filename);
-        Py_DECREF(filename);
-        if (where == NULL || !library) {
-            Py_DECREF(frame);
-            Py_XDECREF(fallback);
-            return where;
-        }
-        if (fallback == NULL) {
-            fallback = where;
-        }
-        else {
-            Py_DECREF(where);
-        }
-        Py_SETREF(frame, PyObject_GetAttrString(frame, "f_back"));
-        if (frame == NULL) {
-            Py_XDECREF(fallback);
-            return NULL;
-        }
-    }
-    Py_DECREF(frame);
-    return fallback;
-}
-
-/* JSPI's run_sync, if this runtime can stack-switch here; else NULL. */
-static PyObject *
-jspi_run_sync(void)
-{
-    PyObject *ffi = PyImport_ImportModule("pyodide.ffi");
-    if (ffi == NULL) {
-        PyErr_Clear();
-        return NULL;
-    }
-    PyObject *can = PyObject_CallMethod(ffi, "can_run_sync", NULL);
-    int ok = can ? PyObject_IsTrue(can) : 0;
-    Py_XDECREF(can);
-    PyErr_Clear();
-    PyObject *run_sync = ok > 0 ? PyObject_GetAttrString(ffi, "run_sync") : NULL;
-    Py_DECREF(ffi);
-    PyErr_Clear();
-    return run_sync;
-}
-
 static const char CALLED_FROM_C[] =
     "code that pyrun does not rewrite, such as the interpreter calling a special method or a "
     "library calling back, cannot be made async";
 static const char CANNOT_AWAIT[] =
     "this code runs synchronously (a class body, or a lambda inside a comprehension) and cannot "
     "be made async";
-
-/* Wait for `awaitable` from synchronous code: JSPI, or BlockingError
- * naming `what` and saying `why` it cannot wait. Steals awaitable. */
-PyObject *
-pyrun_wait_synchronously(pyrun_state *st, PyObject *awaitable, PyObject *what, const char *why)
-{
-    PyObject *run_sync = jspi_run_sync();
-    if (run_sync != NULL) {
-        PyObject *r = PyObject_CallOneArg_compat(run_sync, awaitable);
-        Py_DECREF(run_sync);
-        Py_DECREF(awaitable);
-        return r;
-    }
-    PyObject *closed = PyObject_CallMethod(awaitable, "close", NULL);
-    Py_XDECREF(closed);
-    PyErr_Clear();
-    Py_DECREF(awaitable);
-    PyObject *where = caller_location();
-    if (where != NULL) {
-        PyErr_Format(st->blocking_error,
-                     "%U blocks, but it was reached where nothing can wait for it (%U): %s. "
-                     "This needs a runtime with JSPI (WebAssembly stack switching).",
-                     what, where, why);
-        Py_DECREF(where);
-    }
-    return NULL;
-}
 
 static PyObject *
 face_name(Face *f)

@@ -33,9 +33,18 @@ PyObject *pyrun_helper_unsupported(PyObject *module, PyObject *what);
 /* The coroutine behind a face (bound if the face is), called with args;
  * NULL without exception if `callable` is not a face. */
 PyObject *pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs);
-/* Waits for `awaitable` where code cannot await: JSPI's run_sync, or
- * pyrun.BlockingError naming `what` and `why`. Steals awaitable. */
+/* wait_sync.c: waits for `awaitable` where code cannot await (JSPI's
+ * run_sync, or driving it synchronously, or in strict mode
+ * pyrun.BlockingError naming `what` and `why`). Steals awaitable. */
 PyObject *pyrun_wait_synchronously(pyrun_state *st, PyObject *awaitable, PyObject *what, const char *why);
+/* While a coroutine is driven synchronously, sleeps and stdin reads block
+ * through the host instead of awaiting the loop. */
+int pyrun_sync_waiting(pyrun_state *st);
+int pyrun_strict_async(void);
+/* time.monotonic(), or -1.0 with an exception set. */
+double pyrun_monotonic(void);
+/* "main.py, line 30": the innermost frame of the user's own code. */
+PyObject *pyrun_caller_location(void);
 
 /* cm.c */
 PyObject *pyrun_helper_acm(PyObject *module, PyObject *cm);

@@ -1,6 +1,9 @@
 /* time.sleep(s) as transformed code awaits it: a loop timer and a future,
  * so the event loop runs other tasks and JS timers meanwhile and no CPU is
- * used. The arguments are checked as time.sleep checks them.
+ * used. The arguments are checked as time.sleep checks them. The timer is
+ * armed when the sleep is first awaited: a sleep awaited where its caller
+ * is driven synchronously (aio/wait_sync.c) blocks instead, as CPython's
+ * does, through the host (host.sleep_sync) or time.sleep itself.
  *
  * Like time.sleep, it never returns early. Pyodide's loop runs timers of
  * 2 ms or less at once (scheduleCallback), and JS timers may fire a little
@@ -18,7 +21,7 @@ typedef struct {
     PyObject *loop;
     PyObject *future;
     PyObject *timer;
-    double deadline; /* in loop.time() */
+    double deadline; /* in time.monotonic(), the loops' clock */
     int state;       /* 0 not started, 1 waiting, 2 over */
 } Sleep;
 
@@ -69,6 +72,9 @@ sleep_dealloc(Sleep *self)
 static int
 arm(Sleep *self, pyrun_state *st, double delay)
 {
+    if (self->loop == NULL && (self->loop = PyObject_CallNoArgs(st->get_running_loop)) == NULL) {
+        return -1;
+    }
     PyObject *future = PyObject_CallMethod(self->loop, "create_future", NULL);
     if (future == NULL) {
         return -1;
@@ -99,19 +105,71 @@ wait_for_future(Sleep *self)
 static double
 time_left(Sleep *self)
 {
-    PyObject *now = PyObject_CallMethod(self->loop, "time", NULL);
-    double t = now ? PyFloat_AsDouble(now) : -1.0;
-    Py_XDECREF(now);
-    if (t == -1.0 && PyErr_Occurred()) {
-        return -1.0;
+    double t = pyrun_monotonic();
+    return t < 0 ? -1.0 : fmax(self->deadline - t, 0.0);
+}
+
+/* The whole sleep, now, blocking the process: 0, or -1 with an exception
+ * (KeyboardInterrupt when Ctrl-C ended it). */
+static int
+sleep_synchronously(Sleep *self, pyrun_state *st)
+{
+    double left = time_left(self);
+    if (left < 0) {
+        return -1;
     }
-    return fmax(self->deadline - t, 0.0);
+    double started = pyrun_monotonic();
+    if (started < 0) {
+        return -1;
+    }
+    PyObject *r;
+    if (PyObject_HasAttrString(st->host, "sleep_sync")) {
+        /* true when a Ctrl-C woke it */
+        r = PyObject_CallMethod(st->host, "sleep_sync", "d", left);
+        int interrupted = r ? PyObject_IsTrue(r) : -1;
+        Py_XDECREF(r);
+        if (interrupted != 0) {
+            if (interrupted > 0) {
+                PyErr_SetNone(PyExc_KeyboardInterrupt);
+            }
+            return -1;
+        }
+    }
+    else {
+        r = PyObject_CallFunction(st->time_sleep, "d", left);
+        if (r == NULL) {
+            return -1;
+        }
+        Py_DECREF(r);
+    }
+    double ended = pyrun_monotonic();
+    if (ended < 0) {
+        return -1;
+    }
+    st->sync_waited += ended - started;
+    return 0;
 }
 
 static PyObject *
 sleep_next(Sleep *self)
 {
     if (self->state == 0) {
+        pyrun_state *st = pyrun_get_state(PyType_GetModule(Py_TYPE((PyObject *)self)));
+        if (st == NULL) {
+            return NULL;
+        }
+        if (pyrun_sync_waiting(st)) {
+            self->state = 2;
+            if (sleep_synchronously(self, st) < 0) {
+                return NULL;
+            }
+            pyrun_set_stop(Py_None);
+            return NULL;
+        }
+        double left = time_left(self);
+        if (left < 0 || arm(self, st, left) < 0) {
+            return NULL;
+        }
         return wait_for_future(self);
     }
     self->state = 2;
@@ -246,12 +304,9 @@ pyrun_helper_sleep(PyObject *module, PyObject *arg)
     if (self == NULL) {
         return NULL;
     }
-    self->loop = PyObject_CallNoArgs(st->get_running_loop);
-    PyObject *now = self->loop ? PyObject_CallMethod(self->loop, "time", NULL) : NULL;
-    double t = now ? PyFloat_AsDouble(now) : -1.0;
-    Py_XDECREF(now);
+    double t = pyrun_monotonic();
     self->deadline = t + secs;
-    if ((t == -1.0 && PyErr_Occurred()) || arm(self, st, secs) < 0) {
+    if (t < 0) {
         Py_DECREF(self);
         return NULL;
     }

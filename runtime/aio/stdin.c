@@ -42,10 +42,39 @@ append_pending(pyrun_state *st, PyObject *text)
     return 0;
 }
 
+/* The host's next line, to await. Where the reader is driven
+ * synchronously (aio/wait_sync.c), it is read right now from the same
+ * buffer (host.read_line_sync), or, on a host that cannot block (a page
+ * without JSPI), that is a BlockingError. */
 static PyObject *
 ask_host(pyrun_state *st)
 {
-    return PyObject_CallMethod(st->host, "read_line", NULL);
+    if (!pyrun_sync_waiting(st)) {
+        return PyObject_CallMethod(st->host, "read_line", NULL);
+    }
+    if (!PyObject_HasAttrString(st->host, "read_line_sync")) {
+        PyObject *where = pyrun_caller_location();
+        if (where != NULL) {
+            PyErr_Format(st->blocking_error,
+                         "reading stdin blocks, but it was reached where nothing can wait for it (%U): this "
+                         "host can only answer input asynchronously. This needs a runtime with JSPI "
+                         "(WebAssembly stack switching).",
+                         where);
+            Py_DECREF(where);
+        }
+        return NULL;
+    }
+    double started = pyrun_monotonic();
+    PyObject *line = started < 0 ? NULL : PyObject_CallMethod(st->host, "read_line_sync", NULL);
+    double ended = line ? pyrun_monotonic() : -1.0;
+    if (ended < 0) {
+        Py_XDECREF(line);
+        return NULL;
+    }
+    st->sync_waited += ended - started;
+    PyObject *ready = pyrun_ready(st, line);
+    Py_DECREF(line);
+    return ready;
 }
 
 /* Consumes a host answer: 0 more text, 1 end of input, -1 error. */

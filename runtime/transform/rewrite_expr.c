@@ -213,7 +213,7 @@ guard_arguments(rw *r, PyObject *call, value *callee, PyObject *orig_args, PyObj
                     replacement = ast_helper_call(kit, expr, "face", args, NULL);
                     Py_DECREF(args);
                 }
-                if (replacement == NULL || rw_note(r, orig, "colored callable passed to code pyrun does not rewrite -> face (waits only where JSPI can)") < 0) {
+                if (replacement == NULL || rw_note(r, orig, "colored callable passed to code pyrun does not rewrite -> face (called there, it waits synchronously)") < 0) {
                     Py_XDECREF(replacement);
                     Py_DECREF(expr);
                     Py_DECREF(list);
@@ -552,7 +552,7 @@ rw_call(rw *r, PyObject *call)
             out = checked;
         }
         if (out != NULL && note != NULL &&
-            rw_note(r, call, r->can_await ? "%s" : "%s (where nothing can await: waits only with JSPI)", note) < 0) {
+            rw_note(r, call, r->can_await ? "%s" : "%s (where nothing can await: waits synchronously)", note) < 0) {
             Py_CLEAR(out);
         }
     }

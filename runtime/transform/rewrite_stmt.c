@@ -151,7 +151,7 @@ rw_decorators(rw *r, PyObject *node, unit *u)
         rc = face == NULL ? -1 : PyList_Append(decorators, face);
         Py_XDECREF(face);
         if (rc == 0) {
-            rc = rw_note(r, node, "async def that code outside pyrun's reach may call -> face (waits only where JSPI can)");
+            rc = rw_note(r, node, "async def that code outside pyrun's reach may call -> face (called there, it waits synchronously)");
         }
     }
     Py_DECREF(decorators);

@@ -1,4 +1,4 @@
-# pyrun-only
+# strict mode: pyrun.BlockingError where nothing can await (.strict.out)
 import time
 
 class Config:

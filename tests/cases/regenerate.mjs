@@ -1,8 +1,7 @@
 // Writes each case's .out from CPython 3.11 running the same program, as
-// the reference pyrun must match (cases marked `# pyrun-only` keep their
-// hand-written .out, and CPython's output goes to .jspi.out: what pyrun
-// prints where JSPI lets it wait), and its .notes from the native build's
-// transform.
+// the reference pyrun must match, and its .notes from the native build's
+// transform. (A .strict.out, what strict mode prints instead, is written
+// by hand.)
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -27,6 +26,6 @@ for (const c of listCases()) {
   delete env.PYTHONUNBUFFERED;
   const r = spawnSync("/usr/bin/python3.11", [c.file], { input: c.stdin, encoding: "utf8", env });
   const described = describeRun({ stdout: r.stdout, stderr: r.stderr, status: r.status });
-  fs.writeFileSync(c.pyrunOnly ? c.jspiOutFile : c.outFile, described);
+  fs.writeFileSync(c.outFile, described);
   console.log(`${c.name}: status ${r.status}`);
 }

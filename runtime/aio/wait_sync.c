@@ -1,0 +1,373 @@
+/* Waiting for an awaitable where the code cannot await: a face called by
+ * the interpreter or a library, a class body, an import nobody awaits.
+ *
+ * In order of preference:
+ *  1. JSPI, where this runtime can stack-switch here: pyodide.ffi.run_sync
+ *     waits while the event loop keeps running.
+ *  2. Otherwise the coroutine is driven synchronously, as CPython would
+ *     run the blocking call: while it runs (st->sync_depth > 0), pyrun's
+ *     sleeps and stdin reads block the whole process through the host
+ *     (host.sleep_sync, host.read_line_sync: no CPU used in Node), and a
+ *     turn given to the loop (a bare yield, sleep(0)) is skipped. Most such
+ *     calls never wait at all: the function blocks on another path, or
+ *     only awaits what is already done. A future that is still pending
+ *     would need the loop, which cannot run now: that is a BlockingError,
+ *     thrown into the coroutine where it waits, as a deadlock would
+ *     otherwise be the answer.
+ *  3. In strict mode (PYRUN_STRICT_ASYNC=1, `pyrun --strict-async`), no
+ *     fallback: BlockingError at once, so tests see where a rewrite is
+ *     missing.
+ * Under `--verbose` (host.warn), a function that made the process wait so
+ * is named once, with the time it waited and the user's line. */
+#include "helpers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Is this file part of the interpreter's own library (stdlib or
+ * site-packages) rather than the user's program? */
+static int
+is_library_file(PyObject *filename)
+{
+    PyObject *os = PyImport_ImportModule("os");
+    PyObject *os_file = os ? PyObject_GetAttrString(os, "__file__") : NULL;
+    PyObject *path = os_file ? PyImport_ImportModule("os.path") : NULL;
+    PyObject *stdlib = path ? PyObject_CallMethod(path, "dirname", "O", os_file) : NULL;
+    int r = stdlib ? PyUnicode_Tailmatch(filename, stdlib, 0, PY_SSIZE_T_MAX, -1) : -1;
+    Py_XDECREF(os);
+    Py_XDECREF(os_file);
+    Py_XDECREF(path);
+    Py_XDECREF(stdlib);
+    if (r < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (r) {
+        return 1;
+    }
+    PyObject *marker = PyUnicode_FromString("/site-packages/");
+    Py_ssize_t at = marker ? PyUnicode_Find(filename, marker, 0, PY_SSIZE_T_MAX, 1) : -1;
+    Py_XDECREF(marker);
+    if (at < -1) {
+        PyErr_Clear();
+    }
+    return at >= 0;
+}
+
+/* Where the user's code is: "main.py, line 30", from the innermost frame
+ * that is not the interpreter's own library (re.sub calling back is
+ * reported where the program called re.sub). */
+PyObject *
+pyrun_caller_location(void)
+{
+    PyObject *frame = (PyObject *)PyEval_GetFrame();
+    if (frame == NULL) {
+        return PyUnicode_FromString("the host");
+    }
+    Py_INCREF(frame);
+    PyObject *fallback = NULL;
+    while (frame != Py_None) {
+        PyCodeObject *code = PyFrame_GetCode((PyFrameObject *)frame);
+        PyObject *filename = code ? PyObject_GetAttrString((PyObject *)code, "co_filename") : NULL;
+        Py_XDECREF((PyObject *)code);
+        if (filename == NULL) {
+            Py_DECREF(frame);
+            Py_XDECREF(fallback);
+            return NULL;
+        }
+        PyObject *where = PyUnicode_FromFormat("%U, line %d", filename,
+                                               PyFrame_GetLineNumber((PyFrameObject *)frame));
+        int library = is_library_file(filename);
+        Py_DECREF(filename);
+        if (where == NULL || !library) {
+            Py_DECREF(frame);
+            Py_XDECREF(fallback);
+            return where;
+        }
+        if (fallback == NULL) {
+            fallback = where;
+        }
+        else {
+            Py_DECREF(where);
+        }
+        Py_SETREF(frame, PyObject_GetAttrString(frame, "f_back"));
+        if (frame == NULL) {
+            Py_XDECREF(fallback);
+            return NULL;
+        }
+    }
+    Py_DECREF(frame);
+    return fallback;
+}
+
+/* JSPI's run_sync, if this runtime can stack-switch here; else NULL. */
+static PyObject *
+jspi_run_sync(void)
+{
+    PyObject *ffi = PyImport_ImportModule("pyodide.ffi");
+    if (ffi == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *can = PyObject_CallMethod(ffi, "can_run_sync", NULL);
+    int ok = can ? PyObject_IsTrue(can) : 0;
+    Py_XDECREF(can);
+    PyErr_Clear();
+    PyObject *run_sync = ok > 0 ? PyObject_GetAttrString(ffi, "run_sync") : NULL;
+    Py_DECREF(ffi);
+    PyErr_Clear();
+    return run_sync;
+}
+
+int
+pyrun_strict_async(void)
+{
+    const char *v = getenv("PYRUN_STRICT_ASYNC");
+    return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+static void
+raise_blocking(pyrun_state *st, PyObject *what, const char *why, const char *remedy)
+{
+    PyObject *where = pyrun_caller_location();
+    if (where != NULL) {
+        PyErr_Format(st->blocking_error, "%U blocks, but it was reached where nothing can wait for it (%U): %s. %s",
+                     what, where, why, remedy);
+        Py_DECREF(where);
+    }
+}
+
+static const char STRICT_REMEDY[] =
+    "This needs a runtime with JSPI (WebAssembly stack switching), or pyrun without strict mode "
+    "(PYRUN_STRICT_ASYNC), which then waits synchronously.";
+static const char PENDING_REMEDY[] =
+    "It waits for a task or future that only the event loop can complete, and the loop cannot run "
+    "while this code runs synchronously; this needs a runtime with JSPI (WebAssembly stack switching).";
+
+/* A BlockingError thrown into the coroutine where it waits for `pending`:
+ * its own except and finally clauses run, and the traceback shows where
+ * it was stuck. Returns what the coroutine did next (it may catch it). */
+static PySendResult
+throw_pending(pyrun_state *st, PyObject *aw, PyObject *what, const char *why, PyObject **result)
+{
+    *result = NULL;
+    raise_blocking(st, what, why, PENDING_REMEDY);
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (type == NULL) {
+        return PYGEN_ERROR;
+    }
+    PyErr_NormalizeException(&type, &value, &tb);
+    Py_XDECREF(tb);
+    Py_DECREF(type);
+    PyObject *throw = PyObject_GetAttrString(aw, "throw");
+    if (throw == NULL) {
+        PyErr_Clear();
+        PyErr_SetObject((PyObject *)Py_TYPE(value), value);
+        Py_DECREF(value);
+        return PYGEN_ERROR;
+    }
+    PyObject *r = PyObject_CallOneArg_compat(throw, value);
+    Py_DECREF(throw);
+    Py_DECREF(value);
+    if (r != NULL) {
+        *result = r;
+        return PYGEN_NEXT;
+    }
+    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        PyObject *t, *v, *b;
+        PyErr_Fetch(&t, &v, &b);
+        PyErr_NormalizeException(&t, &v, &b);
+        *result = v ? PyObject_GetAttrString(v, "value") : Py_NewRef(Py_None);
+        Py_XDECREF(t);
+        Py_XDECREF(v);
+        Py_XDECREF(b);
+        return *result ? PYGEN_RETURN : PYGEN_ERROR;
+    }
+    return PYGEN_ERROR;
+}
+
+/* 1 when a yielded future is already done (the coroutine just reads its
+ * result when resumed), 0 when pending, -1 on error. */
+static int
+future_done(PyObject *future)
+{
+    PyObject *done = PyObject_CallMethod(future, "done", NULL);
+    if (done == NULL) {
+        return -1;
+    }
+    int r = PyObject_IsTrue(done);
+    Py_DECREF(done);
+    if (r > 0 && PyObject_SetAttrString(future, "_asyncio_future_blocking", Py_False) < 0) {
+        return -1;
+    }
+    return r;
+}
+
+/* How many synchronous drives this thread is inside (natively, a face
+ * may also be called from a thread of the program's). */
+static PyObject *
+thread_depth_key(void)
+{
+    return PyUnicode_InternFromString("pyrun.sync_depth");
+}
+
+static int
+add_thread_depth(int delta)
+{
+    PyObject *dict = PyThreadState_GetDict();
+    PyObject *key = thread_depth_key();
+    if (dict == NULL || key == NULL) {
+        Py_XDECREF(key);
+        return -1;
+    }
+    PyObject *v = PyDict_GetItemWithError(dict, key);
+    long depth = v ? PyLong_AsLong(v) + delta : delta;
+    PyObject *nv = PyErr_Occurred() ? NULL : PyLong_FromLong(depth);
+    int rc = nv ? PyDict_SetItem(dict, key, nv) : -1;
+    Py_XDECREF(nv);
+    Py_DECREF(key);
+    return rc;
+}
+
+int
+pyrun_sync_waiting(pyrun_state *st)
+{
+    if (st->sync_depth == 0) {
+        return 0;
+    }
+    PyObject *dict = PyThreadState_GetDict();
+    PyObject *key = dict ? thread_depth_key() : NULL;
+    PyObject *v = key ? PyDict_GetItemWithError(dict, key) : NULL;
+    Py_XDECREF(key);
+    PyErr_Clear();
+    return v != NULL && PyLong_AsLong(v) > 0;
+}
+
+/* The coroutine, run to its end right here. */
+static PyObject *
+drive(pyrun_state *st, PyObject *aw, PyObject *what, const char *why)
+{
+    PyObject *result = NULL;
+    if (add_thread_depth(1) < 0) {
+        return NULL;
+    }
+    st->sync_depth++;
+    PySendResult r = PyIter_Send(aw, Py_None, &result);
+    while (r == PYGEN_NEXT) {
+        PyObject *yielded = result;
+        result = NULL;
+        int done = 1;
+        if (yielded != Py_None) {
+            /* what Tasks accept: a future (the _asyncio_future_blocking
+             * protocol), or a bare yield */
+            done = PyObject_HasAttrString(yielded, "_asyncio_future_blocking") ? future_done(yielded) : 0;
+        }
+        Py_DECREF(yielded);
+        if (done < 0) {
+            r = PYGEN_ERROR;
+            break;
+        }
+        r = done ? PyIter_Send(aw, Py_None, &result) : throw_pending(st, aw, what, why, &result);
+    }
+    st->sync_depth--;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (add_thread_depth(-1) < 0) {
+        PyErr_WriteUnraisable(NULL);
+    }
+    PyErr_Restore(type, value, tb);
+    if (r == PYGEN_ERROR) {
+        Py_CLEAR(result);
+    }
+    return result;
+}
+
+/* Under --verbose: once per function, how long it kept the process
+ * waiting, and why. */
+static int
+warn_waited(pyrun_state *st, PyObject *what, double seconds, PyObject *where)
+{
+    if (!PyObject_HasAttrString(st->host, "warn")) {
+        return 0;
+    }
+    int seen = PySet_Contains(st->sync_warned, what);
+    if (seen != 0) {
+        return seen < 0 ? -1 : 0;
+    }
+    if (PySet_Add(st->sync_warned, what) < 0) {
+        return -1;
+    }
+    PyObject *secs = PyFloat_FromDouble(seconds);
+    PyObject *text = secs ? PyUnicode_FromFormat(
+                                "pyrun: %U waited synchronously for %S s (%U): it was called from code that "
+                                "cannot await, so the event loop was blocked meanwhile",
+                                what, secs, where)
+                          : NULL;
+    Py_XDECREF(secs);
+    PyObject *r = text ? PyObject_CallMethod(st->host, "warn", "O", text) : NULL;
+    Py_XDECREF(text);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+static PyObject *
+drive_and_report(pyrun_state *st, PyObject *aw, PyObject *what, const char *why)
+{
+    double waited_before = st->sync_waited;
+    PyObject *where = pyrun_caller_location();
+    if (where == NULL) {
+        return NULL;
+    }
+    PyObject *result = drive(st, aw, what, why);
+    double waited = st->sync_waited - waited_before;
+    if (waited > 0 && st->sync_depth == 0) {
+        st->sync_waited = 0;
+    }
+    if (waited > 0) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        /* rounded as a person reads it */
+        double shown = (double)(long)(waited * 100 + 0.5) / 100;
+        if (warn_waited(st, what, shown, where) < 0) {
+            PyErr_Clear(); /* a warning must not change what the program does */
+        }
+        PyErr_Restore(type, value, tb);
+    }
+    Py_DECREF(where);
+    return result;
+}
+
+PyObject *
+pyrun_wait_synchronously(pyrun_state *st, PyObject *awaitable, PyObject *what, const char *why)
+{
+    PyObject *run_sync = jspi_run_sync();
+    if (run_sync != NULL) {
+        PyObject *r = PyObject_CallOneArg_compat(run_sync, awaitable);
+        Py_DECREF(run_sync);
+        Py_DECREF(awaitable);
+        return r;
+    }
+    if (pyrun_strict_async()) {
+        PyObject *closed = PyObject_CallMethod(awaitable, "close", NULL);
+        Py_XDECREF(closed);
+        PyErr_Clear();
+        Py_DECREF(awaitable);
+        raise_blocking(st, what, why, STRICT_REMEDY);
+        return NULL;
+    }
+    PyObject *r = drive_and_report(st, awaitable, what, why);
+    Py_DECREF(awaitable);
+    return r;
+}
+
+double
+pyrun_monotonic(void)
+{
+    PyObject *time = PyImport_ImportModule("time");
+    PyObject *now = time ? PyObject_CallMethod(time, "monotonic", NULL) : NULL;
+    Py_XDECREF(time);
+    double t = now ? PyFloat_AsDouble(now) : -1.0;
+    Py_XDECREF(now);
+    return t;
+}

@@ -1,0 +1,16 @@
+# strict mode: pyrun.BlockingError where nothing can await (.strict.out)
+import time
+from dataclasses import dataclass, field
+
+@dataclass
+class Job:
+    name: str
+    steps: list = field(default_factory=list)
+
+    def __post_init__(self):
+        time.sleep(0.01)
+        self.steps.append("created " + self.name)
+
+job = Job("backup")
+print(job.steps)
+print(job)
