@@ -320,7 +320,7 @@ pyrun_transform(PyObject *module, PyObject *args, PyObject *kwargs)
     }
     PyObject *name = filename ? Py_NewRef(filename) : PyUnicode_FromString("<string>");
     PyObject *notes = NULL, *text = NULL, *result = NULL;
-    PyObject *tree = name ? pyrun_transform_source(st, source, name, 1, &notes, NULL) : NULL;
+    PyObject *tree = name ? pyrun_transform_source(st, source, name, 1, &notes) : NULL;
     if (tree == NULL) {
         goto done;
     }
@@ -422,7 +422,7 @@ pyrun_rewrites(PyObject *module, PyObject *args)
     }
     pyrun_state *st = pyrun_get_state(module);
     PyObject *notes = NULL;
-    PyObject *tree = st ? pyrun_transform_source(st, source, filename, 1, &notes, NULL) : NULL;
+    PyObject *tree = st ? pyrun_transform_source(st, source, filename, 1, &notes) : NULL;
     PyObject *n = tree ? PyLong_FromSsize_t(PyList_Size(notes)) : NULL;
     Py_XDECREF(tree);
     Py_XDECREF(notes);
@@ -502,7 +502,9 @@ pyrun_exec(PyObject *module)
     st->gather = st->ensure_future ? import_attr("asyncio", "gather") : NULL;
     st->copy_context = st->gather ? import_attr("contextvars", "copy_context") : NULL;
     st->time_sleep = st->copy_context ? import_attr("time", "sleep") : NULL;
-    PyObject *context_var = st->time_sleep ? import_attr("contextvars", "ContextVar") : NULL;
+    st->original_input = st->time_sleep ? import_attr("builtins", "input") : NULL;
+    st->original_run = st->original_input ? import_attr("asyncio", "run") : NULL;
+    PyObject *context_var = st->original_run ? import_attr("contextvars", "ContextVar") : NULL;
     st->run_marker = context_var ? PyObject_CallFunction(context_var, "s", "pyrun.asyncio_run") : NULL;
     Py_XDECREF(context_var);
     if (st->run_marker == NULL) {
@@ -557,7 +559,12 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->face_type);
     Py_VISIT(st->acm_type);
     Py_VISIT(st->aiter_type);
-    Py_VISIT(st->colored_code);
+    Py_VISIT(st->sync_gen_type);
+    Py_VISIT(st->async_gen_type);
+    Py_VISIT(st->sync_what);
+    Py_VISIT(st->sync_where);
+    Py_VISIT(st->original_input);
+    Py_VISIT(st->original_run);
     Py_VISIT(st->helpers);
     Py_VISIT(st->blocking_error);
     Py_VISIT(st->transform_error);
@@ -606,7 +613,12 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->face_type);
     Py_CLEAR(st->acm_type);
     Py_CLEAR(st->aiter_type);
-    Py_CLEAR(st->colored_code);
+    Py_CLEAR(st->sync_gen_type);
+    Py_CLEAR(st->async_gen_type);
+    Py_CLEAR(st->sync_what);
+    Py_CLEAR(st->sync_where);
+    Py_CLEAR(st->original_input);
+    Py_CLEAR(st->original_run);
     Py_CLEAR(st->helpers);
     Py_CLEAR(st->blocking_error);
     Py_CLEAR(st->transform_error);

@@ -79,9 +79,10 @@ typedef struct {
     PyTypeObject *step_type;
     PyTypeObject *sleep_type;
     PyTypeObject *face_type;
+    PyTypeObject *sync_gen_type;  /* pyrun.Generator: a colored generator iterated synchronously */
+    PyObject *async_gen_type;     /* types.AsyncGeneratorType */
     PyTypeObject *acm_type;
     PyTypeObject *aiter_type;
-    PyObject *colored_code;   /* set: weak references to code objects of colored functions */
     PyObject *helpers;        /* the __pyrun__ module transformed code uses */
     PyObject *blocking_error; /* pyrun.BlockingError */
     PyObject *transform_error; /* pyrun.TransformError (errors.c) */
@@ -95,6 +96,12 @@ typedef struct {
     int sync_depth;           /* > 0 while one is */
     double sync_waited;       /* seconds its sleeps and reads blocked */
     PyObject *sync_warned;    /* set: functions already named under --verbose */
+    int sync_strict;          /* strict mode: blocking there is a BlockingError */
+    PyObject *sync_what;      /* the outermost one: its function, and where it was called */
+    PyObject *sync_where;
+    const char *sync_why;
+    PyObject *original_input;   /* builtins.input, asyncio.run: what late-bound calls compare with */
+    PyObject *original_run;
     /* The import hook (importer/): finds and loads user modules. */
     PyObject *module_resolver; /* callable: name -> None or (filename, source, is_package) */
     PyTypeObject *finder_type;

@@ -430,42 +430,14 @@ pyrun_step_new(pyrun_state *st, step_next_fn next, step_error_fn error)
     return s;
 }
 
-/* ---- colored coroutines -------------------------------------------------- */
-
-int
-pyrun_is_colored_coroutine(pyrun_state *st, PyObject *obj)
-{
-    if ((PyObject *)Py_TYPE(obj) != st->coroutine_type) {
-        return 0;
-    }
-    PyObject *code = PyObject_GetAttrString(obj, "cr_code");
-    if (code == NULL) {
-        return -1;
-    }
-    /* the registry holds weak references: a weakref compares and hashes
-     * as its referent, and the basic one is reused, so this is cheap */
-    PyObject *ref = PyWeakref_NewRef(code, NULL);
-    Py_DECREF(code);
-    if (ref == NULL) {
-        return -1;
-    }
-    int r = PySet_Contains(st->colored_code, ref);
-    Py_DECREF(ref);
-    return r;
-}
-
+/* What transformed code awaits for the result of a call that may have been
+ * colored: calls of faces are awaited through their async side
+ * (calls.c), so anything else is a plain value. */
 PyObject *
 pyrun_maybe_steal(pyrun_state *st, PyObject *value)
 {
     if (value == NULL) {
         return NULL;
-    }
-    int colored = pyrun_is_colored_coroutine(st, value);
-    if (colored != 0) {
-        if (colored < 0) {
-            Py_CLEAR(value);
-        }
-        return value;
     }
     PyObject *r = pyrun_ready(st, value);
     Py_DECREF(value);
@@ -482,6 +454,5 @@ pyrun_awaitable_register(PyObject *module, pyrun_state *st)
     st->step_type = st->yield_once_type
                         ? (PyTypeObject *)PyType_FromModuleAndSpec(module, &step_spec, NULL)
                         : NULL;
-    st->colored_code = st->step_type ? PySet_New(NULL) : NULL;
-    return st->colored_code == NULL ? -1 : 0;
+    return st->step_type == NULL ? -1 : 0;
 }

@@ -46,10 +46,7 @@ PyObject *pyrun_ready(pyrun_state *st, PyObject *value);
 PyObject *pyrun_yield_once(pyrun_state *st);
 pyrun_step *pyrun_step_new(pyrun_state *st, step_next_fn next, step_error_fn error);
 
-/* Is this a coroutine made by a function the transform colored? Those, and
- * only those, are awaited where pyrun cannot know statically. */
-int pyrun_is_colored_coroutine(pyrun_state *st, PyObject *obj);
-/* `value` if it is a colored coroutine, else Ready(value). Steals value. */
+/* Ready(value), for a call's plain result. Steals value. */
 PyObject *pyrun_maybe_steal(pyrun_state *st, PyObject *value);
 
 /* Raise StopIteration(value) the way a returning coroutine does. */

@@ -1,8 +1,9 @@
 /* Calls whose target pyrun only knows at run time: a callable that may be
- * colored, a method of an unknown object, a class whose __init__ blocks, a
- * property whose getter blocks. A colored coroutine is awaited; anything
- * else, including a coroutine the user wrote and left unawaited on
- * purpose, is passed through untouched. */
+ * colored, a class whose __init__ blocks, a property whose getter blocks.
+ * A face is called through its async side and awaited; a primitive the
+ * program reached by another name (sleep = time.sleep) is awaited as
+ * pyrun's async version; anything else, including a coroutine the user
+ * wrote and left unawaited on purpose, is called and passed through. */
 #include "helpers.h"
 
 /* The coroutine of obj.__call__ when that is a face (an instance whose
@@ -31,6 +32,65 @@ call_dunder_async(pyrun_state *st, PyObject *obj, PyObject *args, PyObject *kwar
     return coro;
 }
 
+/* functools.partial(face, ...): the face's async side with the partial's
+ * arguments first. NULL without exception for anything else. */
+static PyObject *
+call_partial_async(pyrun_state *st, PyObject *obj, PyObject *args, PyObject *kwargs)
+{
+    PyObject *type_name = PyType_GetName(Py_TYPE(obj));
+    int is_partial = type_name && PyUnicode_CompareWithASCIIString(type_name, "partial") == 0;
+    Py_XDECREF(type_name);
+    PyErr_Clear();
+    if (!is_partial) {
+        return NULL;
+    }
+    PyObject *func = PyObject_GetAttrString(obj, "func");
+    if (func == NULL || Py_TYPE(func) != st->face_type) {
+        Py_XDECREF(func);
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *fixed = PyObject_GetAttrString(obj, "args");
+    PyObject *keywords = fixed ? PyObject_GetAttrString(obj, "keywords") : NULL;
+    PyObject *all = keywords ? PySequence_Concat(fixed, args) : NULL;
+    PyObject *kw = all ? PyDict_Copy(keywords) : NULL;
+    PyObject *coro = NULL;
+    if (kw != NULL && (kwargs == NULL || PyDict_Update(kw, kwargs) == 0)) {
+        coro = pyrun_face_call_async(st, func, all, kw);
+    }
+    Py_DECREF(func);
+    Py_XDECREF(fixed);
+    Py_XDECREF(keywords);
+    Py_XDECREF(all);
+    Py_XDECREF(kw);
+    return coro;
+}
+
+/* What transformed code awaits for a face's async side: its coroutine; for
+ * a colored generator function, the generator a plain call gives. Steals r. */
+static PyObject *
+awaitable_of(pyrun_state *st, PyObject *r)
+{
+    if (r == NULL || (PyObject *)Py_TYPE(r) != st->async_gen_type) {
+        return r;
+    }
+    PyObject *gen = pyrun_sync_gen_wrap(st, r);
+    Py_DECREF(r);
+    return gen ? pyrun_maybe_steal(st, gen) : NULL;
+}
+
+/* The helper that awaits a primitive the program reached under another
+ * name, or NULL (no exception) when callable is none. */
+static PyObject *
+primitive_helper(pyrun_state *st, PyObject *callable)
+{
+    const char *name = callable == st->time_sleep       ? "sleep"
+                       : callable == st->original_input ? "input"
+                       : callable == st->original_run   ? "run"
+                                                        : NULL;
+    return name ? PyObject_GetAttrString(st->helpers, name) : NULL;
+}
+
 PyObject *
 pyrun_call_maybe(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs)
 {
@@ -38,10 +98,107 @@ pyrun_call_maybe(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *
     if (coro == NULL && !PyErr_Occurred()) {
         coro = call_dunder_async(st, callable, args, kwargs);
     }
-    if (coro != NULL || PyErr_Occurred()) {
-        return coro;
+    if (coro == NULL && !PyErr_Occurred()) {
+        coro = call_partial_async(st, callable, args, kwargs);
     }
-    return pyrun_maybe_steal(st, PyObject_Call(callable, args, kwargs));
+    if (coro != NULL || PyErr_Occurred()) {
+        return awaitable_of(st, coro);
+    }
+    PyObject *helper = primitive_helper(st, callable);
+    if (helper == NULL) {
+        return PyErr_Occurred() ? NULL : pyrun_maybe_steal(st, PyObject_Call(callable, args, kwargs));
+    }
+    /* helper(primitive, *args, **kwargs) */
+    PyObject *all = PyTuple_New(PyTuple_Size(args) + 1);
+    PyObject *r = NULL;
+    if (all != NULL) {
+        PyTuple_SetItem(all, 0, Py_NewRef(callable));
+        for (Py_ssize_t i = 0; i < PyTuple_Size(args); i++) {
+            PyTuple_SetItem(all, i + 1, Py_NewRef(PyTuple_GetItem(args, i)));
+        }
+        r = PyObject_Call(helper, all, kwargs);
+        Py_DECREF(all);
+    }
+    Py_DECREF(helper);
+    return r;
+}
+
+/* callable(*args, **kwnames) from a vectorcall's arguments. */
+PyObject *
+pyrun_call_vector(pyrun_state *st, PyObject *callable, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames)
+{
+    Py_ssize_t nkw = kwnames ? PyTuple_Size(kwnames) : 0;
+    PyObject *tuple = PyTuple_New(nargs);
+    PyObject *kwargs = tuple && nkw ? PyDict_New() : NULL;
+    if (tuple == NULL || (nkw && kwargs == NULL)) {
+        Py_XDECREF(tuple);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        PyTuple_SetItem(tuple, i, Py_NewRef(args[i]));
+    }
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        if (PyDict_SetItem(kwargs, PyTuple_GetItem(kwnames, i), args[nargs + i]) < 0) {
+            Py_DECREF(tuple);
+            Py_DECREF(kwargs);
+            return NULL;
+        }
+    }
+    PyObject *r = pyrun_call_maybe(st, callable, tuple, kwargs);
+    Py_DECREF(tuple);
+    Py_XDECREF(kwargs);
+    return r;
+}
+
+/* call(f, *args, **kwargs) */
+PyObject *
+pyrun_helper_call(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    if (nargs < 1) {
+        PyErr_SetString(PyExc_TypeError, "call() needs an argument");
+        return NULL;
+    }
+    return pyrun_call_vector(st, args[0], args + 1, nargs - 1, kwnames);
+}
+
+/* A task awaiting callable(*args): what to_thread and run_in_executor
+ * give, so that the program's own await of it, or none, is as it was. */
+static PyObject *
+task_of_call(pyrun_state *st, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, const char *name)
+{
+    if (nargs < 1) {
+        PyErr_Format(PyExc_TypeError, "%s() needs a callable", name);
+        return NULL;
+    }
+    PyObject *aw = pyrun_call_vector(st, args[0], args + 1, nargs - 1, kwnames);
+    PyObject *task = aw ? PyObject_CallOneArg_compat(st->ensure_future, aw) : NULL;
+    Py_XDECREF(aw);
+    return task;
+}
+
+/* to_thread(f, *args, **kwargs): on the one loop, f runs as a task. */
+PyObject *
+pyrun_helper_to_thread(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    return st ? task_of_call(st, args, nargs, kwnames, "to_thread") : NULL;
+}
+
+/* run_in_executor(executor, f, *args): likewise, whatever the executor. */
+PyObject *
+pyrun_helper_run_in_executor(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st != NULL && nargs < 1) {
+        PyErr_SetString(PyExc_TypeError, "run_in_executor() needs an executor and a callable");
+        return NULL;
+    }
+    return st ? task_of_call(st, args + 1, nargs - 1, kwnames, "run_in_executor") : NULL;
 }
 
 static PyObject *
@@ -53,29 +210,6 @@ split_first(PyObject *args, const char *name, PyObject **first)
     }
     *first = PyTuple_GetItem(args, 0);
     return PyTuple_GetSlice(args, 1, PyTuple_Size(args));
-}
-
-/* call(f, *args, **kwargs) */
-PyObject *
-pyrun_helper_call(PyObject *module, PyObject *args, PyObject *kwargs)
-{
-    pyrun_state *st = pyrun_get_state(module);
-    PyObject *f;
-    PyObject *rest = st ? split_first(args, "call", &f) : NULL;
-    if (rest == NULL) {
-        return NULL;
-    }
-    PyObject *r = pyrun_call_maybe(st, f, rest, kwargs);
-    Py_DECREF(rest);
-    return r;
-}
-
-/* maybe(value): for the result of a method call on an unknown object */
-PyObject *
-pyrun_helper_maybe(PyObject *module, PyObject *value)
-{
-    pyrun_state *st = pyrun_get_state(module);
-    return st ? pyrun_maybe_steal(st, Py_NewRef(value)) : NULL;
 }
 
 /* After awaiting __init__'s coroutine: the new object, as type() would. */
@@ -143,26 +277,20 @@ pyrun_helper_new(PyObject *module, PyObject *args, PyObject *kwargs)
     }
     PyObject *coro = pyrun_face_call_async(st, init, bound_args, kwargs);
     if (coro == NULL && !PyErr_Occurred()) {
-        /* a plain __init__ (or a colored coroutine from an unmarked one) */
+        /* a plain __init__ */
         coro = PyObject_Call(init, bound_args, kwargs);
-        int colored = coro ? pyrun_is_colored_coroutine(st, coro) : -1;
-        if (colored == 0) {
-            int is_none = coro == Py_None;
-            if (!is_none) {
-                PyObject *name = PyType_GetName(Py_TYPE(coro));
-                if (name != NULL) {
-                    PyErr_Format(PyExc_TypeError, "__init__() should return None, not '%U'", name);
-                    Py_DECREF(name);
-                }
+        int is_none = coro == Py_None;
+        if (coro != NULL && !is_none) {
+            PyObject *name = PyType_GetName(Py_TYPE(coro));
+            if (name != NULL) {
+                PyErr_Format(PyExc_TypeError, "__init__() should return None, not '%U'", name);
+                Py_DECREF(name);
             }
-            Py_CLEAR(coro);
-            Py_DECREF(bound_args);
-            result = is_none ? pyrun_ready(st, obj) : NULL;
-            goto done;
         }
-        if (colored < 0) {
-            Py_CLEAR(coro);
-        }
+        Py_CLEAR(coro);
+        Py_DECREF(bound_args);
+        result = is_none ? pyrun_ready(st, obj) : NULL;
+        goto done;
     }
     Py_DECREF(bound_args);
     if (coro == NULL) {

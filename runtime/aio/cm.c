@@ -1,6 +1,8 @@
 /* acm(cm): a context manager whose __enter__/__exit__ block, used with
  * `async with`. Each is called as `with` would; a colored one (a face) is
- * awaited, a plain one completes at once. */
+ * awaited, a plain one completes at once. A @contextmanager of a colored
+ * generator is entered through its async side, with the semantics of
+ * contextlib's own asynccontextmanager. */
 #include "helpers.h"
 
 typedef struct {
@@ -121,12 +123,56 @@ pyrun_cm_register(PyObject *module, pyrun_state *st)
     return st->acm_type == NULL ? -1 : 0;
 }
 
+/* contextlib's _GeneratorContextManager over a pyrun generator: the same
+ * over its async generator, as asynccontextmanager makes it. NULL (no
+ * exception) for anything else. */
+static PyObject *
+async_generator_cm(pyrun_state *st, PyObject *cm)
+{
+    PyObject *tname = PyType_GetName(Py_TYPE(cm));
+    int is_gcm = tname && PyUnicode_CompareWithASCIIString(tname, "_GeneratorContextManager") == 0;
+    Py_XDECREF(tname);
+    PyObject *gen = is_gcm ? PyObject_GetAttrString(cm, "gen") : NULL;
+    PyErr_Clear();
+    PyObject *agen = gen ? pyrun_sync_gen_async(st, gen) : NULL;
+    if (agen == NULL) {
+        Py_XDECREF(gen);
+        return NULL;
+    }
+    PyObject *contextlib = PyImport_ImportModule("contextlib");
+    PyObject *cls = contextlib ? PyObject_GetAttrString(contextlib, "_AsyncGeneratorContextManager") : NULL;
+    PyObject *obj = cls ? PyObject_CallMethod((PyObject *)&PyBaseObject_Type, "__new__", "O", cls) : NULL;
+    static const char *const fields[] = {"func", "args", "kwds"};
+    int rc = obj ? PyObject_SetAttrString(obj, "gen", agen) : -1;
+    for (size_t i = 0; rc == 0 && i < sizeof fields / sizeof fields[0]; i++) {
+        /* the generator was made already: entering only deletes these */
+        PyObject *v = PyObject_GetAttrString(cm, fields[i]);
+        if (v == NULL) {
+            PyErr_Clear();
+            v = Py_NewRef(Py_None);
+        }
+        rc = PyObject_SetAttrString(obj, fields[i], v);
+        Py_DECREF(v);
+    }
+    Py_XDECREF(contextlib);
+    Py_XDECREF(cls);
+    Py_DECREF(gen);
+    if (rc < 0) {
+        Py_CLEAR(obj);
+    }
+    return obj;
+}
+
 PyObject *
 pyrun_helper_acm(PyObject *module, PyObject *cm)
 {
     pyrun_state *st = pyrun_get_state(module);
     if (st == NULL) {
         return NULL;
+    }
+    PyObject *native = async_generator_cm(st, cm);
+    if (native != NULL || PyErr_Occurred()) {
+        return native;
     }
     allocfunc alloc = (allocfunc)PyType_GetSlot(st->acm_type, Py_tp_alloc);
     AsyncCM *a = (AsyncCM *)alloc(st->acm_type, 0);

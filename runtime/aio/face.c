@@ -1,29 +1,35 @@
-/* Faces: colored functions as code pyrun does not rewrite sees them.
+/* Faces: how colored functions look to code that does not await them.
  *
- * A colored def that the interpreter or a library may call directly (a
- * dunder such as __str__, a property getter, a def behind a decorator
- * pyrun cannot see through, a callable handed to a C function) is wrapped
- * in a face. Transformed code reaches the async function behind it and
- * awaits it. A synchronous call of the face itself:
- *   - from the host, with no Python code running (a JS event handler or
- *     timer), starts it as a Task: that is what an event handler needs;
- *   - otherwise waits for it synchronously (aio/wait_sync.c: JSPI, or the
- *     coroutine driven right there, or pyrun.BlockingError in strict mode),
- *     instead of returning a coroutine nobody awaits. */
+ * Every def the transform makes async is wrapped in a face, its innermost
+ * decorator. Transformed code reaches the async function behind it
+ * (__pyrun__.call, the face's __pyrun_async__) and awaits it. Anything
+ * else that calls it, the interpreter (a special method, a property), a
+ * library (a key function, a callback, lru_cache), a decorator, or code
+ * pyrun could not follow, gets what the plain function would give:
+ *   - a coroutine is waited for right there (aio/wait_sync.c: JSPI, or
+ *     driven synchronously), or, called by the host with no Python
+ *     running (a JS event handler or timer), started as a Task;
+ *   - an async generator (a colored generator function) comes back as a
+ *     pyrun generator, iterated synchronously the same way.
+ * A face binds as its function does (methods, classmethods), and reads as
+ * it (__name__, __doc__, __wrapped__...). */
 #include "helpers.h"
 
 typedef struct {
     PyObject_HEAD
-    PyObject *fn;   /* the async function */
-    PyObject *self; /* bound instance, or NULL */
+    PyObject *fn; /* the async function, a bound method of one, or a classmethod of one */
 } Face;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *agen; /* the async generator */
+} SyncGen;
 
 static int
 face_traverse(Face *f, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE((PyObject *)f));
     Py_VISIT(f->fn);
-    Py_VISIT(f->self);
     return 0;
 }
 
@@ -31,7 +37,6 @@ static int
 face_clear(Face *f)
 {
     Py_CLEAR(f->fn);
-    Py_CLEAR(f->self);
     return 0;
 }
 
@@ -46,35 +51,14 @@ face_dealloc(Face *f)
 }
 
 static PyObject *
-face_make(pyrun_state *st, PyObject *fn, PyObject *self)
+face_make(pyrun_state *st, PyObject *fn)
 {
     allocfunc alloc = (allocfunc)PyType_GetSlot(st->face_type, Py_tp_alloc);
     Face *f = (Face *)alloc(st->face_type, 0);
     if (f != NULL) {
         f->fn = Py_NewRef(fn);
-        f->self = Py_XNewRef(self);
     }
     return (PyObject *)f;
-}
-
-/* The coroutine: fn(self?, *args, **kwargs). */
-static PyObject *
-face_coroutine(Face *f, PyObject *args, PyObject *kwargs)
-{
-    if (f->self == NULL) {
-        return PyObject_Call(f->fn, args, kwargs);
-    }
-    PyObject *all = PyTuple_New(PyTuple_Size(args) + 1);
-    if (all == NULL) {
-        return NULL;
-    }
-    PyTuple_SetItem(all, 0, Py_NewRef(f->self));
-    for (Py_ssize_t i = 0; i < PyTuple_Size(args); i++) {
-        PyTuple_SetItem(all, i + 1, Py_NewRef(PyTuple_GetItem(args, i)));
-    }
-    PyObject *r = PyObject_Call(f->fn, all, kwargs);
-    Py_DECREF(all);
-    return r;
 }
 
 PyObject *
@@ -83,7 +67,24 @@ pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObj
     if (Py_TYPE(callable) != st->face_type) {
         return NULL;
     }
-    return face_coroutine((Face *)callable, args, kwargs);
+    return PyObject_Call(((Face *)callable)->fn, args, kwargs);
+}
+
+static PyObject *
+sync_gen_make(pyrun_state *st, PyObject *agen)
+{
+    allocfunc alloc = (allocfunc)PyType_GetSlot(st->sync_gen_type, Py_tp_alloc);
+    SyncGen *g = (SyncGen *)alloc(st->sync_gen_type, 0);
+    if (g != NULL) {
+        g->agen = Py_NewRef(agen);
+    }
+    return (PyObject *)g;
+}
+
+static int
+is_async_generator(pyrun_state *st, PyObject *obj)
+{
+    return (PyObject *)Py_TYPE(obj) == st->async_gen_type;
 }
 
 static const char CALLED_FROM_C[] =
@@ -92,16 +93,18 @@ static const char CALLED_FROM_C[] =
 static const char CANNOT_AWAIT[] =
     "this code runs synchronously (a class body, or a lambda inside a comprehension) and cannot "
     "be made async";
+static const char ITERATED_SYNC[] =
+    "a generator that blocks, iterated by code that pyrun does not rewrite, cannot be made async";
 
 static PyObject *
-face_name(Face *f)
+qualname_of(PyObject *obj, const char *suffix)
 {
-    PyObject *qual = PyObject_GetAttrString(f->fn, "__qualname__");
+    PyObject *qual = PyObject_GetAttrString(obj, "__qualname__");
     if (qual == NULL) {
         PyErr_Clear();
         return PyUnicode_FromString("a function");
     }
-    PyObject *name = PyUnicode_FromFormat("%U()", qual);
+    PyObject *name = PyUnicode_FromFormat("%U%s", qual, suffix);
     Py_DECREF(qual);
     return name;
 }
@@ -113,36 +116,52 @@ face_call(Face *f, PyObject *args, PyObject *kwargs)
     if (st == NULL) {
         return NULL;
     }
-    PyObject *coro = face_coroutine(f, args, kwargs);
-    if (coro == NULL) {
+    PyObject *r = PyObject_Call(f->fn, args, kwargs);
+    if (r == NULL) {
         return NULL;
+    }
+    if (is_async_generator(st, r)) {
+        Py_SETREF(r, sync_gen_make(st, r));
+        return r;
+    }
+    if ((PyObject *)Py_TYPE(r) != st->coroutine_type) {
+        return r;
     }
     if (PyEval_GetFrame() == NULL) {
         /* Called by the host with no Python running: an event handler. */
         PyObject *loop = PyObject_CallNoArgs(st->get_running_loop);
-        PyObject *task = loop ? PyObject_CallMethod(loop, "create_task", "O", coro) : NULL;
+        PyObject *task = loop ? PyObject_CallMethod(loop, "create_task", "O", r) : NULL;
         Py_XDECREF(loop);
-        Py_DECREF(coro);
+        Py_DECREF(r);
         return task;
     }
-    PyObject *what = face_name(f);
+    PyObject *what = qualname_of(f->fn, "()");
     if (what == NULL) {
-        Py_DECREF(coro);
+        Py_DECREF(r);
         return NULL;
     }
-    PyObject *r = pyrun_wait_synchronously(st, coro, what, CALLED_FROM_C);
+    PyObject *result = pyrun_wait_synchronously(st, r, what, CALLED_FROM_C);
     Py_DECREF(what);
-    return r;
+    return result;
 }
 
+/* Binding binds the function behind the face, and the result is a face. */
 static PyObject *
 face_descr_get(Face *f, PyObject *obj, PyObject *type)
 {
-    if (obj == NULL || obj == Py_None || f->self != NULL) {
+    descrgetfunc get = (descrgetfunc)PyType_GetSlot(Py_TYPE(f->fn), Py_tp_descr_get);
+    if (get == NULL) {
         return Py_NewRef((PyObject *)f);
     }
+    PyObject *bound = get(f->fn, obj == Py_None ? NULL : obj, type);
+    if (bound == NULL || bound == f->fn) {
+        Py_XDECREF(bound);
+        return bound ? Py_NewRef((PyObject *)f) : NULL;
+    }
     pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)f));
-    return st ? face_make(st, f->fn, obj) : NULL;
+    PyObject *face = st ? face_make(st, bound) : NULL;
+    Py_DECREF(bound);
+    return face;
 }
 
 /* Everything else a function has (__name__, __doc__, __wrapped__...) is
@@ -158,22 +177,23 @@ face_getattro(Face *f, PyObject *name)
     return PyObject_GetAttr(f->fn, name);
 }
 
+static int
+face_setattro(Face *f, PyObject *name, PyObject *value)
+{
+    /* f.attr = x on a function sets its attribute (it has a __dict__) */
+    return PyObject_SetAttr(f->fn, name, value);
+}
+
 static PyObject *
 face_async(Face *f, void *closure)
 {
-    if (f->self == NULL) {
-        return Py_NewRef(f->fn);
-    }
-    PyObject *types = PyImport_ImportModule("types");
-    PyObject *m = types ? PyObject_CallMethod(types, "MethodType", "OO", f->fn, f->self) : NULL;
-    Py_XDECREF(types);
-    return m;
+    return Py_NewRef(f->fn);
 }
 
 static PyObject *
 face_repr(Face *f)
 {
-    return PyUnicode_FromFormat("<pyrun face of %R>", f->fn);
+    return PyObject_Repr(f->fn);
 }
 
 static PyObject *
@@ -182,16 +202,13 @@ face_richcompare(Face *a, PyObject *b, int op)
     if ((op != Py_EQ && op != Py_NE) || Py_TYPE(b) != Py_TYPE((PyObject *)a)) {
         Py_RETURN_NOTIMPLEMENTED;
     }
-    Face *fb = (Face *)b;
-    int eq = a->fn == fb->fn && a->self == fb->self;
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+    return PyObject_RichCompare(a->fn, ((Face *)b)->fn, op);
 }
 
 static Py_hash_t
 face_hash(Face *f)
 {
-    Py_hash_t h = PyObject_Hash(f->fn);
-    return h == -1 ? -1 : h ^ (Py_hash_t)(size_t)f->self;
+    return PyObject_Hash(f->fn);
 }
 
 static PyGetSetDef face_getset[] = {
@@ -206,6 +223,7 @@ static PyType_Slot face_slots[] = {
     {Py_tp_call, face_call},
     {Py_tp_descr_get, face_descr_get},
     {Py_tp_getattro, face_getattro},
+    {Py_tp_setattro, face_setattro},
     {Py_tp_getset, face_getset},
     {Py_tp_repr, face_repr},
     {Py_tp_richcompare, face_richcompare},
@@ -220,11 +238,180 @@ static PyType_Spec face_spec = {
     .slots = face_slots,
 };
 
+/* ---- generators of colored generator functions, iterated synchronously - */
+
+static int
+gen_traverse(SyncGen *g, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE((PyObject *)g));
+    Py_VISIT(g->agen);
+    return 0;
+}
+
+static int
+gen_clear(SyncGen *g)
+{
+    Py_CLEAR(g->agen);
+    return 0;
+}
+
+static void
+gen_dealloc(SyncGen *g)
+{
+    PyTypeObject *type = Py_TYPE((PyObject *)g);
+    PyObject_GC_UnTrack(g);
+    gen_clear(g);
+    ((freefunc)PyType_GetSlot(type, Py_tp_free))(g);
+    Py_DECREF(type);
+}
+
+/* One step of the async generator, waited for here: its value, or NULL
+ * (StopIteration set for its end, as a generator ends). */
+static PyObject *
+gen_step(SyncGen *g, PyObject *awaitable)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)g));
+    if (st == NULL || awaitable == NULL) {
+        Py_XDECREF(awaitable);
+        return NULL;
+    }
+    PyObject *what = qualname_of(g->agen, "()");
+    PyObject *r = what ? pyrun_wait_synchronously(st, awaitable, what, ITERATED_SYNC) : NULL;
+    if (what == NULL) {
+        Py_DECREF(awaitable);
+    }
+    Py_XDECREF(what);
+    if (r == NULL && PyErr_ExceptionMatches(PyExc_StopAsyncIteration)) {
+        PyErr_Clear();
+        PyErr_SetNone(PyExc_StopIteration);
+    }
+    return r;
+}
+
+static PyObject *
+gen_next(SyncGen *g)
+{
+    PyObject *r = gen_step(g, PyObject_CallMethod(g->agen, "__anext__", NULL));
+    if (r == NULL && PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        PyErr_Clear(); /* tp_iternext ends without an exception */
+    }
+    return r;
+}
+
+static PyObject *
+gen_send(SyncGen *g, PyObject *value)
+{
+    return gen_step(g, PyObject_CallMethod(g->agen, "asend", "O", value));
+}
+
+static PyObject *
+gen_throw(SyncGen *g, PyObject *args)
+{
+    PyObject *athrow = PyObject_GetAttrString(g->agen, "athrow");
+    PyObject *aw = athrow ? PyObject_Call(athrow, args, NULL) : NULL;
+    Py_XDECREF(athrow);
+    return gen_step(g, aw);
+}
+
+static PyObject *
+gen_close(SyncGen *g, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *r = gen_step(g, PyObject_CallMethod(g->agen, "aclose", NULL));
+    if (r == NULL && PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    return r;
+}
+
+static PyObject *
+gen_repr(SyncGen *g)
+{
+    PyObject *qual = PyObject_GetAttrString(g->agen, "__qualname__");
+    PyObject *r = qual ? PyUnicode_FromFormat("<generator object %U at %p>", qual, (void *)g) : NULL;
+    Py_XDECREF(qual);
+    return r;
+}
+
+static PyObject *
+gen_getattro(SyncGen *g, PyObject *name)
+{
+    PyObject *r = PyObject_GenericGetAttr((PyObject *)g, name);
+    if (r != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        return r;
+    }
+    PyErr_Clear();
+    return PyObject_GetAttr(g->agen, name);
+}
+
+static PyObject *
+gen_async(SyncGen *g, void *closure)
+{
+    return Py_NewRef(g->agen);
+}
+
+/* `async for` over it, in transformed code: its async side */
+static PyObject *
+gen_async_iter(SyncGen *g)
+{
+    return Py_NewRef(g->agen);
+}
+
+static PyMethodDef gen_methods[] = {
+    {"send", (PyCFunction)gen_send, METH_O, NULL},
+    {"throw", (PyCFunction)gen_throw, METH_VARARGS, NULL},
+    {"close", (PyCFunction)gen_close, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef gen_getset[] = {
+    {"__pyrun_async__", (getter)gen_async, NULL, "the async generator behind this generator", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot gen_slots[] = {
+    {Py_am_aiter, gen_async_iter},
+    {Py_tp_dealloc, gen_dealloc},
+    {Py_tp_traverse, gen_traverse},
+    {Py_tp_clear, gen_clear},
+    {Py_tp_iter, pyrun_return_self},
+    {Py_tp_iternext, gen_next},
+    {Py_tp_methods, gen_methods},
+    {Py_tp_getset, gen_getset},
+    {Py_tp_getattro, gen_getattro},
+    {Py_tp_repr, gen_repr},
+    {0, NULL},
+};
+
+static PyType_Spec gen_spec = {
+    .name = "pyrun.Generator",
+    .basicsize = sizeof(SyncGen),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = gen_slots,
+};
+
+PyObject *
+pyrun_sync_gen_wrap(pyrun_state *st, PyObject *agen)
+{
+    return sync_gen_make(st, agen);
+}
+
+PyObject *
+pyrun_sync_gen_async(pyrun_state *st, PyObject *obj)
+{
+    return Py_TYPE(obj) == st->sync_gen_type ? ((SyncGen *)obj)->agen : NULL;
+}
+
 int
 pyrun_face_register(PyObject *module, pyrun_state *st)
 {
     st->face_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &face_spec, NULL);
-    if (st->face_type == NULL) {
+    st->sync_gen_type =
+        st->face_type ? (PyTypeObject *)PyType_FromModuleAndSpec(module, &gen_spec, NULL) : NULL;
+    PyObject *types = st->sync_gen_type ? PyImport_ImportModule("types") : NULL;
+    st->async_gen_type = types ? PyObject_GetAttrString(types, "AsyncGeneratorType") : NULL;
+    Py_XDECREF(types);
+    if (st->async_gen_type == NULL) {
         return -1;
     }
     st->blocking_error = PyErr_NewExceptionWithDoc(
@@ -232,6 +419,14 @@ pyrun_face_register(PyObject *module, pyrun_state *st)
         "Code that blocks was reached where pyrun cannot make the caller wait.", PyExc_RuntimeError,
         NULL);
     return st->blocking_error == NULL ? -1 : PyModule_AddObjectRef(module, "BlockingError", st->blocking_error);
+}
+
+/* sync_iter(aiterable): its items for code that iterates synchronously */
+PyObject *
+pyrun_helper_sync_iter(PyObject *module, PyObject *aiterable)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    return st ? sync_gen_make(st, aiterable) : NULL;
 }
 
 /* face(fn): decorator and wrapper of colored callables */
@@ -245,7 +440,7 @@ pyrun_helper_face(PyObject *module, PyObject *fn)
     if (Py_TYPE(fn) == st->face_type) {
         return Py_NewRef(fn);
     }
-    return face_make(st, fn, NULL);
+    return face_make(st, fn);
 }
 
 /* block(awaitable, what): where code cannot await (a class body). */

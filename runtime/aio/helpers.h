@@ -13,7 +13,7 @@ int pyrun_iterate_register(PyObject *module, pyrun_state *st);
 int pyrun_helpers_install(PyObject *module, pyrun_state *st);
 
 /* sleep.c */
-PyObject *pyrun_helper_sleep(PyObject *module, PyObject *arg);
+PyObject *pyrun_helper_sleep(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 /* run.c: asyncio.run and event-loop idioms */
 PyObject *pyrun_helper_run(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *pyrun_helper_run_until_complete(PyObject *module, PyObject *args);
@@ -22,16 +22,28 @@ PyObject *pyrun_helper_new_event_loop(PyObject *module, PyObject *unused);
 PyObject *pyrun_helper_stop_loop(PyObject *module, PyObject *loop);
 PyObject *pyrun_helper_close_loop(PyObject *module, PyObject *loop);
 /* calls.c: calls whose target pyrun only knows at run time */
-PyObject *pyrun_helper_call(PyObject *module, PyObject *args, PyObject *kwargs);
-PyObject *pyrun_helper_maybe(PyObject *module, PyObject *value);
+PyObject *pyrun_helper_call(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
+/* callable(*args, **kwnames) as __pyrun__.call makes it: an awaitable. */
+PyObject *pyrun_call_vector(pyrun_state *st, PyObject *callable, PyObject *const *args, Py_ssize_t nargs,
+                            PyObject *kwnames);
 PyObject *pyrun_helper_new(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *pyrun_helper_getattr(PyObject *module, PyObject *args);
 /* face.c: colored functions reachable from code that cannot await */
 PyObject *pyrun_helper_face(PyObject *module, PyObject *fn);
+PyObject *pyrun_helper_sync_iter(PyObject *module, PyObject *aiterable);
 PyObject *pyrun_helper_block(PyObject *module, PyObject *args);
 PyObject *pyrun_helper_unsupported(PyObject *module, PyObject *what);
 /* The coroutine behind a face (bound if the face is), called with args;
  * NULL without exception if `callable` is not a face. */
+/* The async generator behind a pyrun.Generator; NULL (no exception) if
+ * obj is not one. Borrowed. */
+PyObject *pyrun_sync_gen_async(pyrun_state *st, PyObject *obj);
+/* A pyrun.Generator over an async generator. */
+PyObject *pyrun_sync_gen_wrap(pyrun_state *st, PyObject *agen);
+/* In strict mode, code driven synchronously reached `what` (a sleep, a
+ * read, a turn of the loop): BlockingError, as no fallback is allowed.
+ * Returns -1 then, 0 otherwise. */
+int pyrun_sync_strict_check(pyrun_state *st, const char *what);
 PyObject *pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs);
 /* wait_sync.c: waits for `awaitable` where code cannot await (JSPI's
  * run_sync, or driving it synchronously, or in strict mode
@@ -65,6 +77,9 @@ PyObject *pyrun_helper_sorted(PyObject *module, PyObject *args, PyObject *kwargs
 PyObject *pyrun_helper_min(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *pyrun_helper_max(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *pyrun_helper_reduce(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_to_thread(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
+PyObject *pyrun_helper_run_in_executor(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                                       PyObject *kwnames);
 PyObject *pyrun_helper_sort(PyObject *module, PyObject *args, PyObject *kwargs);
 
 /* Calls callable(*args) and turns the result into something to await: the

@@ -28,18 +28,20 @@ check_next(PyObject *module, PyObject *value)
 }
 
 static PyMethodDef helper_defs[] = {
-    H("sleep", pyrun_helper_sleep, METH_O),
+    H("sleep", pyrun_helper_sleep, METH_FASTCALL),
     H("run", pyrun_helper_run, KW),
     H("run_until_complete", pyrun_helper_run_until_complete, VA),
     H("run_forever", pyrun_helper_run_forever, METH_O),
     H("new_event_loop", pyrun_helper_new_event_loop, METH_NOARGS),
     H("stop_loop", pyrun_helper_stop_loop, METH_O),
     H("close_loop", pyrun_helper_close_loop, METH_O),
-    H("call", pyrun_helper_call, KW),
-    H("maybe", pyrun_helper_maybe, METH_O),
+    H("call", pyrun_helper_call, METH_FASTCALL | METH_KEYWORDS),
     H("new", pyrun_helper_new, KW),
     H("getattr", pyrun_helper_getattr, VA),
     H("face", pyrun_helper_face, METH_O),
+    H("sync_iter", pyrun_helper_sync_iter, METH_O),
+    H("to_thread", pyrun_helper_to_thread, METH_FASTCALL | METH_KEYWORDS),
+    H("run_in_executor", pyrun_helper_run_in_executor, METH_FASTCALL | METH_KEYWORDS),
     H("block", pyrun_helper_block, VA),
     H("unsupported", pyrun_helper_unsupported, METH_O),
     H("acm", pyrun_helper_acm, METH_O),

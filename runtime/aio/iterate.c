@@ -212,12 +212,35 @@ ai_anext(AsyncIter *a)
     return NULL;
 }
 
+/* Code pyrun does not rewrite may iterate one too (a, *rest = map(f, xs),
+ * g(*it), `x in it`): each item is then waited for synchronously. */
+static PyObject *
+ai_next(AsyncIter *a)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)a));
+    PyObject *aw = st ? ai_anext(a) : NULL;
+    PyObject *what = aw ? PyUnicode_FromString("an iterator over items that block") : NULL;
+    if (what == NULL) {
+        Py_XDECREF(aw);
+        return NULL;
+    }
+    PyObject *r = pyrun_wait_synchronously(
+        st, aw, what, "items that block, iterated by code that pyrun does not rewrite, cannot be awaited");
+    Py_DECREF(what);
+    if (r == NULL && PyErr_ExceptionMatches(PyExc_StopAsyncIteration)) {
+        PyErr_Clear();
+    }
+    return r;
+}
+
 static PyType_Slot ai_slots[] = {
     {Py_tp_dealloc, ai_dealloc},
     {Py_tp_traverse, ai_traverse},
     {Py_tp_clear, ai_clear},
     {Py_am_aiter, pyrun_return_self},
     {Py_am_anext, ai_anext},
+    {Py_tp_iter, pyrun_return_self},
+    {Py_tp_iternext, ai_next},
     {0, NULL},
 };
 
@@ -254,6 +277,10 @@ ai_new(pyrun_state *st, ai_mode mode, PyObject *source, PyObject *fn)
 static PyObject *
 to_aiter(pyrun_state *st, PyObject *iterable)
 {
+    PyObject *agen = pyrun_sync_gen_async(st, iterable);
+    if (agen != NULL) {
+        return Py_NewRef(agen); /* a colored generator: its async side */
+    }
     if (PyObject_HasAttrString(iterable, "__aiter__")) {
         return PyObject_CallMethod(iterable, "__aiter__", NULL);
     }

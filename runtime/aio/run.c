@@ -251,14 +251,12 @@ run_error(pyrun_step *s, PyObject **out)
 }
 
 /* run(main, *, debug=None, loop_factory=None) */
-PyObject *
-pyrun_helper_run(PyObject *module, PyObject *args, PyObject *kwargs)
+static PyObject *
+run_awaitable(pyrun_state *st, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"main", "debug", "loop_factory", NULL};
     PyObject *main, *debug = Py_None, *loop_factory = Py_None;
-    pyrun_state *st = pyrun_get_state(module);
-    if (st == NULL ||
-        !PyArg_ParseTupleAndKeywords(args, kwargs, "O|$OO:run", kwlist, &main, &debug, &loop_factory)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$OO:run", kwlist, &main, &debug, &loop_factory)) {
         return NULL;
     }
     PyObject *is_coro = PyObject_CallOneArg_compat(st->iscoroutine, main);
@@ -307,6 +305,30 @@ pyrun_helper_run(PyObject *module, PyObject *args, PyObject *kwargs)
     s->o[RUN_MARK] = mark;
     s->o[RUN_LOOP] = loop;
     return (PyObject *)s;
+}
+
+/* run(fn, main, ...): fn is what the program called, looked up as the call
+ * ran; asyncio.run itself awaits main with its semantics, anything else
+ * is called. */
+PyObject *
+pyrun_helper_run(PyObject *module, PyObject *all, PyObject *kwargs)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    if (PyTuple_Size(all) < 1) {
+        PyErr_SetString(PyExc_TypeError, "run(fn, *args)");
+        return NULL;
+    }
+    PyObject *fn = PyTuple_GetItem(all, 0);
+    PyObject *args = PyTuple_GetSlice(all, 1, PyTuple_Size(all));
+    if (args == NULL) {
+        return NULL;
+    }
+    PyObject *r = fn == st->original_run ? run_awaitable(st, args, kwargs) : pyrun_call_maybe(st, fn, args, kwargs);
+    Py_DECREF(args);
+    return r;
 }
 
 static step_result

@@ -114,6 +114,9 @@ time_left(Sleep *self)
 static int
 sleep_synchronously(Sleep *self, pyrun_state *st)
 {
+    if (pyrun_sync_strict_check(st, "time.sleep") < 0) {
+        return -1;
+    }
     double left = time_left(self);
     if (left < 0) {
         return -1;
@@ -287,13 +290,26 @@ sleep_seconds(PyObject *arg, double *out)
     return 0;
 }
 
-/* sleep(secs): awaitable */
+/* sleep(fn, secs): awaitable. fn is what the program called, looked up
+ * as the call ran: the real time.sleep sleeps on the loop, anything else
+ * (a replacement the program installed) is called. */
 PyObject *
-pyrun_helper_sleep(PyObject *module, PyObject *arg)
+pyrun_helper_sleep(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    if (nargs < 1) {
+        PyErr_SetString(PyExc_TypeError, "sleep(fn, secs)");
+        return NULL;
+    }
+    if (args[0] != st->time_sleep || nargs != 2) {
+        return pyrun_call_vector(st, args[0], args + 1, nargs - 1, NULL);
+    }
+    PyObject *arg = args[1];
     double secs;
-    if (st == NULL || sleep_seconds(arg, &secs) < 0) {
+    if (sleep_seconds(arg, &secs) < 0) {
         return NULL;
     }
     if (secs == 0) {

@@ -64,6 +64,9 @@ ask_host(pyrun_state *st)
         }
         return NULL;
     }
+    if (pyrun_sync_strict_check(st, "a read of stdin") < 0) {
+        return NULL;
+    }
     double started = pyrun_monotonic();
     PyObject *line = started < 0 ? NULL : PyObject_CallMethod(st->host, "read_line_sync", NULL);
     double ended = line ? pyrun_monotonic() : -1.0;
@@ -195,24 +198,18 @@ flush(const char *name)
     return r ? 0 : -1;
 }
 
-/* input(prompt=''): as builtins.input, with the prompt written to stdout
+/* input(prompt=''), as builtins.input: the prompt written to stdout
  * without a newline, and the line read from the host. */
-PyObject *
-pyrun_helper_input(PyObject *module, PyObject *args)
+static PyObject *
+input_awaitable(pyrun_state *st, PyObject *args)
 {
-    pyrun_state *st = pyrun_get_state(module);
     PyObject *prompt = NULL;
-    if (st == NULL || !PyArg_UnpackTuple(args, "input", 0, 1, &prompt)) {
+    if (!PyArg_UnpackTuple(args, "input", 0, 1, &prompt)) {
         return NULL;
     }
-    PyObject *stdin_obj = PySys_GetObject("stdin");
-    if (!pyrun_is_host_stdin(st, stdin_obj)) {
-        PyObject *builtins = PyImport_ImportModule("builtins");
-        PyObject *input = builtins ? PyObject_GetAttrString(builtins, "input") : NULL;
-        PyObject *r = input ? PyObject_Call(input, args, NULL) : NULL;
-        Py_XDECREF(builtins);
-        Py_XDECREF(input);
-        return r ? pyrun_maybe_steal(st, r) : NULL;
+    if (!pyrun_is_host_stdin(st, PySys_GetObject("stdin"))) {
+        /* the program replaced sys.stdin: read it as input() would */
+        return pyrun_maybe_steal(st, PyObject_Call(st->original_input, args, NULL));
     }
     if (flush("stderr") < 0) {
         PyErr_Clear();
@@ -231,6 +228,29 @@ pyrun_helper_input(PyObject *module, PyObject *args)
         return NULL;
     }
     return (PyObject *)pyrun_step_new(st, input_next, NULL);
+}
+
+/* input(fn, *args): fn is what the program called, looked up as the call
+ * ran; builtins.input reads from the host, anything else is called. */
+PyObject *
+pyrun_helper_input(PyObject *module, PyObject *all)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    if (PyTuple_Size(all) < 1) {
+        PyErr_SetString(PyExc_TypeError, "input(fn, *args)");
+        return NULL;
+    }
+    PyObject *fn = PyTuple_GetItem(all, 0);
+    PyObject *args = PyTuple_GetSlice(all, 1, PyTuple_Size(all));
+    if (args == NULL) {
+        return NULL;
+    }
+    PyObject *r = fn == st->original_input ? input_awaitable(st, args) : pyrun_call_maybe(st, fn, args, NULL);
+    Py_DECREF(args);
+    return r;
 }
 
 /* stdin(stream, method, *args): stream.method(*args) for readline, read and

@@ -15,8 +15,10 @@
  *     thrown into the coroutine where it waits, as a deadlock would
  *     otherwise be the answer.
  *  3. In strict mode (PYRUN_STRICT_ASYNC=1, `pyrun --strict-async`), no
- *     fallback: BlockingError at once, so tests see where a rewrite is
- *     missing.
+ *     fallback: the coroutine still runs, but reaching a sleep, a read or
+ *     a turn of the loop there is a BlockingError, so that tests see
+ *     where a rewrite is missing. (A colored function that does not block
+ *     on this call still returns.)
  * Under `--verbose` (host.warn), a function that made the process wait so
  * is named once, with the time it waited and the user's line. */
 #include "helpers.h"
@@ -139,10 +141,22 @@ raise_blocking(pyrun_state *st, PyObject *what, const char *why, const char *rem
 
 static const char STRICT_REMEDY[] =
     "This needs a runtime with JSPI (WebAssembly stack switching), or pyrun without strict mode "
-    "(PYRUN_STRICT_ASYNC), which then waits synchronously.";
+    "(PYRUN_STRICT_ASYNC), which then waits synchronously";
 static const char PENDING_REMEDY[] =
     "It waits for a task or future that only the event loop can complete, and the loop cannot run "
     "while this code runs synchronously; this needs a runtime with JSPI (WebAssembly stack switching).";
+
+int
+pyrun_sync_strict_check(pyrun_state *st, const char *what)
+{
+    if (!st->sync_strict || st->sync_what == NULL) {
+        return 0;
+    }
+    PyErr_Format(st->blocking_error,
+                 "%U blocks (%s), but it was reached where nothing can wait for it (%U): %s. %s.", st->sync_what,
+                 what, st->sync_where, st->sync_why, STRICT_REMEDY);
+    return -1;
+}
 
 /* A BlockingError thrown into the coroutine where it waits for `pending`:
  * its own except and finally clauses run, and the traceback shows where
@@ -258,6 +272,35 @@ drive(pyrun_state *st, PyObject *aw, PyObject *what, const char *why)
         PyObject *yielded = result;
         result = NULL;
         int done = 1;
+        if (yielded == Py_None && pyrun_sync_strict_check(st, "a turn given to the event loop") < 0) {
+            /* thrown in where it yielded, as a pending future is */
+            Py_DECREF(yielded);
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            PyErr_NormalizeException(&type, &value, &tb);
+            Py_XDECREF(tb);
+            Py_XDECREF(type);
+            PyObject *throw = PyObject_GetAttrString(aw, "throw");
+            PyObject *next = throw ? PyObject_CallOneArg_compat(throw, value) : NULL;
+            Py_XDECREF(throw);
+            Py_XDECREF(value);
+            if (next != NULL) {
+                result = next;
+                continue;
+            }
+            r = PYGEN_ERROR;
+            if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+                PyObject *t2, *v2, *b2;
+                PyErr_Fetch(&t2, &v2, &b2);
+                PyErr_NormalizeException(&t2, &v2, &b2);
+                result = v2 ? PyObject_GetAttrString(v2, "value") : Py_NewRef(Py_None);
+                r = result ? PYGEN_RETURN : PYGEN_ERROR;
+                Py_XDECREF(t2);
+                Py_XDECREF(v2);
+                Py_XDECREF(b2);
+            }
+            break;
+        }
         if (yielded != Py_None) {
             /* what Tasks accept: a future (the _asyncio_future_blocking
              * protocol), or a bare yield */
@@ -319,7 +362,19 @@ drive_and_report(pyrun_state *st, PyObject *aw, PyObject *what, const char *why)
     if (where == NULL) {
         return NULL;
     }
+    int outermost = st->sync_what == NULL;
+    if (outermost) {
+        st->sync_what = Py_NewRef(what);
+        st->sync_where = Py_NewRef(where);
+        st->sync_why = why;
+        st->sync_strict = pyrun_strict_async();
+    }
     PyObject *result = drive(st, aw, what, why);
+    if (outermost) {
+        Py_CLEAR(st->sync_what);
+        Py_CLEAR(st->sync_where);
+        st->sync_strict = 0;
+    }
     double waited = st->sync_waited - waited_before;
     if (waited > 0 && st->sync_depth == 0) {
         st->sync_waited = 0;
@@ -347,14 +402,6 @@ pyrun_wait_synchronously(pyrun_state *st, PyObject *awaitable, PyObject *what, c
         Py_DECREF(run_sync);
         Py_DECREF(awaitable);
         return r;
-    }
-    if (pyrun_strict_async()) {
-        PyObject *closed = PyObject_CallMethod(awaitable, "close", NULL);
-        Py_XDECREF(closed);
-        PyErr_Clear();
-        Py_DECREF(awaitable);
-        raise_blocking(st, what, why, STRICT_REMEDY);
-        return NULL;
     }
     PyObject *r = drive_and_report(st, awaitable, what, why);
     Py_DECREF(awaitable);

@@ -1,6 +1,7 @@
-/* Pass 1: one walk over the module that records scopes with their name
- * bindings, units, classes and the sites where blocking may happen. No
- * judgement is made here; resolve.c and color.c interpret what is found. */
+/* Pass 1: one walk over a module that records its scopes with their name
+ * bindings, its units and classes, and the modules it imports. Every
+ * binding, parameter, return and yield gets a variable; what flows into
+ * them is flows.c's to say. */
 #include "model.h"
 
 #include <string.h>
@@ -9,22 +10,11 @@ typedef struct {
     scope *scope;
     unit *unit;
     klass *cls_body; /* set while directly in a class body */
-    int in_genexp;
 } ctx;
-
-/* A nonlocal assignment binds in an enclosing scope that may only be seen
- * later in the walk; they are attached once the walk is over. */
-typedef struct {
-    scope *from;
-    PyObject *name;
-    source src;
-} deferred;
 
 typedef struct {
     tx *t;
     module_info *mod;
-    deferred *defer;
-    int ndefer, capdefer;
 } walker;
 
 static int walk(walker *w, PyObject *node, ctx *c);
@@ -70,6 +60,112 @@ index_node(PyObject *dict, PyObject *node, int index)
     return rc;
 }
 
+int
+tx_keep(tx *t, PyObject *obj)
+{
+    return obj == NULL || obj == Py_None ? 0 : PyList_Append(t->keep, obj);
+}
+
+int
+tx_new_var(tx *t)
+{
+    if (t->nvars == t->capvars) {
+        int ncap = t->capvars ? t->capvars * 2 : 256;
+        var *grown = PyMem_Realloc(t->vars, (size_t)ncap * sizeof(var));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->vars = grown;
+        t->capvars = ncap;
+    }
+    memset(&t->vars[t->nvars], 0, sizeof(var));
+    return t->nvars++;
+}
+
+static int
+new_obj(tx *t, const aobj *init)
+{
+    if (t->nobjs == t->capobjs) {
+        int ncap = t->capobjs ? t->capobjs * 2 : 128;
+        aobj *grown = PyMem_Realloc(t->objs, (size_t)ncap * sizeof(aobj));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->objs = grown;
+        t->capobjs = ncap;
+    }
+    t->objs[t->nobjs] = *init;
+    return t->nobjs++;
+}
+
+/* The object for (kind, key), made on first use from `init`. */
+int
+tx_obj(tx *t, obj_kind kind, PyObject *key, const aobj *init)
+{
+    PyObject *k = Py_BuildValue("(iO)", (int)kind, key);
+    if (k == NULL) {
+        return -1;
+    }
+    PyObject *have = PyDict_GetItemWithError(t->obj_of_key, k);
+    if (have != NULL || PyErr_Occurred()) {
+        Py_DECREF(k);
+        return have ? (int)PyLong_AsLong(have) : -1;
+    }
+    int id = new_obj(t, init);
+    if (id < 0 || index_node(t->obj_of_key, k, id) < 0) {
+        Py_DECREF(k);
+        return -1;
+    }
+    Py_DECREF(k);
+    return id;
+}
+
+int
+tx_module_obj(tx *t, PyObject *dotted)
+{
+    PyObject *name = tx_intern(t, dotted);
+    if (name == NULL) {
+        return -1;
+    }
+    aobj init = {.kind = O_MODULE, .name = name, .m = tx_module(t, name), .inner = -1, .inner2 = -1, .ref = -1};
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+    return tx_obj(t, O_MODULE, name, &init);
+}
+
+int
+tx_prim_obj(tx *t, prim p)
+{
+    PyObject *key = PyLong_FromLong(p);
+    if (key == NULL) {
+        return -1;
+    }
+    aobj init = {.kind = O_PRIM, .p = p, .inner = -1, .inner2 = -1, .ref = -1};
+    int id = tx_obj(t, O_PRIM, key, &init);
+    Py_DECREF(key);
+    return id;
+}
+
+int
+tx_add_constraint(tx *t, const constraint *c)
+{
+    if (t->ncons == t->capcons) {
+        int ncap = t->capcons ? t->capcons * 2 : 1024;
+        constraint *grown = PyMem_Realloc(t->cons, (size_t)ncap * sizeof(constraint));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->cons = grown;
+        t->capcons = ncap;
+    }
+    t->cons[t->ncons++] = *c;
+    return 0;
+}
+
 static scope *
 new_scope(tx *t, scope_kind kind, PyObject *node, scope *parent, unit *u)
 {
@@ -87,12 +183,18 @@ new_scope(tx *t, scope_kind kind, PyObject *node, scope *parent, unit *u)
     s->globals = PySet_New(NULL);
     s->nonlocals = PySet_New(NULL);
     s->star_modules = PyList_New(0);
-    if (s->names == NULL || s->globals == NULL || s->nonlocals == NULL ||
-        s->star_modules == NULL || PUSH(t, scopes, s) < 0 ||
-        index_node(t->scope_of_node, node, t->nscopes - 1) < 0) {
-        return NULL; /* freed with tx */
+    if (s->names == NULL || s->globals == NULL || s->nonlocals == NULL || s->star_modules == NULL ||
+        PUSH(t, scopes, s) < 0) {
+        if (t->nscopes == 0 || t->scopes[t->nscopes - 1] != s) {
+            Py_XDECREF(s->names);
+            Py_XDECREF(s->globals);
+            Py_XDECREF(s->nonlocals);
+            Py_XDECREF(s->star_modules);
+            PyMem_Free(s);
+        }
+        return NULL;
     }
-    return s;
+    return index_node(t->scope_of_node, node, t->nscopes - 1) < 0 ? NULL : s;
 }
 
 static unit *
@@ -107,14 +209,29 @@ new_unit(tx *t, unit_kind kind, PyObject *node, scope *def_scope, unit *parent)
     u->def_scope = def_scope;
     u->parent = parent;
     u->index = t->nunits;
-    u->returns = PyList_New(0);
-    u->params = PyList_New(0);
-    u->attr_loads = PySet_New(NULL);
-    if (u->returns == NULL || u->params == NULL || u->attr_loads == NULL ||
-        PUSH(t, units, u) < 0 || index_node(t->unit_of_node, node, u->index) < 0) {
+    u->vararg = u->kwarg = -1;
+    if (PUSH(t, units, u) < 0) {
+        PyMem_Free(u);
         return NULL;
     }
-    return u;
+    u->param_names = PyList_New(0);
+    u->ret = tx_new_var(t);
+    u->yields = u->ret < 0 ? -1 : tx_new_var(t);
+    if (u->param_names == NULL || u->yields < 0 || index_node(t->unit_of_node, node, u->index) < 0) {
+        return NULL;
+    }
+    PyObject *key = PyLong_FromLong(u->index);
+    if (key == NULL) {
+        return NULL;
+    }
+    aobj fn = {.kind = O_FUNC, .u = u, .inner = -1, .inner2 = -1, .ref = -1};
+    u->obj = tx_obj(t, O_FUNC, key, &fn);
+    fn.kind = O_BOUND;
+    u->bound_obj = u->obj < 0 ? -1 : tx_obj(t, O_BOUND, key, &fn);
+    fn.kind = O_GENERATOR;
+    u->gen_obj = u->bound_obj < 0 ? -1 : tx_obj(t, O_GENERATOR, key, &fn);
+    Py_DECREF(key);
+    return u->gen_obj < 0 ? NULL : u;
 }
 
 binding *
@@ -124,8 +241,8 @@ tx_binding(tx *t, scope *s, PyObject *name)
     return i == NULL ? NULL : t->bindings[PyLong_AsLong(i)];
 }
 
-static binding *
-binding_in(tx *t, scope *s, PyObject *name)
+binding *
+tx_bind(tx *t, scope *s, PyObject *name)
 {
     binding *b = tx_binding(t, s, name);
     if (b != NULL || PyErr_Occurred()) {
@@ -137,38 +254,15 @@ binding_in(tx *t, scope *s, PyObject *name)
     }
     b->name = name;
     b->scope = s;
-    if (PUSH(t, bindings, b) < 0 || index_node(s->names, name, t->nbindings - 1) < 0) {
+    if (PUSH(t, bindings, b) < 0) {
+        PyMem_Free(b);
+        return NULL;
+    }
+    b->var = tx_new_var(t);
+    if (b->var < 0 || index_node(s->names, name, t->nbindings - 1) < 0) {
         return NULL;
     }
     return b;
-}
-
-/* A source points into the tree, which the rewrite edits: the nodes and
- * names it refers to are kept alive for as long as the analysis. */
-static int
-keep(tx *t, PyObject *obj)
-{
-    return obj == NULL || obj == Py_None ? 0 : PyList_Append(t->keep, obj);
-}
-
-static int
-add_source(tx *t, binding *b, const source *src)
-{
-    if (keep(t, src->expr) < 0 || keep(t, src->module) < 0 || keep(t, src->attr) < 0) {
-        return -1;
-    }
-    if (b->nsrc == b->capsrc) {
-        int ncap = b->capsrc ? b->capsrc * 2 : 2;
-        source *grown = PyMem_Realloc(b->src, (size_t)ncap * sizeof(source));
-        if (grown == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        b->src = grown;
-        b->capsrc = ncap;
-    }
-    b->src[b->nsrc++] = *src;
-    return 0;
 }
 
 static scope *
@@ -180,40 +274,43 @@ module_scope(scope *s)
     return s;
 }
 
-/* Binds `name` as assigned in scope `s`, honouring global and nonlocal. */
-static int
-bind(walker *w, scope *s, PyObject *name, const source *src)
+/* The scope a name assigned in `s` lives in: global and nonlocal
+ * declarations move it out (a nonlocal name is bound in the enclosing
+ * function that has it; flows.c resolves it through tx_resolve). */
+static scope *
+binding_scope(scope *s, PyObject *name, int *rc)
 {
-    tx *t = w->t;
-    int r = PySet_Contains(s->globals, name);
-    if (r < 0) {
+    *rc = PySet_Contains(s->globals, name);
+    if (*rc > 0) {
+        return module_scope(s);
+    }
+    if (*rc == 0) {
+        *rc = PySet_Contains(s->nonlocals, name);
+        if (*rc > 0) {
+            return NULL;
+        }
+    }
+    return s;
+}
+
+/* Binds `name` as assigned in scope `s`. */
+static int
+bind(walker *w, scope *s, PyObject *name, int elsewhere)
+{
+    int rc;
+    scope *home = binding_scope(s, name, &rc);
+    if (rc < 0) {
         return -1;
     }
-    if (r) {
-        s = module_scope(s);
+    if (home == NULL) {
+        return 0; /* nonlocal: the enclosing function's binding */
     }
-    else {
-        r = PySet_Contains(s->nonlocals, name);
-        if (r < 0) {
-            return -1;
-        }
-        if (r) {
-            if (w->ndefer == w->capdefer) {
-                int ncap = w->capdefer ? w->capdefer * 2 : 8;
-                deferred *grown = PyMem_Realloc(w->defer, (size_t)ncap * sizeof(deferred));
-                if (grown == NULL) {
-                    PyErr_NoMemory();
-                    return -1;
-                }
-                w->defer = grown;
-                w->capdefer = ncap;
-            }
-            w->defer[w->ndefer++] = (deferred){s, name, *src};
-            return 0;
-        }
+    binding *b = tx_bind(w->t, home, name);
+    if (b == NULL) {
+        return -1;
     }
-    binding *b = binding_in(t, s, name);
-    return b == NULL ? -1 : add_source(t, b, src);
+    b->bound_elsewhere |= elsewhere;
+    return 0;
 }
 
 /* The scope a walrus binds in: the nearest that is not a comprehension. */
@@ -268,62 +365,36 @@ walk_children(walker *w, PyObject *node, ctx *c)
     return rc;
 }
 
-/* Assignment targets: names bind `src`; unpacking binds items of the value;
- * attributes remember what was stored (self.callback = f). */
+/* Names an assignment target binds (in `s`, or the walrus's scope). */
 static int
-bind_target(walker *w, PyObject *target, ctx *c, const source *src)
+bind_target(walker *w, PyObject *target, scope *s, int elsewhere)
 {
-    tx *t = w->t;
-    ast_kit *kit = t->kit;
+    ast_kit *kit = w->t->kit;
     switch (ast_kind_of(kit, target)) {
     case AK_Name: {
         PyObject *id = ast_get(target, kit->s_id);
-        if (id == NULL) {
-            return -1;
-        }
-        int rc = bind(w, c->scope, id, src);
-        Py_DECREF(id);
+        int rc = id ? bind(w, s, id, elsewhere) : -1;
+        Py_XDECREF(id);
         return rc;
     }
     case AK_Tuple:
     case AK_List: {
         PyObject *elts = ast_get(target, kit->s_elts);
-        if (elts == NULL) {
-            return -1;
-        }
-        source part = *src;
-        if (part.kind == SRC_ASSIGN) {
-            part.kind = SRC_ITER;
-        }
-        int rc = 0;
+        int rc = elts == NULL ? -1 : 0;
         for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(elts); i++) {
-            rc = bind_target(w, PyList_GetItem(elts, i), c, &part);
+            rc = bind_target(w, PyList_GetItem(elts, i), s, elsewhere);
         }
-        Py_DECREF(elts);
+        Py_XDECREF(elts);
         return rc;
     }
     case AK_Starred: {
         PyObject *v = ast_get(target, kit->s_value);
-        if (v == NULL) {
-            return -1;
-        }
-        int rc = bind_target(w, v, c, src);
-        Py_DECREF(v);
-        return rc;
-    }
-    case AK_Attribute: {
-        if (src->expr == NULL) {
-            return 0;
-        }
-        PyObject *attr = ast_get(target, kit->s_attr);
-        PyObject *entry = attr ? Py_BuildValue("(OOi)", attr, src->expr, src->scope->index) : NULL;
-        Py_XDECREF(attr);
-        int rc = entry ? PyList_Append(t->attr_stores, entry) : -1;
-        Py_XDECREF(entry);
+        int rc = v ? bind_target(w, v, s, elsewhere) : -1;
+        Py_XDECREF(v);
         return rc;
     }
     default:
-        return 0;
+        return 0; /* attributes and subscripts bind no name */
     }
 }
 
@@ -340,22 +411,36 @@ bind_params(walker *w, unit *u, PyObject *arguments)
         }
         for (Py_ssize_t i = 0; PyList_Check(args) && i < PyList_Size(args); i++) {
             PyObject *name = ast_get(PyList_GetItem(args, i), kit->s_arg);
-            if (name == NULL) {
-                Py_DECREF(args);
-                return -1;
-            }
-            source src = {.kind = SRC_PARAM, .unit = u, .index = (int)PyList_Size(u->params)};
-            int rc = PyList_Append(u->params, name);
+            int rc = name ? PyList_Append(u->param_names, name) : -1;
             if (rc == 0) {
-                rc = bind(w, u->scope, name, &src);
+                rc = bind(w, u->scope, name, 0);
             }
-            Py_DECREF(name);
+            Py_XDECREF(name);
             if (rc < 0) {
                 Py_DECREF(args);
                 return -1;
             }
         }
+        if (l == 0) {
+            u->nposonly = (int)PyList_Size(u->param_names);
+        }
+        if (l == 1) {
+            u->nposargs = (int)PyList_Size(u->param_names);
+        }
         Py_DECREF(args);
+    }
+    u->nparams = (int)PyList_Size(u->param_names);
+    u->params = PyMem_Calloc((size_t)u->nparams + 1, sizeof(int));
+    if (u->params == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int i = 0; i < u->nparams; i++) {
+        binding *b = tx_binding(t, u->scope, PyList_GetItem(u->param_names, i));
+        if (b == NULL) {
+            return -1;
+        }
+        u->params[i] = b->var;
     }
     PyObject *stars[2] = {kit->s_vararg, kit->s_kwarg};
     for (int i = 0; i < 2; i++) {
@@ -365,19 +450,18 @@ bind_params(walker *w, unit *u, PyObject *arguments)
         }
         if (a != Py_None) {
             PyObject *name = ast_get(a, kit->s_arg);
-            source src = {.kind = SRC_PARAM, .unit = u, .index = -1};
-            int rc = name ? bind(w, u->scope, name, &src) : -1;
+            int rc = name ? bind(w, u->scope, name, 0) : -1;
+            binding *b = rc == 0 ? tx_binding(t, u->scope, name) : NULL;
             Py_XDECREF(name);
-            if (rc < 0) {
+            if (b == NULL) {
                 Py_DECREF(a);
                 return -1;
             }
+            *(i == 0 ? &u->vararg : &u->kwarg) = b->var;
         }
         Py_DECREF(a);
     }
-    u->nparams = (int)PyList_Size(u->params);
-    u->param_may = zalloc(sizeof(int) * (size_t)(u->nparams + 1));
-    return u->param_may == NULL ? -1 : 0;
+    return 0;
 }
 
 /* Defaults and annotations of a def or lambda run in the enclosing scope. */
@@ -385,8 +469,7 @@ static int
 walk_signature(walker *w, PyObject *arguments, ctx *c)
 {
     ast_kit *kit = w->t->kit;
-    if (walk_field(w, arguments, kit->s_defaults, c) < 0 ||
-        walk_field(w, arguments, kit->s_kw_defaults, c) < 0) {
+    if (walk_field(w, arguments, kit->s_defaults, c) < 0 || walk_field(w, arguments, kit->s_kw_defaults, c) < 0) {
         return -1;
     }
     PyObject *lists[3] = {kit->s_posonlyargs, kit->s_args, kit->s_kwonlyargs};
@@ -416,63 +499,37 @@ walk_signature(walker *w, PyObject *arguments, ctx *c)
 }
 
 static int
-walk_function(walker *w, PyObject *node, ctx *c, int is_async)
+walk_function(walker *w, PyObject *node, ctx *c, int is_async, unit_kind kind)
 {
     tx *t = w->t;
     ast_kit *kit = t->kit;
     PyObject *arguments = ast_get(node, kit->s_args);
-    PyObject *name = arguments ? ast_get(node, kit->s_name) : NULL;
+    PyObject *name = arguments == NULL ? NULL
+                     : kind == U_LAMBDA ? PyUnicode_InternFromString("<lambda>")
+                                        : ast_get(node, kit->s_name);
     if (name == NULL) {
         Py_XDECREF(arguments);
         return -1;
     }
     int rc = -1;
-    if (walk_field(w, node, kit->s_decorator_list, c) < 0 || walk_signature(w, arguments, c) < 0 ||
-        walk_field(w, node, kit->s_returns, c) < 0) {
+    if ((kind == U_FUNCTION && walk_field(w, node, kit->s_decorator_list, c) < 0) ||
+        walk_signature(w, arguments, c) < 0 || (kind == U_FUNCTION && walk_field(w, node, kit->s_returns, c) < 0)) {
         goto done;
     }
-    unit *u = new_unit(t, U_FUNCTION, node, c->scope, c->unit);
+    unit *u = new_unit(t, kind, node, c->scope, c->unit);
     if (u == NULL) {
         goto done;
     }
+    u->name = Py_NewRef(name);
     u->native_async = is_async;
-    u->owner = c->cls_body;
+    u->owner = kind == U_FUNCTION ? c->cls_body : NULL;
     u->scope = new_scope(t, SC_FUNCTION, node, c->scope, u);
-    if (u->scope == NULL) {
-        goto done;
-    }
-    source src = {.kind = SRC_DEF, .unit = u, .scope = c->scope};
-    if (bind(w, c->scope, name, &src) < 0) {
-        goto done;
-    }
-    if (c->cls_body != NULL) {
-        /* A later def of the same name (a property's setter) keeps the
-         * first for method lookup only when it decorates the same name. */
-        PyObject *existing = PyDict_GetItemWithError(c->cls_body->methods, name);
-        if (existing == NULL && !PyErr_Occurred() && index_node(c->cls_body->methods, name, u->index) < 0) {
-            goto done;
-        }
-        if (existing != NULL) {
-            PyObject *decorators = ast_get(node, kit->s_decorator_list);
-            int is_accessor = decorators && PyList_Check(decorators) && PyList_Size(decorators) > 0 &&
-                              ast_kind_of(kit, PyList_GetItem(decorators, 0)) == AK_Attribute;
-            Py_XDECREF(decorators);
-            if (!is_accessor && index_node(c->cls_body->methods, name, u->index) < 0) {
-                goto done;
-            }
-        }
-        if (PyErr_Occurred()) {
-            goto done;
-        }
-    }
-    if (bind_params(w, u, arguments) < 0) {
+    if (u->scope == NULL || (kind == U_FUNCTION && bind(w, c->scope, name, 0) < 0) ||
+        bind_params(w, u, arguments) < 0) {
         goto done;
     }
     ctx inner = {.scope = u->scope, .unit = u};
-    if (walk_field(w, node, kit->s_body, &inner) < 0) {
-        goto done;
-    }
-    rc = 0;
+    rc = walk_field(w, node, kit->s_body, &inner);
 done:
     Py_DECREF(arguments);
     Py_DECREF(name);
@@ -493,15 +550,17 @@ walk_class(walker *w, PyObject *node, ctx *c)
         return -1;
     }
     k->index = t->nclasses;
-    k->component = k->index;
     if (PUSH(t, classes, k) < 0) {
         PyMem_Free(k);
         return -1;
     }
     k->node = node;
+    k->mod = w->mod;
     k->name = ast_get(node, kit->s_name);
-    k->methods = PyDict_New();
-    if (k->name == NULL || k->methods == NULL) {
+    k->attrs = PyDict_New();
+    k->iattrs = PyDict_New();
+    k->bases_var = tx_new_var(t);
+    if (k->name == NULL || k->attrs == NULL || k->iattrs == NULL || k->bases_var < 0) {
         return -1;
     }
     k->def_scope = c->scope;
@@ -509,51 +568,27 @@ walk_class(walker *w, PyObject *node, ctx *c)
     if (k->body == NULL) {
         return -1;
     }
+    k->body->name = Py_NewRef(k->name);
     k->scope = new_scope(t, SC_CLASS, node, c->scope, k->body);
     if (k->scope == NULL) {
         return -1;
     }
     k->scope->cls = k;
     k->body->scope = k->scope;
-    source src = {.kind = SRC_CLASS, .cls = k, .scope = c->scope};
-    if (bind(w, c->scope, k->name, &src) < 0) {
+    PyObject *key = PyLong_FromLong(k->index);
+    if (key == NULL) {
+        return -1;
+    }
+    aobj init = {.kind = O_CLASS, .k = k, .inner = -1, .inner2 = -1, .ref = -1};
+    k->obj = tx_obj(t, O_CLASS, key, &init);
+    init.kind = O_INSTANCE;
+    k->inst_obj = k->obj < 0 ? -1 : tx_obj(t, O_INSTANCE, key, &init);
+    Py_DECREF(key);
+    if (k->inst_obj < 0 || bind(w, c->scope, k->name, 0) < 0) {
         return -1;
     }
     ctx inner = {.scope = k->scope, .unit = k->body, .cls_body = k};
     return walk_field(w, node, kit->s_body, &inner);
-}
-
-static int
-walk_lambda(walker *w, PyObject *node, ctx *c)
-{
-    tx *t = w->t;
-    ast_kit *kit = t->kit;
-    PyObject *arguments = ast_get(node, kit->s_args);
-    if (arguments == NULL) {
-        return -1;
-    }
-    int rc = -1;
-    if (walk_signature(w, arguments, c) < 0) {
-        goto done;
-    }
-    unit *u = new_unit(t, U_LAMBDA, node, c->scope, c->unit);
-    if (u == NULL) {
-        goto done;
-    }
-    u->scope = new_scope(t, SC_FUNCTION, node, c->scope, u);
-    if (u->scope == NULL || bind_params(w, u, arguments) < 0) {
-        goto done;
-    }
-    PyObject *body = ast_get(node, kit->s_body);
-    if (body == NULL) {
-        goto done;
-    }
-    ctx inner = {.scope = u->scope, .unit = u};
-    rc = PyList_Append(u->returns, body) == 0 ? walk(w, body, &inner) : -1;
-    Py_DECREF(body);
-done:
-    Py_DECREF(arguments);
-    return rc;
 }
 
 static int
@@ -570,34 +605,27 @@ walk_comprehension(walker *w, PyObject *node, ctx *c, ast_kind kind)
     if (s == NULL) {
         goto done;
     }
-    ctx inner = {.scope = s, .unit = c->unit, .in_genexp = c->in_genexp || kind == AK_GeneratorExp};
+    ctx inner = {.scope = s, .unit = c->unit};
     for (Py_ssize_t i = 0; i < PyList_Size(gens); i++) {
         PyObject *gen = PyList_GetItem(gens, i);
         PyObject *iter = ast_get(gen, kit->s_iter);
         PyObject *target = iter ? ast_get(gen, kit->s_target) : NULL;
-        if (target == NULL) {
-            Py_XDECREF(iter);
-            goto done;
-        }
         /* The first iterable is evaluated where the comprehension is. */
-        source src = {.kind = SRC_ITER, .expr = iter, .scope = i == 0 ? c->scope : s};
-        int r = walk(w, iter, i == 0 ? c : &inner);
+        int r = target == NULL ? -1 : walk(w, iter, i == 0 ? c : &inner);
         if (r == 0) {
-            r = bind_target(w, target, &inner, &src);
+            r = bind_target(w, target, s, 0);
         }
         if (r == 0) {
             r = walk_field(w, gen, kit->s_ifs, &inner);
         }
-        Py_DECREF(iter);
-        Py_DECREF(target);
+        Py_XDECREF(iter);
+        Py_XDECREF(target);
         if (r < 0) {
             goto done;
         }
     }
     if (kind == AK_DictComp) {
-        rc = walk_field(w, node, kit->s_key, &inner) == 0 && walk_field(w, node, kit->s_value, &inner) == 0
-                 ? 0
-                 : -1;
+        rc = walk_field(w, node, kit->s_key, &inner) == 0 && walk_field(w, node, kit->s_value, &inner) == 0 ? 0 : -1;
     }
     else {
         rc = walk_field(w, node, kit->s_elt, &inner);
@@ -605,25 +633,6 @@ walk_comprehension(walker *w, PyObject *node, ctx *c, ast_kind kind)
 done:
     Py_DECREF(gens);
     return rc;
-}
-
-static int
-new_site(tx *t, site_kind kind, PyObject *node, ctx *c)
-{
-    site *st = zalloc(sizeof *st);
-    if (st == NULL) {
-        return -1;
-    }
-    st->kind = kind;
-    st->node = node;
-    st->scope = c->scope;
-    st->unit = c->unit;
-    st->in_genexp = c->in_genexp;
-    if (PUSH(t, sites, st) < 0) {
-        PyMem_Free(st);
-        return -1;
-    }
-    return index_node(t->calls_by_node, node, t->nsites - 1);
 }
 
 static int
@@ -641,18 +650,15 @@ walk_names_decl(walker *w, PyObject *node, PyObject *set)
     return rc;
 }
 
-/* The absolute name of a module imported `level` dots up from this module
- * ("from ..util import x" in a.b.c: level 2, name "util" -> "a.util").
- * New reference, or None when it cannot be resolved statically. */
-static PyObject *
-absolute_module(walker *w, PyObject *name, long level)
+PyObject *
+tx_absolute_module(tx *t, module_info *m, PyObject *name, long level)
 {
+    (void)t;
     if (level <= 0) {
         return Py_NewRef(name);
     }
-    PyObject *package = w->mod->package;
-    if (package == NULL || package == Py_None || !PyUnicode_Check(package) ||
-        PyUnicode_GetLength(package) == 0) {
+    PyObject *package = m->package;
+    if (package == NULL || package == Py_None || !PyUnicode_Check(package) || PyUnicode_GetLength(package) == 0) {
         Py_RETURN_NONE; /* an ImportError at run time, as CPython */
     }
     PyObject *base = Py_NewRef(package);
@@ -675,10 +681,9 @@ absolute_module(walker *w, PyObject *name, long level)
     return full;
 }
 
-/* Note a module the program may import, and its parent packages; they
- * go on the statement's lists of names (NULL: none). */
-static int
-note_import(walker *w, PyObject *absolute, PyObject *site_names, PyObject *required)
+/* A module the program may import, and its parent packages. */
+int
+tx_note_import(tx *t, module_info *m, PyObject *absolute, PyObject *site_names, PyObject *required)
 {
     Py_ssize_t n = PyUnicode_GetLength(absolute);
     for (Py_ssize_t i = 0; i <= n; i++) {
@@ -686,9 +691,9 @@ note_import(walker *w, PyObject *absolute, PyObject *site_names, PyObject *requi
             continue;
         }
         PyObject *prefix = PyUnicode_Substring(absolute, 0, i);
-        PyObject *interned = prefix ? tx_intern(w->t, prefix) : NULL;
+        PyObject *interned = prefix ? tx_intern(t, prefix) : NULL;
         Py_XDECREF(prefix);
-        if (interned == NULL || PyList_Append(w->mod->imports, interned) < 0 ||
+        if (interned == NULL || PyList_Append(m->imports, interned) < 0 ||
             (site_names && PyList_Append(site_names, interned) < 0) ||
             (required && PyList_Append(required, interned) < 0)) {
             return -1;
@@ -704,21 +709,15 @@ walk_import(walker *w, PyObject *node, ctx *c, int is_from)
     ast_kit *kit = t->kit;
     PyObject *names = ast_get(node, kit->s_names);
     PyObject *module = names && is_from ? ast_get(node, kit->s_module) : NULL;
-    PyObject *site_names = PyList_New(0);
-    PyObject *required = site_names ? PyList_New(0) : NULL;
-    if (names == NULL || (is_from && module == NULL) || required == NULL) {
+    if (names == NULL || (is_from && module == NULL)) {
         Py_XDECREF(names);
-        Py_XDECREF(module);
-        Py_XDECREF(site_names);
         return -1;
     }
     long level = is_from ? ast_get_int(node, kit->s_level) : 0;
-    PyObject *from_abs = is_from ? absolute_module(w, module, level) : NULL;
+    PyObject *from_abs = is_from ? tx_absolute_module(t, w->mod, module, level) : NULL;
     int rc = is_from && from_abs == NULL ? -1 : 0;
-    if (rc == 0 && from_abs && from_abs != Py_None) {
-        PyObject *interned = tx_intern(t, from_abs);
-        Py_SETREF(from_abs, Py_XNewRef(interned));
-        rc = from_abs ? note_import(w, from_abs, site_names, required) : -1;
+    if (rc == 0 && from_abs != NULL && from_abs != Py_None) {
+        rc = tx_note_import(t, w->mod, from_abs, NULL, NULL);
     }
     for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(names); i++) {
         PyObject *alias = PyList_GetItem(names, i);
@@ -729,64 +728,40 @@ walk_import(walker *w, PyObject *node, ctx *c, int is_from)
             rc = -1;
             break;
         }
-        source src = {.scope = c->scope, .index = (int)level};
         PyObject *bound = NULL;
         if (!is_from) {
-            src.kind = SRC_IMPORT;
-            rc = note_import(w, name, site_names, required);
-            if (asname != Py_None) {
-                src.module = tx_intern(t, name);
-                bound = Py_NewRef(asname);
-            }
-            else {
-                /* `import a.b` binds `a`, the top-level package. */
-                Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), 1);
-                bound = dot >= 0 ? PyUnicode_Substring(name, 0, dot) : Py_NewRef(name);
-                if (bound != NULL) {
-                    Py_XSETREF(bound, Py_XNewRef(tx_intern(t, bound)));
-                }
-                src.module = bound;
-            }
+            rc = tx_note_import(t, w->mod, name, NULL, NULL);
+            Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), 1);
+            /* `import a.b` binds `a`, the top-level package */
+            bound = asname != Py_None ? Py_NewRef(asname)
+                    : dot >= 0        ? PyUnicode_Substring(name, 0, dot)
+                                      : Py_NewRef(name);
         }
         else if (PyUnicode_CompareWithASCIIString(name, "*") == 0) {
             if (from_abs != Py_None) {
-                rc = PyList_Append(module_scope(c->scope)->star_modules, from_abs);
+                rc = PyList_Append(module_scope(c->scope)->star_modules, tx_intern(t, from_abs));
             }
-            Py_DECREF(name);
-            Py_DECREF(asname);
-            continue;
         }
         else {
-            src.kind = SRC_FROM;
-            src.module = from_abs == Py_None ? NULL : from_abs;
-            src.attr = name;
             bound = Py_NewRef(asname != Py_None ? asname : name);
             if (from_abs != Py_None) {
                 /* `from pkg import sub` may import the submodule pkg.sub */
                 PyObject *sub = PyUnicode_FromFormat("%U.%U", from_abs, name);
-                rc = sub ? note_import(w, sub, site_names, NULL) : -1;
+                rc = sub ? tx_note_import(t, w->mod, sub, NULL, NULL) : -1;
                 Py_XDECREF(sub);
             }
         }
-        if (rc == 0) {
-            rc = bound == NULL ? -1 : bind(w, c->scope, bound, &src);
+        if (rc == 0 && bound != NULL) {
+            PyObject *interned = tx_intern(t, bound);
+            rc = interned ? bind(w, c->scope, interned, 0) : -1;
         }
         Py_XDECREF(bound);
         Py_DECREF(name);
         Py_DECREF(asname);
     }
-    if (rc == 0) {
-        rc = new_site(t, SITE_IMPORT, node, c);
-        if (rc == 0) {
-            t->sites[t->nsites - 1]->imports = Py_NewRef(site_names);
-            t->sites[t->nsites - 1]->required = Py_NewRef(required);
-        }
-    }
     Py_DECREF(names);
     Py_XDECREF(module);
     Py_XDECREF(from_abs);
-    Py_DECREF(site_names);
-    Py_DECREF(required);
     return rc;
 }
 
@@ -818,7 +793,7 @@ note_constant_import(walker *w, PyObject *call)
         PyObject *name = ast_get(PyList_GetItem(args, 0), kit->s_value);
         if (name != NULL && PyUnicode_Check(name) && PyUnicode_GetLength(name) > 0 &&
             PyUnicode_ReadChar(name, 0) != '.') {
-            rc = note_import(w, name, NULL, NULL);
+            rc = tx_note_import(w->t, w->mod, name, NULL, NULL);
         }
         Py_XDECREF(name);
     }
@@ -831,8 +806,7 @@ note_constant_import(walker *w, PyObject *call)
     return rc;
 }
 
-/* Names bound by match patterns, except handlers, with-as and the like:
- * bound, value unknown. */
+/* Names bound by except handlers, match patterns and the like. */
 static int
 bind_name_field(walker *w, PyObject *node, PyObject *field, ctx *c)
 {
@@ -840,13 +814,37 @@ bind_name_field(walker *w, PyObject *node, PyObject *field, ctx *c)
     if (name == NULL) {
         return -1;
     }
-    int rc = 0;
-    if (PyUnicode_Check(name)) {
-        source src = {.kind = SRC_OTHER, .scope = c->scope};
-        rc = bind(w, c->scope, name, &src);
-    }
+    int rc = PyUnicode_Check(name) ? bind(w, c->scope, name, 1) : 0;
     Py_DECREF(name);
     return rc;
+}
+
+static int
+is_stop_iteration_raise(ast_kit *kit, PyObject *node)
+{
+    PyObject *exc = ast_get(node, kit->s_exc);
+    if (exc == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *target = exc;
+    if (ast_kind_of(kit, exc) == AK_Call) {
+        target = ast_get(exc, kit->s_func);
+        Py_DECREF(exc);
+        if (target == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+    }
+    int hit = 0;
+    if (ast_kind_of(kit, target) == AK_Name) {
+        PyObject *id = ast_get(target, kit->s_id);
+        hit = id && PyUnicode_CompareWithASCIIString(id, "StopIteration") == 0;
+        Py_XDECREF(id);
+    }
+    Py_DECREF(target);
+    PyErr_Clear();
+    return hit;
 }
 
 static int
@@ -867,17 +865,13 @@ walk(walker *w, PyObject *node, ctx *c)
     switch (kind) {
     case AK_Name: {
         PyObject *ctxv = ast_get(node, kit->s_ctx);
-        int rc = 0;
-        if (ctxv == NULL) {
-            return -1;
-        }
-        if (ast_kind_of(kit, ctxv) == AK_Del) {
-            source src = {.kind = SRC_OTHER, .scope = c->scope};
+        int rc = ctxv == NULL ? -1 : 0;
+        if (rc == 0 && ast_kind_of(kit, ctxv) != AK_Load) {
             PyObject *id = ast_get(node, kit->s_id);
-            rc = id ? bind(w, c->scope, id, &src) : -1;
+            rc = id ? bind(w, c->scope, id, ast_kind_of(kit, ctxv) == AK_Del) : -1;
             Py_XDECREF(id);
         }
-        Py_DECREF(ctxv);
+        Py_XDECREF(ctxv);
         return rc;
     }
     case AK_Constant:
@@ -889,13 +883,13 @@ walk(walker *w, PyObject *node, ctx *c)
     case AK_Del:
         return 0;
     case AK_FunctionDef:
-        return walk_function(w, node, c, 0);
+        return walk_function(w, node, c, 0, U_FUNCTION);
     case AK_AsyncFunctionDef:
-        return walk_function(w, node, c, 1);
+        return walk_function(w, node, c, 1, U_FUNCTION);
+    case AK_Lambda:
+        return walk_function(w, node, c, 0, U_LAMBDA);
     case AK_ClassDef:
         return walk_class(w, node, c);
-    case AK_Lambda:
-        return walk_lambda(w, node, c);
     case AK_ListComp:
     case AK_SetComp:
     case AK_DictComp:
@@ -914,16 +908,10 @@ walk(walker *w, PyObject *node, ctx *c)
         if (value == NULL) {
             return -1;
         }
-        int rc = 0;
         if (value != Py_None) {
-            rc = PyList_Append(c->unit->returns, value);
-            if (rc == 0 && value != Py_None) {
-                c->unit->returns_value = 1;
-            }
+            c->unit->returns_value = 1;
         }
-        if (rc == 0) {
-            rc = walk(w, value, c);
-        }
+        int rc = walk(w, value, c);
         Py_DECREF(value);
         return rc;
     }
@@ -932,12 +920,14 @@ walk(walker *w, PyObject *node, ctx *c)
         if (c->scope->kind == SC_FUNCTION || c->scope->kind == SC_MODULE) {
             c->unit->generator = 1;
         }
-        if (kind == AK_YieldFrom && new_site(t, SITE_YIELD_FROM, node, c) < 0) {
-            return -1;
+        return walk_children(w, node, c);
+    case AK_Raise:
+        if (is_stop_iteration_raise(kit, node)) {
+            c->unit->may_stop = 1;
         }
         return walk_children(w, node, c);
     case AK_Call:
-        if (new_site(t, SITE_CALL, node, c) < 0 || note_constant_import(w, node) < 0) {
+        if (note_constant_import(w, node) < 0) {
             return -1;
         }
         return walk_children(w, node, c);
@@ -946,109 +936,23 @@ walk(walker *w, PyObject *node, ctx *c)
             c->unit->awaits = 1; /* top-level await: the module body is async */
         }
         return walk_children(w, node, c);
-    case AK_Attribute: {
-        PyObject *ctxv = ast_get(node, kit->s_ctx);
-        PyObject *attr = ctxv ? ast_get(node, kit->s_attr) : NULL;
-        int rc = attr == NULL ? -1 : 0;
-        if (rc == 0 && ast_kind_of(kit, ctxv) == AK_Load) {
-            rc = PySet_Add(c->unit->attr_loads, attr);
-        }
-        Py_XDECREF(ctxv);
-        Py_XDECREF(attr);
-        return rc < 0 ? -1 : walk_field(w, node, kit->s_value, c);
-    }
-    case AK_Assign: {
-        PyObject *value = ast_get(node, kit->s_value);
-        PyObject *targets = value ? ast_get(node, kit->s_targets) : NULL;
-        int rc = targets == NULL ? -1 : walk(w, value, c);
-        source src = {.kind = SRC_ASSIGN, .expr = value, .scope = c->scope};
-        for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(targets); i++) {
-            rc = bind_target(w, PyList_GetItem(targets, i), c, &src);
-            if (rc == 0) {
-                rc = walk(w, PyList_GetItem(targets, i), c);
-            }
-        }
-        Py_XDECREF(value);
-        Py_XDECREF(targets);
-        return rc;
-    }
-    case AK_AnnAssign:
-    case AK_AugAssign: {
-        PyObject *value = ast_get(node, kit->s_value);
-        PyObject *target = value ? ast_get(node, kit->s_target) : NULL;
-        int rc = target == NULL ? -1 : 0;
-        if (rc == 0) {
-            source src = {.kind = kind == AK_AnnAssign && value != Py_None ? SRC_ASSIGN : SRC_OTHER,
-                          .expr = value == Py_None ? NULL : value,
-                          .scope = c->scope};
-            rc = bind_target(w, target, c, &src);
-        }
-        if (rc == 0) {
-            rc = walk_children(w, node, c);
-        }
-        Py_XDECREF(value);
-        Py_XDECREF(target);
-        return rc;
-    }
     case AK_NamedExpr: {
         PyObject *value = ast_get(node, kit->s_value);
         PyObject *target = value ? ast_get(node, kit->s_target) : NULL;
         int rc = target == NULL ? -1 : walk(w, value, c);
         if (rc == 0) {
-            ctx outer = *c;
-            outer.scope = walrus_scope(c->scope);
-            source src = {.kind = SRC_ASSIGN, .expr = value, .scope = c->scope};
-            rc = bind_target(w, target, &outer, &src);
+            rc = bind_target(w, target, walrus_scope(c->scope), 0);
         }
         Py_XDECREF(value);
         Py_XDECREF(target);
         return rc;
     }
-    case AK_For:
-    case AK_AsyncFor: {
-        if (kind == AK_AsyncFor && c->unit->kind == U_MODULE) {
+    case AK_AsyncFor:
+    case AK_AsyncWith:
+        if (c->unit->kind == U_MODULE) {
             c->unit->awaits = 1;
         }
-        if (kind == AK_For && new_site(t, SITE_FOR, node, c) < 0) {
-            return -1;
-        }
-        PyObject *iter = ast_get(node, kit->s_iter);
-        PyObject *target = iter ? ast_get(node, kit->s_target) : NULL;
-        int rc = target == NULL ? -1 : 0;
-        if (rc == 0) {
-            source src = {.kind = SRC_ITER, .expr = iter, .scope = c->scope};
-            rc = bind_target(w, target, c, &src);
-        }
-        Py_XDECREF(iter);
-        Py_XDECREF(target);
-        return rc < 0 ? -1 : walk_children(w, node, c);
-    }
-    case AK_With: {
-        if (new_site(t, SITE_WITH, node, c) < 0) {
-            return -1;
-        }
-        /* fall through: as-targets bind to unknown values */
-    }
-    /* fallthrough */
-    case AK_AsyncWith: {
-        if (kind == AK_AsyncWith && c->unit->kind == U_MODULE) {
-            c->unit->awaits = 1;
-        }
-        PyObject *items = ast_get(node, kit->s_items);
-        int rc = items == NULL ? -1 : 0;
-        for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(items); i++) {
-            PyObject *target = ast_get(PyList_GetItem(items, i), kit->s_optional_vars);
-            if (target == NULL) {
-                rc = -1;
-                break;
-            }
-            source src = {.kind = SRC_OTHER, .scope = c->scope};
-            rc = target == Py_None ? 0 : bind_target(w, target, c, &src);
-            Py_DECREF(target);
-        }
-        Py_XDECREF(items);
-        return rc < 0 ? -1 : walk_children(w, node, c);
-    }
+        return walk_children(w, node, c);
     case AK_ExceptHandler:
     case AK_MatchAs:
     case AK_MatchStar:
@@ -1062,9 +966,8 @@ walk(walker *w, PyObject *node, ctx *c)
         }
         return walk_children(w, node, c);
     case AK_TypeAlias: {
-        source src = {.kind = SRC_OTHER, .scope = c->scope};
         PyObject *name = ast_get(node, kit->s_name);
-        int rc = name ? bind_target(w, name, c, &src) : -1;
+        int rc = name ? bind_target(w, name, c->scope, 1) : -1;
         Py_XDECREF(name);
         return rc;
     }
@@ -1073,56 +976,39 @@ walk(walker *w, PyObject *node, ctx *c)
     }
 }
 
-static int
-attach_deferred(walker *w)
-{
-    tx *t = w->t;
-    for (int i = 0; i < w->ndefer; i++) {
-        deferred *d = &w->defer[i];
-        for (scope *s = d->from->parent; s != NULL; s = s->parent) {
-            if (s->kind != SC_FUNCTION) {
-                continue;
-            }
-            binding *b = tx_binding(t, s, d->name);
-            if (b != NULL) {
-                if (add_source(t, b, &d->src) < 0) {
-                    return -1;
-                }
-                break;
-            }
-            if (PyErr_Occurred()) {
-                return -1;
-            }
-        }
-    }
-    return 0;
-}
-
 int
 tx_init(tx *t)
 {
     t->unit_of_node = PyDict_New();
     t->scope_of_node = PyDict_New();
-    t->colored_methods = PySet_New(NULL);
-    t->may_colored_attrs = PySet_New(NULL);
-    t->attr_stores = PyList_New(0);
-    t->calls_by_node = PyDict_New();
+    t->site_of_node = PyDict_New();
+    t->var_of_node = PyDict_New();
+    t->obj_of_key = PyDict_New();
+    t->lib_stores = PyDict_New();
+    t->colored_names = PySet_New(NULL);
     t->strings = PyDict_New();
     t->mods_by_name = PyDict_New();
-    t->colored_properties = PySet_New(NULL);
     t->unfound = PySet_New(NULL);
     t->keep = PyList_New(0);
-    if (t->unfound == NULL || t->keep == NULL || t->unit_of_node == NULL || t->scope_of_node == NULL || t->colored_methods == NULL ||
-        t->may_colored_attrs == NULL || t->attr_stores == NULL || t->calls_by_node == NULL ||
-        t->strings == NULL || t->mods_by_name == NULL || t->colored_properties == NULL) {
+    if (t->unit_of_node == NULL || t->scope_of_node == NULL || t->site_of_node == NULL || t->var_of_node == NULL ||
+        t->obj_of_key == NULL || t->lib_stores == NULL || t->colored_names == NULL || t->strings == NULL ||
+        t->mods_by_name == NULL || t->unfound == NULL || t->keep == NULL) {
         return -1;
     }
-    return 0;
+    /* object 0 is O_LIB, 1 O_UNSEEN, 2 O_LIBFN */
+    aobj lib = {.kind = O_LIB, .inner = -1, .inner2 = -1, .ref = -1};
+    aobj unseen = {.kind = O_UNSEEN, .inner = -1, .inner2 = -1, .ref = -1};
+    aobj libfn = {.kind = O_LIBFN, .inner = -1, .inner2 = -1, .ref = -1};
+    if (new_obj(t, &lib) != 0 || new_obj(t, &unseen) != 1 || new_obj(t, &libfn) != 2) {
+        return -1;
+    }
+    t->lib_var = tx_new_var(t);
+    return t->lib_var < 0 || idset_add(&t->vars[t->lib_var].objs, 0) < 0 ? -1 : 0;
 }
 
 module_info *
-tx_add_module(tx *t, PyObject *tree, PyObject *source, PyObject *filename, PyObject *name,
-              PyObject *package, int may_await)
+tx_add_module(tx *t, PyObject *tree, PyObject *source, PyObject *filename, PyObject *name, PyObject *package,
+              int may_await)
 {
     module_info *mod = zalloc(sizeof *mod);
     if (mod == NULL) {
@@ -1141,15 +1027,16 @@ tx_add_module(tx *t, PyObject *tree, PyObject *source, PyObject *filename, PyObj
     mod->may_await = may_await;
     mod->imports = PyList_New(0);
     mod->notes = PyList_New(0);
-    mod->colored_defs = PySet_New(NULL);
-    if (mod->imports == NULL || mod->notes == NULL || mod->colored_defs == NULL ||
-        index_node(t->mods_by_name, name, mod->index) < 0) {
+    PyObject *interned = tx_intern(t, name);
+    if (mod->imports == NULL || mod->notes == NULL || interned == NULL ||
+        index_node(t->mods_by_name, interned, mod->index) < 0) {
         return NULL;
     }
     unit *m = new_unit(t, U_MODULE, tree, NULL, NULL);
     if (m == NULL) {
         return NULL;
     }
+    m->name = Py_NewRef(Py_None);
     m->scope = new_scope(t, SC_MODULE, tree, NULL, m);
     if (m->scope == NULL) {
         return NULL;
@@ -1157,14 +1044,14 @@ tx_add_module(tx *t, PyObject *tree, PyObject *source, PyObject *filename, PyObj
     m->scope->mod = mod;
     mod->unit = m;
     mod->scope = m->scope;
+    mod->obj = tx_module_obj(t, interned);
+    if (mod->obj < 0) {
+        return NULL;
+    }
+    t->objs[mod->obj].m = mod;
     walker w = {.t = t, .mod = mod};
     ctx c = {.scope = m->scope, .unit = m};
-    int rc = walk_field(&w, tree, t->kit->s_body, &c);
-    if (rc == 0) {
-        rc = attach_deferred(&w);
-    }
-    PyMem_Free(w.defer);
-    return rc == 0 ? mod : NULL;
+    return walk_field(&w, tree, t->kit->s_body, &c) == 0 ? mod : NULL;
 }
 
 void
@@ -1181,8 +1068,35 @@ tx_module(tx *t, PyObject *name)
     return i == NULL ? NULL : t->mods[PyLong_AsLong(i)];
 }
 
+binding *
+tx_resolve(tx *t, scope *s, PyObject *name)
+{
+    int first = 1;
+    for (scope *cur = s; cur != NULL; cur = cur->parent, first = 0) {
+        /* Class bodies are not visible from the functions inside them. */
+        if (cur->kind == SC_CLASS && !first) {
+            continue;
+        }
+        int declared = PySet_Contains(cur->globals, name);
+        if (declared < 0) {
+            return NULL;
+        }
+        if (declared) {
+            return tx_binding(t, module_scope(cur), name);
+        }
+        if (PySet_Contains(cur->nonlocals, name) > 0) {
+            continue; /* bound in an enclosing function */
+        }
+        binding *b = tx_binding(t, cur, name);
+        if (b != NULL || PyErr_Occurred()) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
 /* One string object per distinct value, kept alive by tx->strings, so that
- * values can hold borrowed module names. */
+ * objects can hold borrowed module names. */
 PyObject *
 tx_intern(tx *t, PyObject *s)
 {
@@ -1207,6 +1121,13 @@ tx_scope_of(tx *t, PyObject *node)
     return i == NULL ? NULL : t->scopes[PyLong_AsLong(i)];
 }
 
+site *
+tx_site_of(tx *t, PyObject *node)
+{
+    PyObject *i = PyDict_GetItemWithError(t->site_of_node, node);
+    return i == NULL ? NULL : t->sites[PyLong_AsLong(i)];
+}
+
 void
 tx_free(tx *t)
 {
@@ -1219,29 +1140,36 @@ tx_free(tx *t)
         PyMem_Free(s);
     }
     for (int i = 0; i < t->nbindings; i++) {
-        PyMem_Free(t->bindings[i]->src);
         PyMem_Free(t->bindings[i]);
     }
     for (int i = 0; i < t->nunits; i++) {
         unit *u = t->units[i];
-        Py_XDECREF(u->returns);
-        Py_XDECREF(u->params);
-        Py_XDECREF(u->attr_loads);
+        Py_XDECREF(u->name);
+        Py_XDECREF(u->param_names);
         Py_XDECREF(u->why_name);
-        PyMem_Free(u->param_may);
+        PyMem_Free(u->params);
+        PyMem_Free(u->decos);
         PyMem_Free(u);
     }
     for (int i = 0; i < t->nclasses; i++) {
         klass *k = t->classes[i];
         Py_XDECREF(k->name);
-        Py_XDECREF(k->methods);
+        Py_XDECREF(k->attrs);
+        Py_XDECREF(k->iattrs);
         PyMem_Free(k->bases);
         PyMem_Free(k);
     }
     for (int i = 0; i < t->nsites; i++) {
-        Py_XDECREF(t->sites[i]->imports);
-        Py_XDECREF(t->sites[i]->required);
-        PyMem_Free(t->sites[i]);
+        site *s = t->sites[i];
+        PyMem_Free(s->args);
+        PyMem_Free(s->starred);
+        PyMem_Free(s->kwargs);
+        PyMem_Free(s->items);
+        Py_XDECREF(s->kwnames);
+        Py_XDECREF(s->imports);
+        Py_XDECREF(s->required);
+        idset_free(&s->callees);
+        PyMem_Free(s);
     }
     for (int i = 0; i < t->nmods; i++) {
         module_info *m = t->mods[i];
@@ -1252,23 +1180,28 @@ tx_free(tx *t)
         Py_XDECREF(m->package);
         Py_XDECREF(m->imports);
         Py_XDECREF(m->notes);
-        Py_XDECREF(m->colored_defs);
         PyMem_Free(m);
     }
+    for (int i = 0; i < t->nvars; i++) {
+        idset_free(&t->vars[i].objs);
+    }
     PyMem_Free(t->mods);
-    Py_CLEAR(t->mods_by_name);
     PyMem_Free(t->scopes);
     PyMem_Free(t->bindings);
     PyMem_Free(t->units);
     PyMem_Free(t->classes);
     PyMem_Free(t->sites);
+    PyMem_Free(t->objs);
+    PyMem_Free(t->vars);
+    PyMem_Free(t->cons);
+    Py_CLEAR(t->mods_by_name);
     Py_CLEAR(t->unit_of_node);
     Py_CLEAR(t->scope_of_node);
-    Py_CLEAR(t->colored_methods);
-    Py_CLEAR(t->may_colored_attrs);
-    Py_CLEAR(t->attr_stores);
-    Py_CLEAR(t->calls_by_node);
-    Py_CLEAR(t->colored_properties);
+    Py_CLEAR(t->site_of_node);
+    Py_CLEAR(t->var_of_node);
+    Py_CLEAR(t->obj_of_key);
+    Py_CLEAR(t->lib_stores);
+    Py_CLEAR(t->colored_names);
     Py_CLEAR(t->strings);
     Py_CLEAR(t->unfound);
     Py_CLEAR(t->keep);

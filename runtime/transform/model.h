@@ -1,11 +1,22 @@
-/* What the transform knows about one module while it rewrites it.
+/* What the transform knows about the program while it rewrites it.
  *
- * collect.c walks the tree once and records scopes (with their name
- * bindings), units (function bodies, lambdas, class bodies, the module),
- * classes and sites (calls, for loops, with items that may block).
- * resolve.c gives names and expressions an abstract value (a module, a
- * blocking primitive, a def, a class, an instance...). color.c finds, by
- * fixpoint, which units must become async. rewrite.c then edits the tree. */
+ * The passes, one file each:
+ *   collect.c  one walk per module: scopes and their name bindings, units
+ *              (module bodies, defs, lambdas, class bodies) and classes;
+ *   flows.c    a second walk: every expression that can hold a value pyrun
+ *              cares about gets a variable, and every way values move
+ *              (assignment, arguments to parameters, returns, yields,
+ *              attributes, items, decorators...) a constraint between
+ *              variables; the places that may block are sites;
+ *   solve.c    the constraints solved to a fixpoint: each variable's set of
+ *              abstract objects, with the call graph found along the way;
+ *   color.c    coloring, by fixpoint over that graph: which units must
+ *              become async, and what each site's rewrite is;
+ *   rewrite_*.c  editing the tree.
+ *
+ * The analysis is whole-program (every user module the program imports
+ * is in it) and flow-insensitive, in the manner of PyCG: values are sets
+ * of abstract objects, not single values. */
 #ifndef PYRUN_TRANSFORM_MODEL_H
 #define PYRUN_TRANSFORM_MODEL_H
 
@@ -16,33 +27,60 @@ typedef struct unit unit;
 typedef struct klass klass;
 typedef struct binding binding;
 typedef struct module_info module_info;
+typedef struct site site;
+
+/* A small set of ints (object or unit ids), sorted. */
+typedef struct {
+    int *v;
+    int n, cap;
+} idset;
+
+int idset_add(idset *s, int x);                 /* 1 added, 0 present, -1 error */
+int idset_union(idset *dst, const idset *src);  /* how many added, or -1 */
+int idset_has(const idset *s, int x);
+void idset_free(idset *s);
 
 typedef enum { SC_MODULE, SC_CLASS, SC_FUNCTION, SC_COMPREHENSION } scope_kind;
 typedef enum { U_MODULE, U_FUNCTION, U_LAMBDA, U_CLASS_BODY } unit_kind;
 
-/* Objects of the stdlib and builtins the transform recognises. */
+/* Objects of the stdlib and builtins whose meaning the analysis knows. */
 typedef enum {
     P_NONE = 0,
+    /* blocking */
     P_SLEEP,          /* time.sleep */
     P_ASYNCIO_RUN,    /* asyncio.run */
     P_INPUT,          /* builtins.input */
-    P_STDIN,          /* sys.stdin (an object, not a callable) */
+    P_STDIN_READ,     /* sys.stdin.readline / read / readlines */
+    P_RUN_UNTIL_COMPLETE, /* loop.run_until_complete */
+    P_RUN_FOREVER,    /* loop.run_forever */
+    /* the event loop */
     P_GET_LOOP,       /* asyncio.get_event_loop / get_running_loop */
     P_NEW_LOOP,       /* asyncio.new_event_loop */
+    P_LOOP_STOP,      /* loop.stop / loop.close */
+    P_TO_THREAD,      /* asyncio.to_thread */
+    P_RUN_IN_EXECUTOR,/* loop.run_in_executor */
+    /* wrappers of callables */
     P_WRAPS,          /* functools.wraps */
-    P_REDUCE,         /* functools.reduce */
+    P_UPDATE_WRAPPER, /* functools.update_wrapper */
     P_PARTIAL,        /* functools.partial */
+    P_LRU_CACHE,      /* functools.lru_cache (called with options, or not) */
+    P_CACHE,          /* functools.cache */
+    P_CACHED_PROPERTY,/* functools.cached_property */
     P_CONTEXTMANAGER, /* contextlib.contextmanager */
-    P_JS_CALLBACK,    /* pyodide.ffi.create_proxy / create_once_callable */
     P_PROPERTY,
     P_STATICMETHOD,
     P_CLASSMETHOD,
     P_SUPER,
+    P_JS_CALLBACK,    /* pyodide.ffi.create_proxy / create_once_callable */
+    /* callables called back */
     P_SORTED,
     P_MIN,
     P_MAX,
     P_MAP,
     P_FILTER,
+    P_REDUCE,         /* functools.reduce */
+    P_LIST_SORT,      /* list.sort */
+    /* consumers of items */
     P_ANY,
     P_ALL,
     P_SUM,
@@ -53,66 +91,104 @@ typedef enum {
     P_DICT,
     P_NEXT,
     P_ENUMERATE,
+    P_ZIP,
+    P_ITER,
+    P_REVERSED,
+    /* values read from names */
+    P_GETATTR,
+    P_EVAL,
+    P_EXEC,
     P_IMPORT_MODULE,  /* importlib.import_module */
     P_RELOAD,         /* importlib.reload */
     P_DUNDER_IMPORT,  /* builtins.__import__ */
+    /* objects, not callables */
+    P_STDIN,          /* sys.stdin */
     P_COUNT
 } prim;
 
+/* Abstract objects. O_LIB (object 0) is any value made by code pyrun does
+ * not analyse (the stdlib, builtins); O_UNSEEN (1) one made by the
+ * program's own code that was not there to analyse (a module written at
+ * run time, eval), which may be colored; O_LIBFN (2) what a library
+ * module or the builtins hold under a name. */
 typedef enum {
-    V_UNKNOWN = 0,
-    V_MODULE,   /* .module: dotted name */
-    V_PRIM,     /* .prim */
-    V_FUNC,     /* .unit: a def or lambda of this module */
-    V_CLASS,    /* .cls */
-    V_INSTANCE, /* .cls: an instance of cls or of a subclass (self too) */
-    V_CLSOBJ,   /* .cls: cls in a classmethod: cls or a subclass */
-    V_SUPER,    /* .cls: super() inside a method of cls */
-    V_PROPERTY, /* .unit: the getter */
-    V_LOOP,     /* an asyncio event loop */
-    V_WRAPS,    /* the result of functools.wraps(...): a transparent decorator */
-    V_STDIN_METHOD, /* .module: method name of sys.stdin */
-    V_UNSEEN,   /* from a module that was not there to analyse: may be colored */
-} value_kind;
-
-typedef struct {
-    value_kind kind;
-    prim prim;
-    unit *unit;
-    klass *cls;
-    PyObject *module; /* borrowed: owned by the tree or by tx->strings */
-} value;
+    O_LIB,
+    O_UNSEEN,
+    O_LIBFN,     /* a function of the stdlib or a builtin, read from its module: calling it gives O_LIB */
+    O_FUNC,      /* .u: a def or lambda */
+    O_BOUND,     /* .u: that def bound to an instance (its first parameter filled) */
+    O_CLASS,     /* .k */
+    O_INSTANCE,  /* .k: an instance of k (not of a subclass) */
+    O_MODULE,    /* .name; .m when it is one of the program's */
+    O_PRIM,      /* .p */
+    O_CONTAINER, /* a list, tuple, set or dict made at .node: its items in .inner */
+    O_GENERATOR, /* .u: what calling a generator function returns; items: its yields */
+    O_WRAP,      /* .wrap over the callables or values in .inner (see wrap_kind) */
+    O_SUPER,     /* .k: super() in a method of k */
+} obj_kind;
 
 typedef enum {
-    SRC_DEF,    /* .unit (decorators applied when evaluated) */
-    SRC_CLASS,  /* .cls */
-    SRC_IMPORT, /* .module */
-    SRC_FROM,   /* .module, .attr */
-    SRC_ASSIGN, /* .expr evaluated in .scope */
-    SRC_PARAM,  /* .unit, .index (-1: *args or **kwargs) */
-    SRC_ITER,   /* loop target over .expr (values are its items) */
-    SRC_OTHER,  /* anything else: augmented assignment, with-as, except... */
-} source_kind;
+    W_CALLS,      /* calling it calls .inner (partial, lru_cache, a contextmanager factory...) */
+    W_STATIC,     /* staticmethod(.inner) */
+    W_CLASSMETHOD,/* classmethod(.inner) */
+    W_PROPERTY,   /* property: getters .inner, setters .inner2 */
+    W_SETTER,     /* property.setter / .deleter of property .ref: calling adds a setter */
+    W_ASYNC_ITEMS,/* map/filter/enumerate over async items or a colored callable: lazy, async */
+    W_LOOP,       /* an asyncio event loop */
+    W_WRAPS,      /* functools.wraps(f): a decorator that returns what it decorates */
+    W_PARTIAL_DECO, /* lru_cache(maxsize=...) and the like: a decorator making W_CALLS */
+    W_ITEMS_GET,  /* container.get, .pop...: calling gives the items of .ref */
+    W_ITEMS_ADD,  /* container.append, .update...: calling adds to the items of .ref */
+} wrap_kind;
 
 typedef struct {
-    source_kind kind;
-    PyObject *expr;
-    PyObject *module;
-    PyObject *attr;
-    scope *scope;
-    unit *unit;
-    klass *cls;
-    int index;
-} source;
+    obj_kind kind;
+    wrap_kind wrap;
+    prim p;
+    unit *u;
+    klass *k;
+    module_info *m;
+    PyObject *name; /* O_MODULE: dotted name, borrowed from tx.strings */
+    PyObject *node; /* O_CONTAINER made by a display or comprehension: that node (kept) */
+    site *made_at;  /* made by what a call at this site returns */
+    int inner;      /* a variable, or -1 */
+    int inner2;
+    int ref;        /* O_WRAP W_SETTER: the property object */
+} aobj;
+
+/* A variable: a set of abstract object ids. */
+typedef struct {
+    idset objs;
+} var;
+
+typedef enum {
+    K_COPY,       /* dst ⊇ src */
+    K_OBJ,        /* dst ⊇ {obj} */
+    K_ATTR,       /* dst ⊇ attribute `name` of src (name NULL: any attribute) */
+    K_STORE_ATTR, /* attribute `name` of dst ⊇ src */
+    K_ITEMS,      /* dst ⊇ items of src (iteration, unpacking, subscripts) */
+    K_STORE_ITEM, /* items of dst ⊇ src */
+    K_CALL,       /* the call at .call */
+    K_ENTER,      /* dst ⊇ what `with src as dst` binds */
+    K_SELF,       /* dst ⊇ instances (or, for classmethods, classes) of unit .u's class and subclasses */
+    K_BASES,      /* class .k's bases are what src holds */
+} kkind;
+
+typedef struct {
+    kkind kind;
+    int dst, src;
+    int obj;
+    PyObject *name; /* borrowed: kept by tx.keep */
+    site *call;    /* K_CALL: the call; K_ATTR, K_ITEMS, K_ENTER: the site that runs what they find */
+    unit *u;
+    klass *k;
+} constraint;
 
 struct binding {
     PyObject *name;
     scope *scope;
-    source *src;
-    int nsrc, capsrc;
-    value v;
-    int v_state;     /* 0 unevaluated, 1 evaluating, 2 known */
-    int may_colored; /* may hold a colored callable (or a container of them) */
+    int var;
+    int bound_elsewhere; /* `del`, except-as, with-as, match...: values pyrun does not follow */
 };
 
 struct scope {
@@ -127,6 +203,7 @@ struct scope {
     PyObject *globals; /* set of names declared global */
     PyObject *nonlocals;
     PyObject *star_modules; /* list of modules imported with * */
+    int awaits;        /* a comprehension whose code awaits, as colored (color.c) */
 };
 
 struct unit {
@@ -137,28 +214,31 @@ struct unit {
     scope *def_scope; /* where it is defined */
     unit *parent;
     klass *owner;     /* class whose body defines this def */
+    PyObject *name;   /* the def's name, "<lambda>", the class's, or None */
     int native_async; /* written as async def by the user */
     int generator;
     int returns_value; /* a `return <value>`: forbidden in async generators */
+    int awaits;        /* a module body with top-level await, async for or with */
     int is_static, is_classmethod, is_property, is_contextmanager;
-    int decorated_unknown; /* a decorator pyrun does not understand */
-    int escapes;           /* its function object reaches code pyrun does not rewrite */
-    int decorators_done;
-    int awaits;      /* a module body with top-level await, async for or with */
-    int is_setter;   /* @x.setter / @x.deleter: an accessor of property x */
+    int may_stop;      /* may raise StopIteration to its caller (next(), raise StopIteration) */
+    /* analysis */
+    int obj, bound_obj, gen_obj; /* its O_FUNC, O_BOUND and O_GENERATOR */
+    int ret;          /* variable: what it returns */
+    int yields;       /* variable: what it yields */
+    int *params;      /* variables of its parameters, positional order */
+    PyObject *param_names; /* list, same order */
+    int nparams;
+    int vararg, kwarg; /* variables of *args and **kwargs, or -1 */
+    int nposonly;     /* parameters before the first keyword-capable one */
+    int nposargs;     /* posonly + regular (the positional slots) */
+    int *decos;       /* variables of its decorators, top to bottom */
+    int ndecos;
+    /* coloring */
     int colored;
-    /* Why it was colored, for the notes. */
-    int why_line;
+    int why_line;     /* why, for the notes */
     unit *why_unit;
     const char *why_what;
     PyObject *why_name;
-    PyObject *returns;    /* list of returned expressions */
-    value ret;
-    int ret_state;
-    PyObject *params;     /* list of parameter names, positional order */
-    int *param_may;       /* per parameter: may receive a colored callable */
-    int nparams;
-    PyObject *attr_loads; /* set of attribute names this unit reads */
 };
 
 struct klass {
@@ -168,17 +248,28 @@ struct klass {
     scope *scope;     /* class body scope */
     scope *def_scope;
     unit *body;
-    PyObject *methods;    /* dict: name -> PyLong unit index */
-    klass **bases;
-    int nbases;
-    int bases_state;
-    int unknown_base;
-    int component;        /* union-find over inheritance: method families */
+    module_info *mod;
+    int obj, inst_obj; /* its O_CLASS and O_INSTANCE */
+    int bases_var;     /* the values of its bases, in order of the list */
+    klass **bases;     /* known bases that are classes of the program, as solved */
+    int nbases, capbases;
+    int lib_base;      /* a base pyrun does not analyse */
+    PyObject *attrs;   /* dict: name -> PyLong var: attributes stored on the class */
+    PyObject *iattrs;  /* dict: name -> PyLong var: attributes stored on its instances */
+    int is_dataclass;
 };
 
-typedef enum { SITE_CALL, SITE_FOR, SITE_WITH, SITE_YIELD_FROM, SITE_IMPORT } site_kind;
+typedef enum {
+    SITE_CALL,
+    SITE_FOR,       /* a for statement, or a comprehension's generator (.comp) */
+    SITE_WITH,
+    SITE_YIELD_FROM,
+    SITE_IMPORT,
+    SITE_ATTR,      /* an attribute read (a property's getter may block) */
+    SITE_DECORATE,  /* a def or class whose decorators run */
+} site_kind;
 
-/* What a site needs. Every effect but E_NONE/E_*_SYNC makes its unit async. */
+/* What a site's rewrite is. */
 typedef enum {
     E_NONE = 0,
     E_SLEEP,
@@ -187,31 +278,54 @@ typedef enum {
     E_STDIN,
     E_RUN_UNTIL_COMPLETE,
     E_RUN_FOREVER,
-    E_AWAIT,       /* call of a colored def or method: await it */
-    E_CONSTRUCT,   /* class whose __init__ is colored */
-    E_MAYBE,       /* method of an unknown object named like a colored one */
-    E_DYNAMIC,     /* a callable that may be colored */
-    E_HOF,         /* sorted/min/max/map/filter/reduce/list.sort with a colored callable */
+    E_AWAIT,       /* every callee is colored: await its async side */
+    E_CONSTRUCT,   /* a class whose construction blocks */
+    E_CHECKED,     /* some callee may be colored: await only if it is */
+    E_HOF,         /* sorted/min/max/map/filter/reduce/list.sort/to_thread... with a colored callable */
     E_CONSUME,     /* a consumer (sum, list, any, next...) of async items */
     E_ASYNC_FOR,
     E_ASYNC_WITH,
-    E_PROPERTY,    /* read of a property whose getter is colored */
+    E_PROPERTY,    /* read of a property whose getter blocks */
     E_IMPORT,      /* import of a user module whose body blocks */
+    E_DECORATE,    /* decorators whose application blocks */
     E_NEW_LOOP_SYNC,  /* asyncio.new_event_loop(): the running loop, no await */
     E_LOOP_STOP_SYNC, /* loop.stop()/close() of the one running loop */
 } effect;
 
-typedef struct {
+struct site {
     site_kind kind;
+    int index;
     PyObject *node;
     scope *scope;
     unit *unit;
     int in_genexp;
+    /* SITE_CALL: the callee, arguments and result, as variables */
+    int func;
+    int *args;
+    unsigned char *starred;
+    int nargs;
+    PyObject *kwnames; /* list of str, or None for **kwargs */
+    int *kwargs;
+    int nkw;
+    int result;
+    int base;         /* SITE_CALL of an attribute / SITE_ATTR: the object's variable, or -1 */
+    PyObject *attr;   /* the attribute's name, borrowed, or NULL */
+    /* SITE_FOR / SITE_YIELD_FROM / SITE_WITH: what is iterated or entered */
+    int iter;
+    int *items;       /* SITE_WITH: each item's context manager */
+    int nitems;
+    PyObject *comp;   /* SITE_FOR of a comprehension: its node */
+    /* SITE_IMPORT: absolute names the statement may import / surely imports */
+    PyObject *imports;
+    PyObject *required;
+    /* found by solve.c and color.c */
+    idset callees;    /* units this site may run (calls, getters, __iter__...) */
+    unsigned long long prims; /* bit per prim (1ull << p) it may call */
+    int reaches_lib;  /* it may call something pyrun does not analyse */
+    int reaches_unseen;
     effect effect;
-    unit *target; /* the colored unit reached, when known */
-    PyObject *imports; /* SITE_IMPORT: absolute names the statement may import */
-    PyObject *required; /* SITE_IMPORT: those it imports for sure (no maybe-submodules) */
-} site;
+    unit *target;     /* a colored unit reached, for the notes */
+};
 
 /* One module of the program being transformed. */
 struct module_info {
@@ -223,9 +337,9 @@ struct module_info {
     PyObject *package;  /* where relative imports start; None for none */
     PyObject *imports;  /* absolute names it imports (may be user modules) */
     PyObject *notes;    /* list of str */
-    PyObject *colored_defs; /* set of (name, first line) of defs made async */
     unit *unit;
     scope *scope;
+    int obj;            /* its O_MODULE */
     int rewrites;
     int may_await;      /* top-level await allowed */
     int namespace;      /* a namespace package: no code of its own */
@@ -251,16 +365,24 @@ typedef struct tx {
     site **sites;
     int nsites, capsites;
 
+    aobj *objs;
+    int nobjs, capobjs;
+    var *vars;
+    int nvars, capvars;
+    constraint *cons;
+    int ncons, capcons;
+
     PyObject *unit_of_node;   /* dict: def/lambda/module/class node -> unit index */
     PyObject *scope_of_node;  /* dict: node with a scope -> scope index */
-    PyObject *colored_methods;   /* set: names of colored methods */
-    PyObject *may_colored_attrs; /* set: attributes assigned colored callables */
-    PyObject *attr_stores;       /* list of (attr, expr, scope index) */
-    PyObject *calls_by_node;     /* dict: site node (Call, For, With...) -> site index */
-    PyObject *colored_properties; /* set: names of properties with colored getters */
-    PyObject *strings;           /* dict interning module names built here */
-    PyObject *unfound;           /* set: imported modules not found when analysed */
-    PyObject *keep;              /* list: tree objects the analysis points at (see add_source) */
+    PyObject *site_of_node;   /* dict: site node (Call, For, With...) -> site index */
+    PyObject *var_of_node;    /* dict: expression node -> variable */
+    PyObject *obj_of_key;     /* dict: (kind, key) -> object id, for objects made once */
+    PyObject *lib_stores;     /* dict: (module, attr) -> variable: stores into library modules */
+    PyObject *colored_names;  /* set: names of colored callables (defs, methods, attributes) */
+    PyObject *strings;        /* dict interning module names built here */
+    PyObject *unfound;        /* set: imported modules not found when analysed */
+    PyObject *keep;           /* list: tree objects the analysis points at */
+    int lib_var;              /* a variable holding just O_LIB */
     int changed;
     /* Where the transform is working, for pyrun.InternalError's message. */
     module_info *at_mod;
@@ -275,6 +397,8 @@ int prims_init(ast_kit *kit);
 void prims_clear(ast_kit *kit);
 prim prim_of_builtin(ast_kit *kit, PyObject *name);
 prim prim_of_attr(ast_kit *kit, PyObject *module, PyObject *attr);
+const char *prim_name(prim p);
+int prim_blocks(prim p);
 
 /* collect.c */
 int tx_init(tx *t);
@@ -284,30 +408,50 @@ module_info *tx_add_module(tx *t, PyObject *tree, PyObject *source, PyObject *fi
 module_info *tx_module(tx *t, PyObject *name); /* borrowed; NULL if not in the program */
 void tx_free(tx *t);
 binding *tx_binding(tx *t, scope *s, PyObject *name); /* in s only */
+binding *tx_resolve(tx *t, scope *s, PyObject *name);  /* as Python resolves a load */
 unit *tx_unit_of(tx *t, PyObject *node);
-PyObject *tx_intern(tx *t, PyObject *s); /* borrowed */
 scope *tx_scope_of(tx *t, PyObject *node);
+site *tx_site_of(tx *t, PyObject *node);
+PyObject *tx_intern(tx *t, PyObject *s); /* borrowed */
+int tx_keep(tx *t, PyObject *obj);
+int tx_new_var(tx *t);
+/* Objects made once per key. */
+int tx_obj(tx *t, obj_kind kind, PyObject *key, const aobj *init);
+int tx_module_obj(tx *t, PyObject *dotted);
+int tx_prim_obj(tx *t, prim p);
+int tx_add_constraint(tx *t, const constraint *c);
+/* The binding of `name` in scope s, made if it is not there. */
+binding *tx_bind(tx *t, scope *s, PyObject *name);
+/* The absolute name of a module imported `level` dots up from m; None
+ * when it cannot be resolved statically. */
+PyObject *tx_absolute_module(tx *t, module_info *m, PyObject *name, long level);
+/* Notes a module the program may import, and its parent packages, on m's
+ * imports and the given lists (NULL: none). */
+int tx_note_import(tx *t, module_info *m, PyObject *absolute, PyObject *site_names, PyObject *required);
 
-/* resolve.c */
-binding *resolve_name(tx *t, scope *s, PyObject *name);
-int eval_expr(tx *t, PyObject *expr, scope *s, value *out);
-int binding_value(tx *t, binding *b, value *out);
-int unit_return_value(tx *t, unit *u, value *out);
-unit *class_lookup(tx *t, klass *k, PyObject *name, int skip_self);
-int class_bases(tx *t, klass *k);
-int value_is_colored_callable(tx *t, const value *v);
-/* Sets the unit's flags from its decorators (static, property...). */
-int unit_analyze_decorators(tx *t, unit *u);
+/* flows.c */
+int tx_flows(tx *t, module_info *m);
+/* The variable of an expression node, or -1 when it has none. */
+int tx_var_of(tx *t, PyObject *expr);
+
+/* solve.c */
+int tx_solve(tx *t);
+const idset *tx_values(tx *t, int var);
+/* The def or value a class (or, with skip_self, its bases) gives `name`. */
+int class_attr_var(tx *t, klass *k, PyObject *name, int skip_self, idset *out);
+int is_implicit_dunder(PyObject *name);
 
 /* color.c */
 int tx_color(tx *t);
-int family_colored(tx *t, klass *k, PyObject *name, unit **which);
-int expr_may_be_colored(tx *t, PyObject *expr, scope *s);
-int expr_is_async_items(tx *t, PyObject *expr, scope *s);
-int unit_needs_face(tx *t, unit *u);
-effect classify_site(tx *t, site *st, unit **target);
 int needs_await(effect e);
-int is_implicit_dunder(PyObject *name);
+/* Do the values of expr include a colored callable, or async items? */
+int expr_has_colored_callable(tx *t, PyObject *expr);
+int expr_is_async_items(tx *t, PyObject *expr);
+int var_is_async_items(tx *t, int var);
+/* Is this object a callable whose call blocks (colored)? */
+int obj_colored(tx *t, int obj);
+/* The stdlib callable a call site's callee holds, if any. */
+prim site_prim(tx *t, site *s);
 
 /* rewrite.c */
 int tx_rewrite(tx *t, module_info *m);

@@ -11,8 +11,9 @@ static const struct {
     {"filter", P_FILTER},       {"any", P_ANY},           {"all", P_ALL},
     {"sum", P_SUM},             {"list", P_LIST},         {"tuple", P_TUPLE},
     {"set", P_SET},             {"frozenset", P_FROZENSET}, {"dict", P_DICT},
-    {"next", P_NEXT},           {"enumerate", P_ENUMERATE},
-    {"__import__", P_DUNDER_IMPORT},
+    {"next", P_NEXT},           {"enumerate", P_ENUMERATE}, {"zip", P_ZIP},
+    {"iter", P_ITER},           {"reversed", P_REVERSED}, {"getattr", P_GETATTR},
+    {"eval", P_EVAL},           {"exec", P_EXEC},         {"__import__", P_DUNDER_IMPORT},
 };
 
 static const struct {
@@ -25,10 +26,15 @@ static const struct {
     {"asyncio", "get_event_loop", P_GET_LOOP},
     {"asyncio", "get_running_loop", P_GET_LOOP},
     {"asyncio", "new_event_loop", P_NEW_LOOP},
+    {"asyncio", "to_thread", P_TO_THREAD},
     {"sys", "stdin", P_STDIN},
     {"functools", "wraps", P_WRAPS},
+    {"functools", "update_wrapper", P_UPDATE_WRAPPER},
     {"functools", "reduce", P_REDUCE},
     {"functools", "partial", P_PARTIAL},
+    {"functools", "lru_cache", P_LRU_CACHE},
+    {"functools", "cache", P_CACHE},
+    {"functools", "cached_property", P_CACHED_PROPERTY},
     {"contextlib", "contextmanager", P_CONTEXTMANAGER},
     {"pyodide.ffi", "create_proxy", P_JS_CALLBACK},
     {"pyodide.ffi", "create_once_callable", P_JS_CALLBACK},
@@ -40,6 +46,51 @@ static const char *const known_modules[] = {
     "time", "asyncio", "sys", "builtins", "functools", "contextlib", "pyodide", "pyodide.ffi",
     "importlib",
 };
+
+static const char *const names[P_COUNT] = {
+    [P_SLEEP] = "time.sleep",
+    [P_ASYNCIO_RUN] = "asyncio.run",
+    [P_INPUT] = "input",
+    [P_STDIN_READ] = "a read of sys.stdin",
+    [P_RUN_UNTIL_COMPLETE] = "loop.run_until_complete",
+    [P_RUN_FOREVER] = "loop.run_forever",
+    [P_SORTED] = "sorted",
+    [P_MIN] = "min",
+    [P_MAX] = "max",
+    [P_MAP] = "map",
+    [P_FILTER] = "filter",
+    [P_REDUCE] = "reduce",
+    [P_LIST_SORT] = "list.sort",
+    [P_TO_THREAD] = "asyncio.to_thread",
+    [P_RUN_IN_EXECUTOR] = "loop.run_in_executor",
+    [P_ANY] = "any",
+    [P_ALL] = "all",
+    [P_NEXT] = "next",
+    [P_ENUMERATE] = "enumerate",
+    [P_SUM] = "sum",
+    [P_LIST] = "list",
+    [P_TUPLE] = "tuple",
+    [P_SET] = "set",
+    [P_FROZENSET] = "frozenset",
+    [P_DICT] = "dict",
+    [P_ZIP] = "zip",
+    [P_ITER] = "iter",
+    [P_REVERSED] = "reversed",
+};
+
+const char *
+prim_name(prim p)
+{
+    return p > P_NONE && p < P_COUNT ? names[p] : NULL;
+}
+
+/* Calling it blocks: the transform awaits pyrun's async version. */
+int
+prim_blocks(prim p)
+{
+    return p == P_SLEEP || p == P_ASYNCIO_RUN || p == P_INPUT || p == P_STDIN_READ || p == P_RUN_UNTIL_COMPLETE ||
+           p == P_RUN_FOREVER;
+}
 
 static int
 put(PyObject *dict, PyObject *key, prim p)

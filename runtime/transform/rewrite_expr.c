@@ -14,27 +14,6 @@ rw_in_async_generator(rw *r)
 }
 
 int
-rw_mark_colored(rw *r, PyObject *name, PyObject *def)
-{
-    long line = ast_get_int(def, r->kit->s_lineno);
-    PyObject *decorators = ast_get(def, r->kit->s_decorator_list);
-    if (decorators == NULL) {
-        PyErr_Clear();
-    }
-    for (Py_ssize_t i = 0; decorators && PyList_Check(decorators) && i < PyList_Size(decorators); i++) {
-        long l = ast_get_int(PyList_GetItem(decorators, i), r->kit->s_lineno);
-        if (l > 0 && l < line) {
-            line = l;
-        }
-    }
-    Py_XDECREF(decorators);
-    PyObject *key = Py_BuildValue("(Ol)", name, line);
-    int rc = key ? PySet_Add(r->mod->colored_defs, key) : -1;
-    Py_XDECREF(key);
-    return rc;
-}
-
-int
 rw_note(rw *r, PyObject *loc, const char *format, ...)
 {
     va_list va;
@@ -153,169 +132,6 @@ call_func(rw *r, PyObject *call)
     return ast_get(call, r->kit->s_func);
 }
 
-static int
-func_name_is_dunder(rw *r, PyObject *func)
-{
-    if (ast_kind_of(r->kit, func) != AK_Attribute) {
-        return 0;
-    }
-    PyObject *attr = ast_get(func, r->kit->s_attr);
-    int d = attr != NULL && is_implicit_dunder(attr);
-    Py_XDECREF(attr);
-    PyErr_Clear();
-    return d;
-}
-
-/* Calls whose callee pyrun does not rewrite: colored callables among the
- * arguments become faces, and async items become a list first. */
-static int
-guard_arguments(rw *r, PyObject *call, value *callee, PyObject *orig_args, PyObject *orig_kw_values)
-{
-    ast_kit *kit = r->kit;
-    tx *t = r->t;
-    if (callee->kind == V_FUNC || callee->kind == V_CLASS ||
-        (callee->kind == V_PRIM && (callee->prim == P_PARTIAL || callee->prim == P_WRAPS ||
-                                    callee->prim == P_SUPER || callee->prim == P_PROPERTY ||
-                                    callee->prim == P_STATICMETHOD || callee->prim == P_CLASSMETHOD))) {
-        return 0;
-    }
-    PyObject *fields[2] = {kit->s_args, kit->s_keywords};
-    PyObject *origs[2] = {orig_args, orig_kw_values};
-    for (int f = 0; f < 2; f++) {
-        PyObject *list = ast_get(call, fields[f]);
-        if (list == NULL) {
-            return -1;
-        }
-        for (Py_ssize_t i = 0; i < PyList_Size(list); i++) {
-            PyObject *item = PyList_GetItem(list, i);
-            PyObject *orig = PyList_GetItem(origs[f], i);
-            PyObject *expr = f == 0 ? Py_NewRef(item) : ast_get(item, kit->s_value);
-            if (expr == NULL) {
-                Py_DECREF(list);
-                return -1;
-            }
-            PyObject *replacement = NULL;
-            value v;
-            int colored_callable = 0;
-            int k = ast_kind_of(kit, orig);
-            if (k == AK_Name || k == AK_Attribute || k == AK_Lambda) {
-                if (eval_expr(t, orig, r->scope, &v) < 0) {
-                    Py_DECREF(expr);
-                    Py_DECREF(list);
-                    return -1;
-                }
-                colored_callable = value_is_colored_callable(t, &v);
-            }
-            if (colored_callable) {
-                PyObject *args = PyList_New(1);
-                if (args != NULL) {
-                    PyList_SetItem(args, 0, Py_NewRef(expr));
-                    replacement = ast_helper_call(kit, expr, "face", args, NULL);
-                    Py_DECREF(args);
-                }
-                if (replacement == NULL || rw_note(r, orig, "colored callable passed to code pyrun does not rewrite -> face (called there, it waits synchronously)") < 0) {
-                    Py_XDECREF(replacement);
-                    Py_DECREF(expr);
-                    Py_DECREF(list);
-                    return -1;
-                }
-            }
-            else if (r->can_await && k != AK_Starred) {
-                int a = expr_is_async_items(t, orig, r->scope);
-                if (a < 0) {
-                    Py_DECREF(expr);
-                    Py_DECREF(list);
-                    return -1;
-                }
-                if (a) {
-                    PyObject *listexpr = rw_async_list(r, expr, expr);
-                    PyObject *iter_id = listexpr ? PyUnicode_InternFromString("iter") : NULL;
-                    PyObject *iter_name = iter_id ? ast_name(kit, expr, iter_id, kit->load) : NULL;
-                    PyObject *args = iter_name ? PyList_New(1) : NULL;
-                    PyObject *kw = args ? PyList_New(0) : NULL;
-                    if (kw != NULL) {
-                        PyList_SetItem(args, 0, Py_NewRef(listexpr));
-                        replacement = ast_make(kit, AK_Call, expr, kit->s_func, iter_name, kit->s_args, args,
-                                               kit->s_keywords, kw, NULL);
-                    }
-                    Py_XDECREF(listexpr);
-                    Py_XDECREF(iter_id);
-                    Py_XDECREF(iter_name);
-                    Py_XDECREF(args);
-                    Py_XDECREF(kw);
-                    if (replacement == NULL || rw_note(r, orig, "async items passed to code pyrun does not rewrite -> collected into a list first") < 0) {
-                        Py_XDECREF(replacement);
-                        Py_DECREF(expr);
-                        Py_DECREF(list);
-                        return -1;
-                    }
-                }
-            }
-            int rc = 0;
-            if (replacement != NULL) {
-                if (f == 0) {
-                    rc = PyList_SetItem(list, i, replacement);
-                }
-                else {
-                    rc = ast_set(item, kit->s_value, replacement);
-                    Py_DECREF(replacement);
-                }
-            }
-            Py_DECREF(expr);
-            if (rc < 0) {
-                Py_DECREF(list);
-                return -1;
-            }
-        }
-        Py_DECREF(list);
-    }
-    return 0;
-}
-
-static PyObject *
-keyword_values(rw *r, PyObject *call)
-{
-    PyObject *kws = ast_get(call, r->kit->s_keywords);
-    if (kws == NULL) {
-        return NULL;
-    }
-    PyObject *values = PyList_New(PyList_Size(kws));
-    for (Py_ssize_t i = 0; values && i < PyList_Size(kws); i++) {
-        PyObject *v = ast_get(PyList_GetItem(kws, i), r->kit->s_value);
-        if (v == NULL) {
-            Py_CLEAR(values);
-            break;
-        }
-        PyList_SetItem(values, i, v);
-    }
-    Py_DECREF(kws);
-    return values;
-}
-
-static const char *
-prim_name(prim p)
-{
-    switch (p) {
-    case P_SORTED: return "sorted";
-    case P_MIN: return "min";
-    case P_MAX: return "max";
-    case P_MAP: return "map";
-    case P_FILTER: return "filter";
-    case P_REDUCE: return "reduce";
-    case P_ANY: return "any";
-    case P_ALL: return "all";
-    case P_NEXT: return "next";
-    case P_ENUMERATE: return "enumerate";
-    case P_SUM: return "sum";
-    case P_LIST: return "list";
-    case P_TUPLE: return "tuple";
-    case P_SET: return "set";
-    case P_FROZENSET: return "frozenset";
-    case P_DICT: return "dict";
-    default: return NULL;
-    }
-}
-
 /* Replace async-items arguments of a consumer (sum, list, sorted...) by a
  * list collected with `async for`; a generator expression is turned into
  * the equivalent list comprehension. */
@@ -329,7 +145,7 @@ collect_async_args(rw *r, PyObject *call, PyObject *orig_args)
     }
     for (Py_ssize_t i = 0; i < PyList_Size(args); i++) {
         PyObject *orig = PyList_GetItem(orig_args, i);
-        int a = expr_is_async_items(r->t, orig, r->scope);
+        int a = expr_is_async_items(r->t, orig);
         if (a < 0) {
             Py_DECREF(args);
             return -1;
@@ -354,162 +170,211 @@ collect_async_args(rw *r, PyObject *call, PyObject *orig_args)
     return 0;
 }
 
+/* A generator expression that awaits is an async generator: handed to a
+ * call pyrun does not rewrite (", ".join(slow(x) for x in xs)), it is
+ * iterated synchronously through __pyrun__.sync_iter, lazily. */
+static int
+guard_async_args(rw *r, PyObject *call, PyObject *orig_args)
+{
+    ast_kit *kit = r->kit;
+    PyObject *args = ast_get(call, kit->s_args);
+    if (args == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(args) && i < PyList_Size(orig_args); i++) {
+        PyObject *orig = PyList_GetItem(orig_args, i);
+        if (ast_kind_of(kit, orig) != AK_GeneratorExp) {
+            continue;
+        }
+        scope *gs = tx_scope_of(r->t, orig);
+        if (gs == NULL || !gs->awaits || !r->can_await) {
+            rc = PyErr_Occurred() ? -1 : 0;
+            continue;
+        }
+        PyObject *one = PyList_New(1);
+        PyObject *wrapped = NULL;
+        if (one != NULL) {
+            PyList_SetItem(one, 0, Py_NewRef(PyList_GetItem(args, i)));
+            wrapped = ast_helper_call(kit, orig, "sync_iter", one, NULL);
+            Py_DECREF(one);
+        }
+        rc = wrapped && PyList_SetItem(args, i, wrapped) == 0 &&
+                     rw_note(r, orig, "generator expression that blocks, passed to code pyrun does not rewrite -> "
+                                      "iterated synchronously") == 0
+                 ? 0
+                 : -1;
+    }
+    Py_DECREF(args);
+    return rc;
+}
+
+/* `name` of the stdlib helper for a builtin given a colored callable or
+ * async items. */
+static const char *
+helper_of(prim p)
+{
+    switch (p) {
+    case P_SORTED: return "sorted";
+    case P_MIN: return "min";
+    case P_MAX: return "max";
+    case P_MAP: return "map";
+    case P_FILTER: return "filter";
+    case P_REDUCE: return "reduce";
+    case P_ANY: return "any";
+    case P_ALL: return "all";
+    case P_NEXT: return "next";
+    case P_ENUMERATE: return "enumerate";
+    case P_TO_THREAD: return "to_thread";
+    case P_RUN_IN_EXECUTOR: return "run_in_executor";
+    default: return NULL;
+    }
+}
+
+/* The late-bound primitives: the helper gets what the name holds when the
+ * call runs, and waits only when that is the real primitive. */
+static PyObject *
+blocking_prim(rw *r, site *st, PyObject *call, PyObject *func, effect e, const char **what, const char **note)
+{
+    ast_kit *kit = r->kit;
+    /* a name that may also hold something else (sleep = fake) */
+    int late = tx_values(r->t, st->func)->n > 1;
+    switch (e) {
+    case E_SLEEP:
+        *what = "time.sleep()";
+        *note = late ? "a name that may hold time.sleep -> __pyrun__.sleep, which calls what it holds"
+                     : "time.sleep -> await asyncio.sleep";
+        return helper_over(r, call, "sleep", func, NULL);
+    case E_RUN:
+        *what = "asyncio.run()";
+        *note = late ? "a name that may hold asyncio.run -> __pyrun__.run, which calls what it holds"
+                     : "asyncio.run -> await (asyncio.run semantics)";
+        return helper_over(r, call, "run", func, NULL);
+    case E_INPUT:
+        *what = "input()";
+        *note = late ? "a name that may hold input -> __pyrun__.input, which calls what it holds"
+                     : "input -> await an async read from the host";
+        return helper_over(r, call, "input", func, NULL);
+    default:
+        break;
+    }
+    /* sys.stdin.readline(), loop.run_until_complete(): methods */
+    if (ast_kind_of(kit, func) != AK_Attribute) {
+        *what = "a call that blocks";
+        *note = "callable that may block -> await __pyrun__.call";
+        return helper_over(r, call, "call", func, NULL);
+    }
+    PyObject *recv = ast_get(func, kit->s_value);
+    PyObject *attr = recv ? ast_get(func, kit->s_attr) : NULL;
+    PyObject *name = attr ? str_const(r, call, attr) : NULL;
+    PyObject *out = NULL;
+    if (name != NULL && e == E_STDIN) {
+        out = helper_over(r, call, "stdin", recv, name);
+        *what = "a read of sys.stdin";
+        *note = "sys.stdin read -> await an async read from the host";
+    }
+    else if (name != NULL) {
+        out = helper_over(r, call, e == E_RUN_FOREVER ? "run_forever" : "run_until_complete", recv, NULL);
+        *what = e == E_RUN_FOREVER ? "loop.run_forever()" : "loop.run_until_complete()";
+        *note = e == E_RUN_FOREVER ? "loop.run_forever -> await until loop.stop()" : "loop.run_until_complete -> await";
+    }
+    Py_XDECREF(recv);
+    Py_XDECREF(attr);
+    Py_XDECREF(name);
+    return out;
+}
+
 static PyObject *
 rw_call(rw *r, PyObject *call)
 {
     tx *t = r->t;
     ast_kit *kit = r->kit;
-    PyObject *si = PyDict_GetItemWithError(t->calls_by_node, call);
-    if (si == NULL && PyErr_Occurred()) {
+    site *st = tx_site_of(t, call);
+    if (st == NULL && PyErr_Occurred()) {
         return NULL;
     }
-    site *st = si ? t->sites[PyLong_AsLong(si)] : NULL;
     effect e = st ? st->effect : E_NONE;
-
-    /* What the rewrite needs from the original tree, read before the
-     * children are rewritten in place. */
-    PyObject *func = call_func(r, call);
-    PyObject *orig_args = func ? ast_get(call, kit->s_args) : NULL;
-    PyObject *orig_kw = orig_args ? keyword_values(r, call) : NULL;
-    if (orig_kw == NULL) {
-        Py_XDECREF(func);
-        Py_XDECREF(orig_args);
-        return NULL;
-    }
-    PyObject *orig_args_copy = PyList_GetSlice(orig_args, 0, PyList_Size(orig_args));
-    value fv = {V_UNKNOWN};
-    int is_dunder = func_name_is_dunder(r, func);
-    PyObject *out = NULL;
-    if (orig_args_copy == NULL || eval_expr(t, func, r->scope, &fv) < 0 || rw_children(r, call) < 0) {
+    /* the arguments as they were, for what the analysis knows of them */
+    PyObject *args = ast_get(call, kit->s_args);
+    PyObject *orig_args = args ? PyList_GetSlice(args, 0, PyList_Size(args)) : NULL;
+    Py_XDECREF(args);
+    PyObject *func = NULL, *out = NULL;
+    if (orig_args == NULL || rw_children(r, call) < 0 || (func = call_func(r, call)) == NULL) {
         goto done;
     }
-    Py_SETREF(func, call_func(r, call)); /* rewritten */
-    if (func == NULL) {
+    if (e == E_NEW_LOOP_SYNC) {
+        out = helper_over(r, call, "new_event_loop", NULL, NULL);
+        if (out && rw_note(r, call, "asyncio.new_event_loop -> the running loop") < 0) {
+            Py_CLEAR(out);
+        }
         goto done;
     }
-    if (!needs_await(e)) {
-        if (e == E_NEW_LOOP_SYNC) {
-            out = helper_over(r, call, "new_event_loop", NULL, NULL);
-            if (out && rw_note(r, call, "asyncio.new_event_loop -> the running loop") < 0) {
-                Py_CLEAR(out);
-            }
+    if (e == E_LOOP_STOP_SYNC) {
+        PyObject *recv = ast_get(func, kit->s_value);
+        PyObject *attr = recv ? ast_get(func, kit->s_attr) : NULL;
+        int is_close = attr && PyUnicode_CompareWithASCIIString(attr, "close") == 0;
+        out = attr ? helper_over(r, call, is_close ? "close_loop" : "stop_loop", recv, NULL) : NULL;
+        if (out && rw_note(r, call, is_close ? "loop.close -> leaves the running loop open"
+                                             : "loop.stop -> ends an awaited run_forever") < 0) {
+            Py_CLEAR(out);
         }
-        else if (e == E_LOOP_STOP_SYNC) {
-            PyObject *recv = ast_get(func, kit->s_value);
-            PyObject *attr = recv ? ast_get(func, kit->s_attr) : NULL;
-            int is_close = attr && PyUnicode_CompareWithASCIIString(attr, "close") == 0;
-            out = attr ? helper_over(r, call, is_close ? "close_loop" : "stop_loop", recv, NULL) : NULL;
-            if (out && rw_note(r, call, is_close ? "loop.close -> leaves the running loop open"
-                                                 : "loop.stop -> ends an awaited run_forever") < 0) {
-                Py_CLEAR(out);
-            }
-            Py_XDECREF(recv);
-            Py_XDECREF(attr);
-        }
-        else if (guard_arguments(r, call, &fv, orig_args_copy, orig_kw) == 0) {
-            out = Py_NewRef(call);
-        }
+        Py_XDECREF(recv);
+        Py_XDECREF(attr);
+        goto done;
+    }
+    /* a check alone is for code that can await anyway */
+    if (!needs_await(e) || (e == E_CHECKED && !r->can_await && st->target == NULL)) {
+        out = guard_async_args(r, call, orig_args) < 0 ? NULL : Py_NewRef(call);
         goto done;
     }
     PyObject *awaitable = NULL;
     const char *what = "a blocking call";
     const char *note = NULL;
+    prim p = st ? site_prim(t, st) : P_NONE;
     switch (e) {
     case E_SLEEP:
-        awaitable = helper_over(r, call, "sleep", NULL, NULL);
-        what = "time.sleep()";
-        note = "time.sleep -> await asyncio.sleep";
-        break;
     case E_RUN:
-        awaitable = helper_over(r, call, "run", NULL, NULL);
-        what = "asyncio.run()";
-        note = "asyncio.run -> await (asyncio.run semantics)";
-        break;
     case E_INPUT:
-        awaitable = helper_over(r, call, "input", NULL, NULL);
-        what = "input()";
-        note = "input -> await an async read from the host";
-        break;
     case E_STDIN:
     case E_RUN_UNTIL_COMPLETE:
-    case E_RUN_FOREVER: {
-        PyObject *recv = ast_get(func, kit->s_value);
-        PyObject *attr = recv ? ast_get(func, kit->s_attr) : NULL;
-        PyObject *name = attr ? str_const(r, call, attr) : NULL;
-        if (name != NULL) {
-            if (e == E_STDIN) {
-                awaitable = helper_over(r, call, "stdin", recv, name);
-                what = "a read of sys.stdin";
-                note = "sys.stdin read -> await an async read from the host";
-            }
-            else {
-                awaitable = helper_over(r, call, e == E_RUN_FOREVER ? "run_forever" : "run_until_complete",
-                                        recv, NULL);
-                what = e == E_RUN_FOREVER ? "loop.run_forever()" : "loop.run_until_complete()";
-                note = e == E_RUN_FOREVER ? "loop.run_forever -> await until loop.stop()"
-                                          : "loop.run_until_complete -> await";
-            }
-        }
-        Py_XDECREF(recv);
-        Py_XDECREF(attr);
-        Py_XDECREF(name);
+    case E_RUN_FOREVER:
+        awaitable = blocking_prim(r, st, call, func, e, &what, &note);
         break;
-    }
     case E_AWAIT:
-        if ((st->target && unit_needs_face(t, st->target)) || is_dunder) {
-            awaitable = helper_over(r, call, "call", func, NULL);
-        }
-        else {
-            awaitable = Py_NewRef(call);
-        }
+        awaitable = helper_over(r, call, "call", func, NULL);
         what = "a call of a function that blocks";
         note = "call of a colored function -> await";
+        break;
+    case E_CHECKED:
+        awaitable = helper_over(r, call, "call", func, NULL);
+        what = "a call of a callable that may block";
+        note = st->target != NULL ? "callable that may be colored -> await __pyrun__.call"
+                                  : "callable pyrun cannot follow -> await __pyrun__.call, in case it is colored";
         break;
     case E_CONSTRUCT:
         awaitable = helper_over(r, call, "new", func, NULL);
         what = "creating an object whose __init__ blocks";
         note = "class whose __init__ blocks -> await __pyrun__.new";
         break;
-    case E_MAYBE:
-        awaitable = is_dunder ? helper_over(r, call, "call", func, NULL) : NULL;
-        if (!is_dunder) {
-            PyObject *args = PyList_New(1);
-            if (args != NULL) {
-                PyList_SetItem(args, 0, Py_NewRef(call));
-                awaitable = ast_helper_call(kit, call, "maybe", args, NULL);
-                Py_DECREF(args);
-            }
-        }
-        what = "a call of a method that may block";
-        note = "method named like a colored one -> await if it returns a colored coroutine";
-        break;
-    case E_DYNAMIC:
-        awaitable = helper_over(r, call, "call", func, NULL);
-        what = "a call of a callable that may block";
-        note = "callable that may be colored -> await __pyrun__.call";
-        break;
     case E_IMPORT:
         awaitable = helper_over(r, call,
-                                fv.prim == P_IMPORT_MODULE ? "import_module"
-                                : fv.prim == P_RELOAD      ? "reload"
-                                                           : "dunder_import",
+                                p == P_IMPORT_MODULE ? "import_module" : p == P_RELOAD ? "reload" : "dunder_import",
                                 NULL, NULL);
         what = "importing a module that blocks";
-        note = st != NULL && st->target == NULL ? UNSEEN_IMPORT_NOTE : BLOCKING_IMPORT_NOTE;
+        note = st->target == NULL ? UNSEEN_IMPORT_NOTE : BLOCKING_IMPORT_NOTE;
         break;
     case E_HOF:
     case E_CONSUME: {
-        prim p = fv.kind == V_PRIM ? fv.prim : P_NONE;
-        const char *pname = prim_name(p);
-        if (p == P_NONE) {
-            /* xs.sort(key=...) */
+        const char *pname = helper_of(p);
+        if (p == P_LIST_SORT) {
             PyObject *recv = ast_get(func, kit->s_value);
             awaitable = recv ? helper_over(r, call, "sort", recv, NULL) : NULL;
             Py_XDECREF(recv);
             what = "list.sort() with a key that blocks";
             note = "list.sort with a colored key -> await __pyrun__.sort";
         }
-        else if (e == E_HOF || p == P_ANY || p == P_ALL || p == P_NEXT || p == P_ENUMERATE) {
+        else if (pname != NULL && (e == E_HOF || p == P_ANY || p == P_ALL || p == P_NEXT || p == P_ENUMERATE ||
+                                   p == P_MAP || p == P_FILTER)) {
             awaitable = helper_over(r, call, pname, NULL, NULL);
             what = "a builtin given a callable or items that block";
             note = e == E_HOF ? "builtin with a colored callable -> pyrun's async version"
@@ -522,10 +387,19 @@ rw_call(rw *r, PyObject *call)
                 out = awaitable;
                 goto done;
             }
+            if (p == P_TO_THREAD || p == P_RUN_IN_EXECUTOR) {
+                /* already awaited by the program: a task running the call */
+                if (awaitable != NULL && rw_note(r, call, "%s of a colored function -> a task awaiting it", pname) < 0) {
+                    Py_CLEAR(awaitable);
+                }
+                out = awaitable;
+                goto done;
+            }
         }
         else {
-            if (collect_async_args(r, call, orig_args_copy) == 0 &&
-                rw_note(r, call, "%s of async items -> list collected with async for", pname) == 0) {
+            const char *consumer = prim_name(p) ? prim_name(p) : "a consumer";
+            if (collect_async_args(r, call, orig_args) == 0 &&
+                rw_note(r, call, "%s of async items -> list collected with async for", consumer) == 0) {
                 out = Py_NewRef(call);
             }
             goto done;
@@ -539,15 +413,15 @@ rw_call(rw *r, PyObject *call)
     if (awaitable != NULL) {
         out = rw_wait(r, call, awaitable, what);
         Py_DECREF(awaitable);
-        if (out != NULL && e == E_CONSUME && fv.kind == V_PRIM && fv.prim == P_NEXT) {
+        if (out != NULL && e == E_CONSUME && p == P_NEXT) {
             /* an awaitable cannot raise StopIteration (that is how it
              * returns): next()'s exhaustion is raised here instead */
-            PyObject *args = PyList_New(1);
+            PyObject *one = PyList_New(1);
             PyObject *checked = NULL;
-            if (args != NULL) {
-                PyList_SetItem(args, 0, out);
-                checked = ast_helper_call(kit, call, "check_next", args, NULL);
-                Py_DECREF(args);
+            if (one != NULL) {
+                PyList_SetItem(one, 0, out);
+                checked = ast_helper_call(kit, call, "check_next", one, NULL);
+                Py_DECREF(one);
             }
             out = checked;
         }
@@ -559,8 +433,6 @@ rw_call(rw *r, PyObject *call)
 done:
     Py_XDECREF(func);
     Py_XDECREF(orig_args);
-    Py_XDECREF(orig_args_copy);
-    Py_XDECREF(orig_kw);
     return out;
 }
 
@@ -571,8 +443,9 @@ rw_attribute(rw *r, PyObject *node)
     if (rw_children(r, node) < 0) {
         return NULL;
     }
-    if (r->t->colored_properties == NULL || PySet_Size(r->t->colored_properties) == 0) {
-        return Py_NewRef(node);
+    site *st = tx_site_of(r->t, node);
+    if (st == NULL || st->effect != E_PROPERTY) {
+        return PyErr_Occurred() ? NULL : Py_NewRef(node);
     }
     PyObject *ctxv = ast_get(node, kit->s_ctx);
     PyObject *attr = ctxv ? ast_get(node, kit->s_attr) : NULL;
@@ -580,10 +453,8 @@ rw_attribute(rw *r, PyObject *node)
         Py_XDECREF(ctxv);
         return NULL;
     }
-    int is_load = ast_kind_of(kit, ctxv) == AK_Load;
-    int hit = is_load ? PySet_Contains(r->t->colored_properties, attr) : 0;
     PyObject *out = NULL;
-    if (hit > 0) {
+    if (ast_kind_of(kit, ctxv) == AK_Load) {
         PyObject *base = ast_get(node, kit->s_value);
         PyObject *name = base ? str_const(r, node, attr) : NULL;
         PyObject *args = name ? PyList_New(2) : NULL;
@@ -601,7 +472,7 @@ rw_attribute(rw *r, PyObject *node)
         Py_XDECREF(name);
         Py_XDECREF(args);
     }
-    else if (hit == 0) {
+    else {
         out = Py_NewRef(node);
     }
     Py_DECREF(ctxv);
@@ -654,8 +525,7 @@ rw_lambda(rw *r, PyObject *node)
         Py_DECREF(args);
         return NULL;
     }
-    int liftable = u->colored && r->before != NULL && u->def_scope == r->scope &&
-                   r->scope->kind != SC_CLASS && r->can_await;
+    int liftable = u->colored && r->before != NULL && u->def_scope == r->scope;
     rw inner = {.t = t, .kit = kit, .mod = r->mod, .unit = u, .scope = u->scope, .can_await = liftable};
     PyObject *body = ast_get(node, kit->s_body);
     PyObject *new_body = body ? rw_expr(&inner, body) : NULL;
@@ -685,7 +555,12 @@ rw_lambda(rw *r, PyObject *node)
             PyList_SetItem(stmts, 0, Py_NewRef(ret));
             def = make_async_def(kit, node, name, args, stmts);
         }
-        if (def != NULL && PyList_Append(r->before, def) == 0 && rw_mark_colored(r, name, def) == 0 &&
+        PyObject *face = def ? ast_helper(kit, node, "face") : NULL;
+        PyObject *decos = face ? ast_get(def, kit->s_decorator_list) : NULL;
+        int rc = decos ? PyList_Append(decos, face) : -1;
+        Py_XDECREF(face);
+        Py_XDECREF(decos);
+        if (rc == 0 && PyList_Append(r->before, def) == 0 &&
             rw_note(r, node, "lambda that blocks -> async def %U", name) == 0) {
             out = ast_name(kit, node, name, kit->load);
         }
@@ -717,8 +592,11 @@ rw_comprehension(rw *r, PyObject *node, ast_kind kind)
         PyObject *gen = PyList_GetItem(gens, i);
         rw *where = i == 0 ? r : &inner;
         PyObject *iter = ast_get(gen, kit->s_iter);
-        int a = iter ? expr_is_async_items(t, iter, where->scope) : -1;
-        PyObject *new_iter = a >= 0 ? rw_expr(where, iter) : NULL;
+        PyObject *key = iter ? Py_BuildValue("(On)", node, i) : NULL;
+        site *gs = key ? tx_site_of(t, key) : NULL;
+        Py_XDECREF(key);
+        int a = gs != NULL && gs->effect == E_ASYNC_FOR;
+        PyObject *new_iter = iter && !PyErr_Occurred() ? rw_expr(where, iter) : NULL;
         int rc = new_iter == NULL ? -1 : 0;
         if (rc == 0 && new_iter != iter) {
             rc = ast_set(gen, kit->s_iter, new_iter);

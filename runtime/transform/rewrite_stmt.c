@@ -119,10 +119,31 @@ helper_call1(ast_kit *kit, PyObject *loc, const char *helper, PyObject *arg)
     return call;
 }
 
+/* Is the value of decorator expression i of a def classmethod? */
+static int
+decorator_is(rw *r, unit *u, int i, prim p)
+{
+    if (u == NULL || i < 0 || i >= u->ndecos) {
+        return 0;
+    }
+    const idset *d = tx_values(r->t, u->decos[i]);
+    for (int j = 0; j < d->n; j++) {
+        aobj *o = &r->t->objs[d->v[j]];
+        if (o->kind == O_PRIM && o->p == p) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The decorators of a def or class, rewritten as expressions. A colored
+ * def also gets __pyrun__.face as its innermost decorator, so that
+ * whatever calls it synchronously (the interpreter, a library, a
+ * decorator) gets its result; transformed code awaits its async side. A
+ * classmethod takes the face outside, as the face binds what it wraps. */
 static int
 rw_decorators(rw *r, PyObject *node, unit *u)
 {
-    tx *t = r->t;
     ast_kit *kit = r->kit;
     PyObject *decorators = ast_get(node, kit->s_decorator_list);
     if (decorators == NULL) {
@@ -130,30 +151,86 @@ rw_decorators(rw *r, PyObject *node, unit *u)
     }
     int rc = 0;
     for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(decorators); i++) {
-        PyObject *d = PyList_GetItem(decorators, i);
-        value v;
-        if (u != NULL && u->colored && u->is_contextmanager) {
-            rc = eval_expr(t, d, u->def_scope, &v);
-            if (rc == 0 && v.kind == V_PRIM && v.prim == P_CONTEXTMANAGER) {
-                rc = rw_note(r, d, "contextlib.contextmanager of a generator that blocks -> asynccontextmanager");
-                PyObject *acm = rc == 0 ? ast_helper(kit, d, "asynccontextmanager") : NULL;
-                rc = acm == NULL ? -1 : PyList_SetItem(decorators, i, acm);
-                continue;
-            }
-        }
-        if (rc == 0) {
-            PyObject *nd = rw_expr(r, d);
-            rc = nd == NULL ? -1 : PyList_SetItem(decorators, i, nd);
-        }
+        PyObject *nd = rw_expr(r, PyList_GetItem(decorators, i));
+        rc = nd == NULL ? -1 : PyList_SetItem(decorators, i, nd);
     }
-    if (rc == 0 && u != NULL && unit_needs_face(t, u)) {
+    if (rc == 0 && u != NULL && u->colored && !u->native_async) {
+        Py_ssize_t n = PyList_Size(decorators);
+        Py_ssize_t at = n > 0 && decorator_is(r, u, (int)n - 1, P_CLASSMETHOD) ? n - 1 : n;
         PyObject *face = ast_helper(kit, node, "face");
-        rc = face == NULL ? -1 : PyList_Append(decorators, face);
+        rc = face == NULL ? -1 : PyList_Insert(decorators, at, face);
         Py_XDECREF(face);
-        if (rc == 0) {
-            rc = rw_note(r, node, "async def that code outside pyrun's reach may call -> face (called there, it waits synchronously)");
+    }
+    Py_DECREF(decorators);
+    return rc;
+}
+
+/* Decorators whose application blocks cannot stay decorators: from the
+ * outermost one that blocks, they are applied after the statement,
+ * awaited:  @d0 @d1 def f  ->  def f; f = await call(d0, await call(d1, f)). */
+static int
+rw_blocking_decorators(rw *r, PyObject *node, PyObject *name, PyObject *out)
+{
+    tx *t = r->t;
+    ast_kit *kit = r->kit;
+    PyObject *decorators = ast_get(node, kit->s_decorator_list);
+    if (decorators == NULL) {
+        return -1;
+    }
+    Py_ssize_t n = PyList_Size(decorators), first = -1;
+    for (Py_ssize_t i = 0; i < n && first < 0; i++) {
+        PyObject *key = Py_BuildValue("(On)", node, i);
+        site *s = key ? tx_site_of(t, key) : NULL;
+        Py_XDECREF(key);
+        if (PyErr_Occurred()) {
+            Py_DECREF(decorators);
+            return -1;
+        }
+        if (s != NULL && s->effect == E_DECORATE) {
+            first = i;
         }
     }
+    int rc = 0;
+    if (first < 0 || !r->can_await) {
+        Py_DECREF(decorators);
+        return PyList_Append(out, node);
+    }
+    /* applied innermost first, after the statement binds the name */
+    PyObject *applied = PyList_GetSlice(decorators, 0, first + 1);
+    PyObject *kept = applied ? PyList_GetSlice(decorators, first + 1, n) : NULL;
+    rc = kept == NULL || ast_set(node, kit->s_decorator_list, kept) < 0 || PyList_Append(out, node) < 0 ? -1 : 0;
+    for (Py_ssize_t i = first; rc == 0 && i >= 0; i--) {
+        PyObject *d = PyList_GetItem(applied, i);
+        PyObject *current = ast_name(kit, d, name, kit->load);
+        PyObject *args = current ? PyList_New(2) : NULL;
+        PyObject *call = NULL;
+        if (args != NULL) {
+            PyList_SetItem(args, 0, Py_NewRef(d));
+            PyList_SetItem(args, 1, Py_NewRef(current));
+            call = ast_helper_call(kit, d, "call", args, NULL);
+        }
+        PyObject *aw = call ? ast_await(kit, d, call) : NULL;
+        PyObject *target = aw ? ast_name(kit, d, name, kit->store) : NULL;
+        PyObject *targets = target ? PyList_New(1) : NULL;
+        PyObject *assign = NULL;
+        if (targets != NULL) {
+            PyList_SetItem(targets, 0, Py_NewRef(target));
+            assign = ast_make(kit, AK_Assign, d, kit->s_targets, targets, kit->s_value, aw, NULL);
+        }
+        rc = assign && PyList_Append(out, assign) == 0 ? 0 : -1;
+        Py_XDECREF(current);
+        Py_XDECREF(args);
+        Py_XDECREF(call);
+        Py_XDECREF(aw);
+        Py_XDECREF(target);
+        Py_XDECREF(targets);
+        Py_XDECREF(assign);
+    }
+    if (rc == 0) {
+        rc = rw_note(r, node, "a decorator that blocks as it decorates -> applied after the statement, awaited");
+    }
+    Py_XDECREF(applied);
+    Py_XDECREF(kept);
     Py_DECREF(decorators);
     return rc;
 }
@@ -188,18 +265,13 @@ rw_def(rw *r, PyObject *node, PyObject *out)
         return -1;
     }
     if (!u->colored || u->native_async) {
-        return PyList_Append(out, node);
+        return rw_blocking_decorators(r, node, u->name, out);
     }
-    PyObject *name = ast_get(node, kit->s_name);
-    PyObject *async_def = name ? ast_retype(kit, node, AK_AsyncFunctionDef) : NULL;
-    rc = async_def == NULL ? -1 : note_colored(r, u, name);
-    if (rc == 0 && !u->generator) {
-        rc = rw_mark_colored(r, name, node);
-    }
+    PyObject *async_def = ast_retype(kit, node, AK_AsyncFunctionDef);
+    rc = async_def == NULL ? -1 : note_colored(r, u, u->name);
     if (rc == 0) {
-        rc = PyList_Append(out, async_def);
+        rc = rw_blocking_decorators(r, async_def, u->name, out);
     }
-    Py_XDECREF(name);
     Py_XDECREF(async_def);
     return rc;
 }
@@ -229,14 +301,7 @@ rw_class(rw *r, PyObject *node, PyObject *out)
     if (rw_body(&inner, node, kit->s_body) < 0) {
         return -1;
     }
-    return PyList_Append(out, node);
-}
-
-static site *
-site_of(tx *t, PyObject *node)
-{
-    PyObject *i = PyDict_GetItemWithError(t->calls_by_node, node);
-    return i == NULL ? NULL : t->sites[PyLong_AsLong(i)];
+    return rw_blocking_decorators(r, node, s->cls->name, out);
 }
 
 static int
@@ -244,7 +309,7 @@ rw_for(rw *r, PyObject *node, PyObject *out)
 {
     tx *t = r->t;
     ast_kit *kit = r->kit;
-    site *st = site_of(t, node);
+    site *st = tx_site_of(t, node);
     if (rw_field(r, node, kit->s_iter) < 0 || rw_field(r, node, kit->s_target) < 0 ||
         rw_body(r, node, kit->s_body) < 0 || rw_body(r, node, kit->s_orelse) < 0) {
         return -1;
@@ -266,40 +331,21 @@ rw_for(rw *r, PyObject *node, PyObject *out)
     return rc;
 }
 
-/* Is this with-item a call of a colored @contextmanager generator (now an
- * async context manager itself)? */
-static int
-is_colored_cm_call(rw *r, PyObject *expr)
-{
-    if (ast_kind_of(r->kit, expr) != AK_Call) {
-        return 0;
-    }
-    PyObject *func = ast_get(expr, r->kit->s_func);
-    value v;
-    int rc = func ? eval_expr(r->t, func, r->scope, &v) : -1;
-    Py_XDECREF(func);
-    if (rc < 0) {
-        return -1;
-    }
-    return v.kind == V_FUNC && v.unit->colored && v.unit->is_contextmanager;
-}
-
 static int
 rw_with(rw *r, PyObject *node, PyObject *out)
 {
     tx *t = r->t;
     ast_kit *kit = r->kit;
-    site *st = site_of(t, node);
+    site *st = tx_site_of(t, node);
     int to_async = st != NULL && st->effect == E_ASYNC_WITH && r->can_await;
     PyObject *items = ast_get(node, kit->s_items);
     int rc = items == NULL ? -1 : 0;
     for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(items); i++) {
         PyObject *item = PyList_GetItem(items, i);
         PyObject *cm = ast_get(item, kit->s_context_expr);
-        int native = cm == NULL ? -1 : (to_async ? is_colored_cm_call(r, cm) : 0);
-        PyObject *ncm = native < 0 ? NULL : rw_expr(r, cm);
+        PyObject *ncm = cm == NULL ? NULL : rw_expr(r, cm);
         rc = ncm == NULL ? -1 : 0;
-        if (rc == 0 && to_async && !native) {
+        if (rc == 0 && to_async) {
             PyObject *wrapped = helper_call1(kit, ncm, "acm", ncm);
             Py_SETREF(ncm, wrapped);
             rc = ncm == NULL ? -1 : 0;
@@ -337,7 +383,7 @@ rw_yield_from_stmt(rw *r, PyObject *stmt, PyObject *yf, PyObject *out)
     tx *t = r->t;
     ast_kit *kit = r->kit;
     PyObject *x = ast_get(yf, kit->s_value);
-    int a = x ? expr_is_async_items(t, x, r->scope) : -1;
+    int a = x ? expr_is_async_items(t, x) : -1;
     PyObject *nx = a >= 0 ? rw_expr(r, x) : NULL;
     Py_XDECREF(x);
     if (nx == NULL) {
@@ -547,7 +593,7 @@ rw_import(rw *r, PyObject *stmt, int is_from, PyObject *out)
     }
     Py_DECREF(names);
     if (rc == 0) {
-        site *st = site_of(r->t, stmt);
+        site *st = tx_site_of(r->t, stmt);
         rc = rw_note(r, stmt, st != NULL && st->target == NULL ? UNSEEN_IMPORT_NOTE : BLOCKING_IMPORT_NOTE);
     }
     return rc;
@@ -666,7 +712,7 @@ rw_stmt(rw *r, PyObject *stmt, PyObject *out)
     }
     case AK_Import:
     case AK_ImportFrom: {
-        site *st = site_of(r->t, stmt);
+        site *st = tx_site_of(r->t, stmt);
         if (st != NULL && st->effect == E_IMPORT && r->can_await) {
             return rw_import(r, stmt, kind == AK_ImportFrom, out);
         }

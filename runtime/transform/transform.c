@@ -237,8 +237,8 @@ discover(pyrun_state *st, tx *t, PyObject *resolver)
     return 0;
 }
 
-/* One result per module: (name, filename, source, tree or None, notes,
- * colored defs), the root first. */
+/* One result per module: (name, filename, source, tree or None, notes),
+ * the root first. */
 static PyObject *
 results(tx *t)
 {
@@ -248,8 +248,8 @@ results(tx *t)
         if (m->namespace) {
             continue;
         }
-        PyObject *item = Py_BuildValue("(OOOOOO)", m->name, m->filename, m->source,
-                                       m->rewrites > 0 ? m->tree : Py_None, m->notes, m->colored_defs);
+        PyObject *item = Py_BuildValue("(OOOOO)", m->name, m->filename, m->source,
+                                       m->rewrites > 0 ? m->tree : Py_None, m->notes);
         if (item == NULL || PyList_Append(list, item) < 0) {
             Py_XDECREF(item);
             Py_CLEAR(list);
@@ -264,10 +264,8 @@ static PyObject *
 untouched_result(PyObject *name, PyObject *filename, PyObject *source)
 {
     PyObject *notes = PyList_New(0);
-    PyObject *colored = notes ? PySet_New(NULL) : NULL;
-    PyObject *one = colored ? Py_BuildValue("[(OOOOOO)]", name, filename, source, Py_None, notes, colored) : NULL;
+    PyObject *one = notes ? Py_BuildValue("[(OOOOO)]", name, filename, source, Py_None, notes) : NULL;
     Py_XDECREF(notes);
-    Py_XDECREF(colored);
     return one;
 }
 
@@ -303,7 +301,12 @@ pyrun_transform_program(pyrun_state *st, PyObject *source, PyObject *filename, P
         }
     }
     if (any) {
-        if (tx_color(&t) < 0) {
+        for (int i = 0; i < t.nmods; i++) {
+            if (tx_flows(&t, t.mods[i]) < 0) {
+                goto done;
+            }
+        }
+        if (tx_solve(&t) < 0 || tx_color(&t) < 0) {
             goto done;
         }
         for (int i = 0; i < t.nmods; i++) {
@@ -323,14 +326,10 @@ done:
 }
 
 PyObject *
-pyrun_transform_source(pyrun_state *st, PyObject *source, PyObject *filename, int may_await,
-                       PyObject **notes, PyObject **colored)
+pyrun_transform_source(pyrun_state *st, PyObject *source, PyObject *filename, int may_await, PyObject **notes)
 {
     (void)may_await;
     *notes = NULL;
-    if (colored) {
-        *colored = NULL;
-    }
     PyObject *name = PyUnicode_FromString("__main__");
     PyObject *all = name ? pyrun_transform_program(st, source, filename, name, Py_None, st->module_resolver)
                          : NULL;
@@ -340,53 +339,9 @@ pyrun_transform_source(pyrun_state *st, PyObject *source, PyObject *filename, in
     }
     PyObject *root = PyList_GetItem(all, 0);
     *notes = Py_NewRef(PyTuple_GetItem(root, 4));
-    if (colored) {
-        *colored = Py_NewRef(PyTuple_GetItem(root, 5));
-    }
     PyObject *tree = Py_NewRef(PyTuple_GetItem(root, 3));
     Py_DECREF(all);
     return tree;
-}
-
-#define CO_COROUTINE_FLAG 0x0080
-
-/* Remember the code objects of colored functions: at run time, a
- * coroutine made by one of them is awaited where pyrun could not tell
- * statically, and any other coroutine is left alone. */
-static int
-register_colored(pyrun_state *st, PyObject *code, PyObject *colored, PyTypeObject *code_type, int depth)
-{
-    if (depth > 200) {
-        return 0;
-    }
-    PyObject *name = PyObject_GetAttrString(code, "co_name");
-    PyObject *line = name ? PyObject_GetAttrString(code, "co_firstlineno") : NULL;
-    PyObject *flags = line ? PyObject_GetAttrString(code, "co_flags") : NULL;
-    PyObject *key = flags ? PyTuple_Pack(2, name, line) : NULL;
-    int rc = key ? 0 : -1;
-    if (rc == 0 && (PyLong_AsLong(flags) & CO_COROUTINE_FLAG)) {
-        int hit = PySet_Contains(colored, key);
-        rc = hit < 0 ? -1 : 0;
-        if (hit > 0) {
-            /* weakly: a program's code objects die with it */
-            PyObject *ref = PyWeakref_NewRef(code, NULL);
-            rc = ref ? PySet_Add(st->colored_code, ref) : -1;
-            Py_XDECREF(ref);
-        }
-    }
-    Py_XDECREF(name);
-    Py_XDECREF(line);
-    Py_XDECREF(flags);
-    Py_XDECREF(key);
-    PyObject *consts = rc == 0 ? PyObject_GetAttrString(code, "co_consts") : NULL;
-    for (Py_ssize_t i = 0; consts && rc == 0 && i < PyTuple_Size(consts); i++) {
-        PyObject *c = PyTuple_GetItem(consts, i);
-        if (Py_TYPE(c) == code_type) {
-            rc = register_colored(st, c, colored, code_type, depth + 1);
-        }
-    }
-    Py_XDECREF(consts);
-    return consts == NULL ? -1 : rc;
 }
 
 static PyObject *
@@ -424,24 +379,18 @@ rewritten_failed_to_compile(pyrun_state *st, PyObject *source, PyObject *filenam
     return NULL;
 }
 
-/* Compile one module's result (see pyrun_transform_program), registering
- * its colored code. */
+/* Compile one module's result (see pyrun_transform_program). */
 PyObject *
 pyrun_compile_result(pyrun_state *st, PyObject *result)
 {
     PyObject *filename = PyTuple_GetItem(result, 1);
     PyObject *source = PyTuple_GetItem(result, 2);
     PyObject *tree = PyTuple_GetItem(result, 3);
-    PyObject *colored = PyTuple_GetItem(result, 5);
     PyObject *what = tree == Py_None ? source : tree;
     PyObject *code = compile_exec(st, what, filename);
     if (code == NULL && tree != Py_None &&
         (PyErr_ExceptionMatches(PyExc_SyntaxError) || PyErr_ExceptionMatches(PyExc_RecursionError))) {
         code = rewritten_failed_to_compile(st, source, filename);
-    }
-    if (code != NULL && PySet_Size(colored) > 0 &&
-        register_colored(st, code, colored, Py_TYPE(code), 0) < 0) {
-        Py_CLEAR(code);
     }
     return code;
 }

@@ -14,16 +14,15 @@ int pyrun_may_block(PyObject *source, PyObject *extra_names);
  * imports, found with `resolver` (callable: dotted name -> None, or
  * (filename, source, is_package)), analysed together so coloring crosses
  * modules. Returns a list, root first, of (name, filename, source, tree or
- * None when untouched, notes, colored defs). */
+ * None when untouched, notes). */
 PyObject *pyrun_transform_program(pyrun_state *st, PyObject *source, PyObject *filename, PyObject *name,
                                   PyObject *package, PyObject *resolver);
-/* Compiles one element of that list; registers its colored code objects. */
+/* Compiles one element of that list. */
 PyObject *pyrun_compile_result(pyrun_state *st, PyObject *result);
 /* The root of such a program (the main script): its tree, or None when
- * untouched. *colored (may be NULL) gets the set of (name, first line) of
- * the defs made async. */
+ * untouched. */
 PyObject *pyrun_transform_source(pyrun_state *st, PyObject *source, PyObject *filename,
-                                 int may_await, PyObject **notes, PyObject **colored);
+                                 int may_await, PyObject **notes);
 
 /* Compile a program's entry (run as __main__; `package` for its relative
  * imports, None for a script): transformed when something in its program

@@ -1,4 +1,4 @@
-# strict mode: pyrun.BlockingError where nothing can await (.strict.out)
+# asyncio.to_thread of a function that blocks: a task on the one loop
 import asyncio
 import time
 

@@ -23,9 +23,9 @@ print("ran!", fetch_all([1, 2]))
   assert.equal(r.status, 0);
   const out = text(r.stdout);
   assert.doesNotMatch(out, /^ran!/m);
-  assert.match(out, /^async def fetch\(n\):\n    await __pyrun__\.sleep\(0\.1\)/m);
-  assert.match(out, /^async def fetch_all\(ns\):\n    return \[await fetch\(n\) for n in ns\]/m);
-  assert.match(out, /^print\('ran!', await fetch_all\(\[1, 2\]\)\)$/m);
+  assert.match(out, /^@__pyrun__\.face\nasync def fetch\(n\):\n    await __pyrun__\.sleep\(time\.sleep, 0\.1\)/m);
+  assert.match(out, /^@__pyrun__\.face\nasync def fetch_all\(ns\):\n    return \[await __pyrun__\.call\(fetch, n\) for n in ns\]/m);
+  assert.match(out, /^print\('ran!', await __pyrun__\.call\(fetch_all, \[1, 2\]\)\)$/m);
   assert.match(out, /^# app\.py:4 time\.sleep -> await asyncio\.sleep$/m);
   assert.match(out, /^# app\.py:3 fetch colored: time\.sleep \(line 4\)$/m);
   assert.match(out, /^# app\.py:7 fetch_all colored: calls fetch \(line 8\)$/m);
@@ -51,7 +51,7 @@ test("--show-transform of a blocking property read assigned to a name prints its
   const r = await pyrun(["--show-transform", "prop.py"], { cwd: dir });
   assert.equal(r.status, 0, text(r.stderr));
   const out = text(r.stdout);
-  assert.match(out, /^    async def p\(self\):\n        await __pyrun__\.sleep\(0\)$/m);
+  assert.match(out, /^    @property\n    @__pyrun__\.face\n    async def p\(self\):\n        await __pyrun__\.sleep\(time\.sleep, 0\)$/m);
   assert.match(out, /^r = await __pyrun__\.getattr\(B\(\), 'p'\)\nprint\(r\)$/m);
   assert.match(out, /^# prop\.py:6 read of property p whose getter blocks -> await$/m);
 });
