@@ -15,7 +15,7 @@ export const CHROMIUM = process.env.PYRUN_CHROMIUM ?? "/usr/bin/chromium";
 // demo's. With hideJspi, every page loses WebAssembly.Suspending and
 // WebAssembly.promising before any of its scripts run, as in a browser
 // without JSPI.
-export async function openBrowser({ hideJspi = false } = {}) {
+export async function openBrowser({ hideJspi = false, contextOptions = {} } = {}) {
   const server = await startDemoServer();
   let browser;
   try {
@@ -34,7 +34,12 @@ export async function openBrowser({ hideJspi = false } = {}) {
     await server.close();
     throw e;
   }
-  const context = await browser.newContext();
+  const context = await browser.newContext(contextOptions);
+  // A page of the demo's origin with nothing on it, for tests that drive
+  // loadPyrun themselves.
+  await context.route("**/blank.html", (route) =>
+    route.fulfill({ contentType: "text/html", body: "<!doctype html><meta charset=utf-8><title>blank</title>" }),
+  );
   if (hideJspi) {
     await context.addInitScript(() => {
       delete WebAssembly.Suspending;
@@ -50,7 +55,13 @@ export async function openBrowser({ hideJspi = false } = {}) {
   }
   return {
     url: server.url,
+    context,
     newPage: () => context.newPage(),
+    async newBlankPage() {
+      const page = await context.newPage();
+      await page.goto(new URL("blank.html", server.url).href);
+      return page;
+    },
     async close() {
       await browser.close();
       await server.close();
