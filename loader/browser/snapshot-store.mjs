@@ -53,8 +53,7 @@ async function transaction(mode, fn) {
 export async function readStored(slot) {
   try {
     const record = await transaction("readonly", (store) => request(store.get(slot)));
-    if (!(record?.file instanceof Blob)) return null;
-    return new Uint8Array(await record.file.arrayBuffer());
+    return record?.file instanceof Uint8Array ? record.file : null;
   } catch {
     return null;
   }
@@ -63,7 +62,9 @@ export async function readStored(slot) {
 /** Keeps `file` in `slot`, and drops the oldest slots past KEEP. */
 export async function writeStored(slot, file) {
   await transaction("readwrite", async (store) => {
-    store.put({ file: new Blob([file]), time: Date.now() }, slot);
+    // The bytes themselves, not a Blob: a Blob made in a worker that is
+    // then terminated can lose its data.
+    store.put({ file, time: Date.now() }, slot);
     const slots = await request(store.getAllKeys());
     if (slots.length <= KEEP) return;
     const times = await Promise.all(slots.map(async (s) => [s, (await request(store.get(s)))?.time ?? 0]));

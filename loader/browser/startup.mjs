@@ -53,10 +53,33 @@ function surroundings() {
   return { timeZone: `${zone} ${offsets.join(" ")}`, lang: `${language.replace("-", "_")}.UTF-8` };
 }
 
-// Python's view of the time zone and language, computed anew, for a
-// snapshot made elsewhere (a prebuilt one): what CPython's time module
-// does as it starts (Pyodide has no time.tzset).
+// The C library's time zone as Emscripten's tzset sets it as the
+// interpreter starts (its _tzset_js, which a restored interpreter does not
+// run again): the offset, daylight saving, and the two names.
+function setLibcTimeZone(module) {
+  const year = new Date().getFullYear();
+  const winter = new Date(year, 0, 1).getTimezoneOffset();
+  const summer = new Date(year, 6, 1).getTimezoneOffset();
+  const zone = (offset) => {
+    const abs = Math.abs(offset);
+    const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
+    return `UTC${offset >= 0 ? "-" : "+"}${hhmm}`;
+  };
+  const [std, dst] = summer < winter ? [zone(winter), zone(summer)] : [zone(summer), zone(winter)];
+  module.HEAPU32[module._timezone >>> 2] = Math.max(winter, summer) * 60;
+  module.HEAP32[module._daylight >>> 2] = Number(winter !== summer);
+  const encoder = new TextEncoder();
+  [std, dst].forEach((name, i) => {
+    const buffer = module.HEAPU32[(module._tzname >>> 2) + i];
+    module.HEAPU8.set([...encoder.encode(name.slice(0, 16)), 0], buffer);
+  });
+}
+
+// The time zone and language of this browser, for a snapshot made
+// elsewhere (a prebuilt one): the C library's, then Python's time module
+// as CPython's sets itself up (Pyodide has no time.tzset), then LANG.
 function adoptSurroundings(pyodide, lang) {
+  setLibcTimeZone(pyodide._module);
   const scope = pyodide.toPy({ lang });
   try {
     pyodide.runPython(
