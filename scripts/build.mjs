@@ -7,6 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import esbuild from "esbuild";
+
 import { isCurrent, prebuiltKey } from "./make-browser-snapshot.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -46,6 +48,26 @@ function buildPrebuiltSnapshots() {
   }
 }
 
+// The demo's editor (CodeMirror) as one ES module, rebuilt when its entry
+// or the installed packages changed.
+function bundleDemoEditor() {
+  const entry = path.join(ROOT, "demo/editor.mjs");
+  const out = path.join(ROOT, "build/demo/editor.js");
+  const mtime = (file) => fs.statSync(file).mtimeMs;
+  const inputs = [entry, path.join(ROOT, "package-lock.json"), fileURLToPath(import.meta.url)];
+  if (fs.existsSync(out) && inputs.every((f) => mtime(f) <= mtime(out))) return;
+  esbuild.buildSync({
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    format: "esm",
+    minify: true,
+    target: "es2020",
+    legalComments: "linked",
+    logLevel: "warning",
+  });
+}
+
 export function build() {
   for (const { dir, configure, target } of TARGETS) {
     if (!fs.existsSync(path.join(ROOT, dir, "CMakeCache.txt"))) {
@@ -54,6 +76,7 @@ export function build() {
     run(["cmake", "--build", dir, "--parallel", "2", ...(target ? ["--target", target] : [])]);
   }
   buildPrebuiltSnapshots();
+  bundleDemoEditor();
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) build();
