@@ -52,8 +52,17 @@ function fileFor(urlPath) {
   return null;
 }
 
+// An empty page of this origin, for tests and benchmarks that drive
+// loadPyrun themselves.
+const BLANK = "<!doctype html><meta charset=utf-8><title>blank</title>\n";
+
 function serve(request, response) {
   const { pathname } = new URL(request.url, "http://localhost");
+  if (pathname === "/blank.html") {
+    response.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": BLANK.length });
+    response.end(request.method === "HEAD" ? undefined : BLANK);
+    return;
+  }
   const file = fileFor(pathname);
   let stat = null;
   try {
