@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { ensureStartupSnapshot } from "../loader/node/make-startup-snapshot.mjs";
 import { sideBySide } from "./in-program.mjs";
 import { HEADER, ratio, row, summary } from "./measure.mjs";
+import { browserStartupRows } from "./browser-startup.mjs";
 import {
   COLORED_CALLS,
   COROUTINE_FLOOR,
@@ -56,6 +57,7 @@ console.log(`median/min/max over ${rounds} alternating runs; in-program figures 
 console.log(HEADER);
 const print = (rows) => rows.forEach((line) => console.log(line));
 print(startupRows(rounds));
+print(await browserStartupRows(Math.min(rounds, 5)));
 print(await transformRows(rounds));
 print(sideBySide("CPU-bound script", CPU_BOUND, rounds));
 print(sideBySide("colored function x100,000", COLORED_CALLS, rounds));

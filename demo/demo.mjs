@@ -1,8 +1,10 @@
-// The demo page: an editor with files in tabs, Run and Stop, an output
-// console (text only, never HTML), an input line that answers input(), and
-// the program as pyrun rewrites it.
-import { loadPyrun } from "./pyrun/browser/pyrun.mjs";
+// The demo page: a code editor with files in tabs, Run and Stop, an output
+// console (text only, never HTML) whose traceback lines lead to the code,
+// an input line that answers input(), a status line, and the program's own
+// source with each line pyrun rewrote marked, and why.
+import { createEditor, highlightPython } from "./editor/editor.js";
 import { EXAMPLES } from "./examples.mjs";
+import { loadPyrun } from "./pyrun/browser/pyrun.mjs";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -12,7 +14,6 @@ const ui = {
   clock: $("clock"),
   status: $("status"),
   tabs: $("tabs"),
-  code: $("code"),
   newFile: $("new-file"),
   newFileName: $("new-file-name"),
   output: $("output"),
@@ -20,7 +21,7 @@ const ui = {
   inputLine: $("input-line"),
   send: $("send"),
   pyArea: $("py-area"),
-  transformed: $("transformed"),
+  rewritten: $("rewritten"),
 };
 
 // ---- the clock: proof that the page never freezes ----------------------
@@ -31,13 +32,30 @@ function tick() {
 tick();
 setInterval(tick, 100);
 
-// ---- files and tabs -----------------------------------------------------
+// ---- status -------------------------------------------------------------
+// "running", "waiting for input", "exited (status N)", and after a program
+// that left event handlers on the page, "... — handlers still active".
+let lastExit = null; // { status } once the last program has ended
+function setStatus(text, state = "") {
+  ui.status.textContent = text;
+  ui.status.dataset.state = state;
+}
+
+function showExit() {
+  if (!lastExit) return;
+  const active = py?.handlers() ?? 0;
+  setStatus(`exited (status ${lastExit.status})${active ? " — handlers still active" : ""}`, "exited");
+}
+
+// ---- files, tabs and the editor -----------------------------------------
 let files = {};
 let current = "main.py";
 
-function saveEditor() {
-  if (current in files) files[current] = ui.code.value;
-}
+const editor = createEditor($("editor"), {
+  onChange: (text) => {
+    if (current in files) files[current] = text;
+  },
+});
 
 function showTabs() {
   ui.tabs.replaceChildren(
@@ -54,19 +72,19 @@ function showTabs() {
 }
 
 function openFile(name) {
-  saveEditor();
   current = name;
-  ui.code.value = files[name];
+  editor.setText(files[name]);
   showTabs();
 }
 
 function loadExample(id) {
   const example = EXAMPLES.find((e) => e.id === id) ?? EXAMPLES[0];
   files = { ...example.files };
-  current = "main.py";
-  ui.code.value = files[current];
-  showTabs();
-  ui.transformed.textContent = "";
+  openFile("main.py");
+  const hint = document.createElement("p");
+  hint.className = "none";
+  hint.textContent = "Run the program to see which of its lines pyrun rewrites.";
+  ui.rewritten.replaceChildren(hint);
 }
 
 for (const e of EXAMPLES) ui.examples.add(new Option(e.title, e.id));
@@ -90,25 +108,39 @@ ui.newFile.addEventListener("submit", (event) => {
   openFile(name);
 });
 
-// Tab inserts four spaces, as in any code editor.
-ui.code.addEventListener("keydown", (event) => {
-  if (event.key !== "Tab" || event.shiftKey) return;
-  event.preventDefault();
-  ui.code.setRangeText("    ", ui.code.selectionStart, ui.code.selectionEnd, "end");
-});
+// ---- output, always as text; traceback lines lead to the code ----------
+const TRACEBACK_LINE = /File "\/program\/([^"]+)", line (\d+)/g;
 
-// ---- output, always as text ---------------------------------------------
+function jumpTo(file, line) {
+  if (!(file in files)) return;
+  if (file !== current) openFile(file);
+  editor.jumpToLine(line);
+}
+
 function write(text, kind) {
   const atEnd = ui.output.scrollTop + ui.output.clientHeight >= ui.output.scrollHeight - 4;
   const span = document.createElement("span");
   if (kind) span.className = kind;
-  span.textContent = text;
+  let at = 0;
+  for (const match of text.matchAll(TRACEBACK_LINE)) {
+    span.append(text.slice(at, match.index));
+    const [whole, file, line] = match;
+    if (file in files) {
+      const link = document.createElement("button");
+      link.type = "button";
+      link.className = "tb-link";
+      link.textContent = whole;
+      link.title = `show ${file}, line ${line}`;
+      link.addEventListener("click", () => jumpTo(file, Number(line)));
+      span.append(link);
+    } else {
+      span.append(whole);
+    }
+    at = match.index + whole.length;
+  }
+  span.append(text.slice(at));
   ui.output.append(span);
   if (atEnd) ui.output.scrollTop = ui.output.scrollHeight;
-}
-
-function setStatus(text) {
-  ui.status.textContent = text;
 }
 
 // ---- input() ------------------------------------------------------------
@@ -117,9 +149,10 @@ let answer = null; // resolves the line input() waits for
 function readLine() {
   return new Promise((resolve) => {
     answer = resolve;
+    setStatus("waiting for input", "waiting");
     ui.inputLine.disabled = false;
     ui.send.disabled = false;
-    ui.inputLine.placeholder = "type a line and press Enter";
+    ui.inputLine.placeholder = "type your answer and press Enter";
     ui.inputLine.focus();
   });
 }
@@ -138,24 +171,125 @@ ui.inputForm.addEventListener("submit", (event) => {
   const line = ui.inputLine.value;
   const resolve = answer;
   closeInput();
+  // as a terminal echoes what is typed, after the prompt
   write(`${line}\n`, "echo");
+  if (running) setStatus("running", "running");
+  else showExit();
   resolve(line);
 });
 
-// ---- the program as pyrun runs it ----------------------------------------
-function showTransform(py) {
-  saveEditor();
-  const { "main.py": main, ...others } = files;
+// ---- what pyrun rewrote -------------------------------------------------
+// Transformed code calls pyrun's helpers as __pyrun__.<name>: shown as
+// plain words, with what each does on hover.
+const HELPERS = {
+  call: "a call whose result pyrun awaits when it is a coroutine: pyrun could not tell in advance",
+  new: "creating an instance whose __init__ waits, awaiting it",
+  sort: "list.sort with a key function that waits",
+};
+const FACE =
+  "a face: the function stays callable from code pyrun does not rewrite (the interpreter, a library, " +
+  "a JS event); there it waits through JSPI where the browser has it, and an event handler runs it as a task";
+
+function element(tag, className, ...children) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  node.append(...children);
+  return node;
+}
+const paragraph = (className, text) => element("p", className, text);
+const code = (text) => element("code", "", text);
+
+function abbr(text, title) {
+  const node = element("abbr", "", text);
+  node.title = title;
+  return node;
+}
+
+// One note's words as nodes, helper names and "face" explained, and
+// pyrun's "colored" (a function that reaches a blocking call) said plainly.
+function plainWords(text) {
+  text = text.replace(/\bmay be colored\b/g, "may wait").replace(/\bcolored\b/g, "waiting");
+  const nodes = [];
+  let at = 0;
+  for (const match of text.matchAll(/__pyrun__\.(\w+)|\bface\b/g)) {
+    nodes.push(text.slice(at, match.index));
+    if (match[1]) nodes.push(abbr(`pyrun's ${match[1]}`, HELPERS[match[1]] ?? `pyrun's async stand-in for ${match[1]}`));
+    else nodes.push(abbr("face", FACE));
+    at = match.index + match[0].length;
+  }
+  nodes.push(text.slice(at));
+  return nodes;
+}
+
+// "inventory.py:11 time.sleep -> await asyncio.sleep" as a sentence.
+function reason(text) {
+  const colored = /^(\S+) colored: (.*) \(line (\d+)\)$/.exec(text);
+  if (colored) {
+    const [, name, why, line] = colored;
+    const because = /^(calls|overrides) /.test(why) ? why : `reaches ${why}`;
+    return [code(name), " becomes ", code("async def"), `: it ${because} (line ${line})`].flatMap((n) =>
+      typeof n === "string" ? plainWords(n) : [n],
+    );
+  }
+  const arrow = text.indexOf(" -> ");
+  if (arrow > 0) return [...plainWords(text.slice(0, arrow)), " becomes ", ...plainWords(text.slice(arrow + 4))];
+  return plainWords(text);
+}
+
+function showRewritten(modules) {
+  const sections = [];
+  for (const { filename, notes } of modules) {
+    const source = files[filename];
+    if (source === undefined) continue;
+    const byLine = new Map();
+    for (const note of notes) {
+      const m = /^(.*):(\d+) (.*)$/.exec(note);
+      if (!m || m[1] !== filename) continue;
+      const line = Number(m[2]);
+      if (!byLine.has(line)) byLine.set(line, []);
+      byLine.get(line).push(m[3]);
+    }
+    const heading = element(
+      "h3",
+      "",
+      filename,
+      " ",
+      element("span", "count", byLine.size ? `${byLine.size} line${byLine.size > 1 ? "s" : ""} rewritten` : "runs as written: nothing here blocks"),
+    );
+    sections.push(heading);
+    if (!byLine.size) continue;
+    // the user's own lines, each rewritten one marked, its reasons below it
+    const rows = highlightPython(source).flatMap((pieces, i) => {
+      const number = i + 1;
+      const text = element("td", "src", ...pieces.map(([t, cls]) => (cls ? element("span", cls, t) : t)));
+      const why = byLine.get(number);
+      const row = element("tr", why ? "changed" : "", element("td", "no", String(number)), text);
+      if (!why) return [row];
+      const reasons = element("tr", "why-row", element("td", "no"), element("td", "why", element("ul", "", ...[...new Set(why)].map((w) => element("li", "", ...reason(w))))));
+      for (const r of [row, reasons]) {
+        r.title = `show line ${number} in the editor`;
+        r.addEventListener("click", () => jumpTo(filename, number));
+      }
+      return [row, reasons];
+    });
+    sections.push(element("table", "", element("tbody", "", ...rows)));
+  }
+  sections.push(
+    paragraph(
+      "legend",
+      "Marked lines are where pyrun makes your program wait without blocking the page: blocking calls " +
+        "become awaits, and functions that reach them become async def. The rest runs exactly as written.",
+    ),
+  );
+  ui.rewritten.replaceChildren(...sections);
+}
+
+function transformAndShow(main, others) {
   try {
-    const modules = py.transform(main, { filename: "main.py", files: others });
-    ui.transformed.textContent = modules
-      .map(({ filename, code, notes }) => {
-        const why = notes.length ? notes.map((n) => `# ${n}`).join("\n") : "# nothing blocks: runs as written";
-        return `# ==== ${filename} ====\n${code}\n${why}\n`;
-      })
-      .join("\n");
+    showRewritten(py.transform(main, { filename: "main.py", files: others }));
   } catch (e) {
-    ui.transformed.textContent = `cannot transform: ${e.message.trim().split("\n").at(-1)}`;
+    // a syntax error: running the program reports it with a traceback
+    ui.rewritten.replaceChildren(paragraph("none", `pyrun cannot rewrite this program: ${e.message.trim().split("\n").at(-1)}`));
   }
 }
 
@@ -165,39 +299,51 @@ let running = false;
 
 async function run() {
   if (running || !py) return;
-  saveEditor();
   if (!("main.py" in files)) {
     setStatus("there is no main.py to run");
     return;
   }
   running = true;
+  lastExit = null;
   ui.run.disabled = true;
   ui.stop.disabled = false;
   ui.output.replaceChildren();
   ui.pyArea.replaceChildren();
-  showTransform(py);
-  setStatus("running");
   const { "main.py": main, ...others } = files;
+  transformAndShow(main, others);
+  setStatus("running", "running");
   try {
     const status = await py.run(main, { filename: "main.py", files: others });
-    setStatus(`exited with status ${status}`);
+    lastExit = { status };
   } catch (e) {
     write(`pyrun failed: ${e.message}\n`, "stderr");
     setStatus("failed");
   } finally {
-    closeInput();
+    closeInput(); // an input() the program was waiting for when stopped
     running = false;
     ui.run.disabled = false;
     ui.stop.disabled = true;
+    showExit();
   }
 }
 
 ui.run.addEventListener("click", run);
 ui.stop.addEventListener("click", () => {
-  if (py?.interrupt()) setStatus("stopping");
+  if (py?.interrupt()) setStatus("stopping", "running");
 });
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    run();
+  }
+});
+// Handlers a finished program left may remove themselves.
+setInterval(() => {
+  if (!running && lastExit && answer === null) showExit();
+}, 500);
 
 try {
+  const started = performance.now();
   py = await loadPyrun({
     indexURL: new URL("pyodide/", location.href).href,
     runtimeURL: new URL("runtime/pyrun.abi3.so", location.href).href,
@@ -205,7 +351,10 @@ try {
     stderr: (text) => write(text, "stderr"),
     stdin: readLine,
   });
-  setStatus("ready");
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const how = py.startup.from === "cold" ? "started cold" : "started from the snapshot";
+  setStatus("ready", "ready");
+  ui.status.title = `${how} in ${seconds} s`;
   ui.run.disabled = false;
 } catch (e) {
   setStatus("could not load Pyodide");

@@ -1,4 +1,5 @@
-// The demo's examples menu: each a set of files, main.py first.
+// The demo's examples menu: each a set of files, main.py first. Add one by
+// appending { id, title, files } (?example=ID opens it).
 export const EXAMPLES = [
   {
     id: "countdown",
@@ -175,6 +176,103 @@ def brew(event):
 button.addEventListener("click", create_proxy(brew))
 area.replaceChildren(button, label)
 print("Click the button: its handler sleeps 2 s and the page stays responsive.")
+`,
+    },
+  },
+  {
+    id: "deep",
+    title: "Sleeping deep inside functions and classes",
+    files: {
+      "main.py": `import time
+
+
+class Kettle:
+    def __init__(self, litres):
+        self.litres = litres
+
+    def boil(self):
+        for step in range(3):
+            time.sleep(0.3)  # pyrun turns this into an await
+            print(f"  heating... {step + 1}/3")
+        return f"{self.litres} l boiled"
+
+
+def make_tea(kettle):
+    water = kettle.boil()  # boil() waits, so make_tea waits too
+    return f"tea from {water}"
+
+
+def morning():
+    print("morning: start")
+    print("morning:", make_tea(Kettle(1.5)))
+
+
+morning()
+`,
+    },
+  },
+  {
+    id: "generator",
+    title: "A generator that sleeps between items",
+    files: {
+      "main.py": `import time
+
+
+def readings(count):
+    for i in range(count):
+        time.sleep(0.4)  # waiting for a sensor
+        yield 20 + i * 0.5
+
+
+for value in readings(3):
+    print("reading", value)
+
+print("average", sum(readings(4)) / 4)
+`,
+    },
+  },
+  {
+    id: "stopwatch",
+    title: "A stopwatch: handlers stay active after the program",
+    files: {
+      "main.py": `# The program ends at once; its buttons keep working. The status line
+# then says "handlers still active". Run another program to end them.
+import time
+
+import js
+from pyodide.ffi import create_proxy
+
+area = js.document.getElementById("py-area")
+display = js.document.createElement("strong")
+start = js.document.createElement("button")
+stop = js.document.createElement("button")
+display.textContent = "0.0 s "
+start.textContent = "Start"
+stop.textContent = "Stop"
+running = False
+
+
+def on_start(event):
+    global running
+    if running:
+        return
+    running = True
+    began = time.time()
+    while running:
+        time.sleep(0.1)  # a sync loop, yet the page stays live
+        display.textContent = f"{time.time() - began:.1f} s "
+    print("stopped at", display.textContent)
+
+
+def on_stop(event):
+    global running
+    running = False
+
+
+start.addEventListener("click", create_proxy(on_start))
+stop.addEventListener("click", create_proxy(on_stop))
+area.replaceChildren(display, start, stop)
+print("Press Start, then Stop.")
 `,
     },
   },

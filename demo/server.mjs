@@ -4,6 +4,8 @@
 //   /pyrun/        loader/ (core.mjs and browser/pyrun.mjs)
 //   /pyodide/      node_modules/pyodide/
 //   /runtime/      build/wasm/ (pyrun.abi3.so)
+//   /snapshot/     build/snapshot/ (prebuilt start-up snapshots, optional)
+//   /editor/       build/demo/ (the demo's editor, bundled by npm run build)
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -15,6 +17,8 @@ const MOUNTS = [
   ["/pyrun/", path.join(ROOT, "loader")],
   ["/pyodide/", path.join(ROOT, "node_modules/pyodide")],
   ["/runtime/", path.join(ROOT, "build/wasm")],
+  ["/snapshot/", path.join(ROOT, "build/snapshot")],
+  ["/editor/", path.join(ROOT, "build/demo")],
   ["/", path.join(ROOT, "demo")],
 ];
 
@@ -28,6 +32,7 @@ const TYPES = {
   ".zip": "application/zip",
   ".so": "application/octet-stream",
   ".map": "application/json",
+  ".svg": "image/svg+xml",
 };
 
 // The file a URL path names, or null when it is outside every mount.
@@ -47,8 +52,17 @@ function fileFor(urlPath) {
   return null;
 }
 
+// An empty page of this origin, for tests and benchmarks that drive
+// loadPyrun themselves.
+const BLANK = "<!doctype html><meta charset=utf-8><title>blank</title>\n";
+
 function serve(request, response) {
   const { pathname } = new URL(request.url, "http://localhost");
+  if (pathname === "/blank.html") {
+    response.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": BLANK.length });
+    response.end(request.method === "HEAD" ? undefined : BLANK);
+    return;
+  }
   const file = fileFor(pathname);
   let stat = null;
   try {

@@ -161,4 +161,7 @@ int pyrun_prepare_main(pyrun_state *st, const char *kind, PyObject *target, PyOb
                        PyObject **code, PyObject **globals, PyObject **import_first, PyObject **status);
 PyObject *pyrun_show_transform(PyObject *module, PyObject *args);
 
+/* run_reset.c: _reset_run(), between two programs in one interpreter. */
+int pyrun_run_reset_register(PyObject *module);
+
 #endif

