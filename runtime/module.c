@@ -448,7 +448,22 @@ pyrun_transform_package(PyObject *module, PyObject *name)
     Py_RETURN_NONE;
 }
 
+/* _set_strict_async(flag): strict mode for this interpreter's runs (a
+ * page's loadPyrun({ strictAsync })), whatever PYRUN_STRICT_ASYNC says. */
+static PyObject *
+pyrun_set_strict_async(PyObject *module, PyObject *flag)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    int on = st ? PyObject_IsTrue(flag) : -1;
+    if (on < 0) {
+        return NULL;
+    }
+    st->strict_async = on;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef pyrun_methods[] = {
+    {"_set_strict_async", pyrun_set_strict_async, METH_O, NULL},
     {"transform_package", pyrun_transform_package, METH_O,
      "transform_package(name)\n\n"
      "Transform the pure-Python package `name` from site-packages like the\n"
@@ -516,6 +531,7 @@ pyrun_exec(PyObject *module)
         return -1;
     }
     st->host = Py_NewRef(Py_None);
+    st->strict_async = -1;
     st->stdin_pending = PyUnicode_FromString("");
     st->stop_futures = PyDict_New();
     st->sync_warned = PySet_New(NULL);

@@ -97,6 +97,7 @@ typedef struct {
     double sync_waited;       /* seconds its sleeps and reads blocked */
     PyObject *sync_warned;    /* set: functions already named under --verbose */
     int sync_strict;          /* strict mode: blocking there is a BlockingError */
+    int strict_async;         /* strict mode for every run: 1 on, 0 off, -1 as PYRUN_STRICT_ASYNC says */
     PyObject *sync_what;      /* the outermost one: its function, and where it was called */
     PyObject *sync_where;
     const char *sync_why;

@@ -93,6 +93,8 @@ function checkFileNames(filename, files) {
  * @param {boolean} [options.startupSnapshot]  keep a start-up snapshot in the browser (default true)
  * @param {string} [options.prebuiltSnapshots]  where build/snapshot/ is served: prebuilt snapshots
  *   (npm run build) to start from when the browser keeps none yet
+ * @param {boolean} [options.strictAsync]  where pyrun cannot make code async, raise
+ *   pyrun.BlockingError instead of waiting synchronously (default false)
  * @param {object} [options.pyodideOptions]  passed on to loadPyodide
  */
 export async function loadPyrun({
@@ -104,6 +106,7 @@ export async function loadPyrun({
   transformPackages = [],
   startupSnapshot = true,
   prebuiltSnapshots = null,
+  strictAsync = false,
   pyodideOptions = {},
 } = {}) {
   if (!indexURL) throw new TypeError("loadPyrun: indexURL (where Pyodide is served) is required");
@@ -133,8 +136,13 @@ export async function loadPyrun({
       if (line === null || line === undefined) return undefined; // None: end of input
       return line.endsWith("\n") ? line : `${line}\n`;
     },
+    // a function that blocked the page, where nothing could await it
+    warn(message) {
+      console.warn(message);
+    },
   };
   runtime._init(host, true, false);
+  runtime._set_strict_async(Boolean(strictAsync));
 
   const scope = pyodide.globals.get("dict")();
   pyodide.runPython(WRITE_FILES_PY + TRANSFORM_PY, { globals: scope });

@@ -52,7 +52,8 @@ PyObject *pyrun_wait_synchronously(pyrun_state *st, PyObject *awaitable, PyObjec
 /* While a coroutine is driven synchronously, sleeps and stdin reads block
  * through the host instead of awaiting the loop. */
 int pyrun_sync_waiting(pyrun_state *st);
-int pyrun_strict_async(void);
+/* Strict mode: PYRUN_STRICT_ASYNC, unless the host set it (_set_strict_async). */
+int pyrun_strict_async(pyrun_state *st);
 /* time.monotonic(), or -1.0 with an exception set. */
 double pyrun_monotonic(void);
 /* "main.py, line 30": the innermost frame of the user's own code. */

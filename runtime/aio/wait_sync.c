@@ -122,8 +122,11 @@ jspi_run_sync(void)
 }
 
 int
-pyrun_strict_async(void)
+pyrun_strict_async(pyrun_state *st)
 {
+    if (st->strict_async >= 0) {
+        return st->strict_async;
+    }
     const char *v = getenv("PYRUN_STRICT_ASYNC");
     return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
 }
@@ -367,7 +370,7 @@ drive_and_report(pyrun_state *st, PyObject *aw, PyObject *what, const char *why)
         st->sync_what = Py_NewRef(what);
         st->sync_where = Py_NewRef(where);
         st->sync_why = why;
-        st->sync_strict = pyrun_strict_async();
+        st->sync_strict = pyrun_strict_async(st);
     }
     PyObject *result = drive(st, aw, what, why);
     if (outermost) {
