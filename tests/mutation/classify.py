@@ -72,8 +72,9 @@ RULES = [
     (re.compile(r"BlockingError: (.+?) blocks, but"), _blocking),
     (re.compile(r"BlockingError"), "BlockingError (other)"),
     (re.compile(r"coroutine raised StopIteration"), "RuntimeError: coroutine raised StopIteration"),
-    (re.compile(r"'coroutine' object (is not \w+|has no attribute|does not support [\w ]+|cannot be [\w ]+)"),
-     lambda line, m: f"TypeError: 'coroutine' object {m.group(1)}"),
+    (re.compile(r"(?:(\w+Error): )?'coroutine' object (is not \w+|has no attribute|does not support [\w ]+|"
+                r"cannot be [\w ]+)"),
+     lambda line, m: f"{m.group(1) or 'TypeError'}: 'coroutine' object {m.group(2)}"),
     (re.compile(r"(?:unsupported operand|not supported between instances of).*'coroutine'"),
      "TypeError: operator on a coroutine"),
     (re.compile(r"pyrun\.\w*Iter\w*|'async_generator' object|async_generator"),
