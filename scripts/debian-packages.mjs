@@ -17,4 +17,6 @@ export const DEBIAN_PACKAGES = [
   "libclang-rt-14-dev",
   // browser tests: Debian's Chromium, driven by playwright-core
   "chromium",
+  // the mutation tester's corpus: CPython's own test suite (tests/mutation)
+  "libpython3.11-testsuite",
 ];
