@@ -541,6 +541,7 @@ pyrun_exec(PyObject *module)
     if (pyrun_errors_register(module, st) < 0 || pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
         pyrun_sleep_register(module, st) < 0 || pyrun_face_register(module, st) < 0 ||
         pyrun_cm_register(module, st) < 0 || pyrun_iterate_register(module, st) < 0 ||
+        pyrun_calls_register(module, st) < 0 ||
         pyrun_importer_register(module, st) < 0 || pyrun_run_reset_register(module) < 0) {
         return -1;
     }
@@ -576,6 +577,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->acm_type);
     Py_VISIT(st->aiter_type);
     Py_VISIT(st->sync_gen_type);
+    Py_VISIT(st->stopped_type);
     Py_VISIT(st->async_gen_type);
     Py_VISIT(st->sync_what);
     Py_VISIT(st->sync_where);
@@ -630,6 +632,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->acm_type);
     Py_CLEAR(st->aiter_type);
     Py_CLEAR(st->sync_gen_type);
+    Py_CLEAR(st->stopped_type);
     Py_CLEAR(st->async_gen_type);
     Py_CLEAR(st->sync_what);
     Py_CLEAR(st->sync_where);

@@ -79,6 +79,7 @@ typedef struct {
     PyTypeObject *step_type;
     PyTypeObject *sleep_type;
     PyTypeObject *face_type;
+    PyTypeObject *stopped_type;   /* pyrun.Stopped: a StopIteration carried as a value */
     PyTypeObject *sync_gen_type;  /* pyrun.Generator: a colored generator iterated synchronously */
     PyObject *async_gen_type;     /* types.AsyncGeneratorType */
     PyTypeObject *acm_type;

@@ -201,6 +201,87 @@ pyrun_helper_run_in_executor(PyObject *module, PyObject *const *args, Py_ssize_t
     return st ? task_of_call(st, args + 1, nargs - 1, kwnames, "run_in_executor") : NULL;
 }
 
+/* ---- StopIteration carried out of a coroutine (see the transform) ----- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *exc;
+} Stopped;
+
+static void
+stopped_dealloc(Stopped *s)
+{
+    PyTypeObject *type = Py_TYPE((PyObject *)s);
+    PyObject_GC_UnTrack(s);
+    Py_CLEAR(s->exc);
+    ((freefunc)PyType_GetSlot(type, Py_tp_free))(s);
+    Py_DECREF(type);
+}
+
+static int
+stopped_traverse(Stopped *s, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE((PyObject *)s));
+    Py_VISIT(s->exc);
+    return 0;
+}
+
+static PyType_Slot stopped_slots[] = {
+    {Py_tp_dealloc, stopped_dealloc},
+    {Py_tp_traverse, stopped_traverse},
+    {0, NULL},
+};
+
+static PyType_Spec stopped_spec = {
+    .name = "pyrun.Stopped",
+    .basicsize = sizeof(Stopped),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = stopped_slots,
+};
+
+int
+pyrun_calls_register(PyObject *module, pyrun_state *st)
+{
+    st->stopped_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &stopped_spec, NULL);
+    return st->stopped_type == NULL ? -1 : 0;
+}
+
+/* stopped(exc): what a colored function returns for the StopIteration it
+ * would have raised */
+PyObject *
+pyrun_helper_stopped(PyObject *module, PyObject *exc)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    allocfunc alloc = st ? (allocfunc)PyType_GetSlot(st->stopped_type, Py_tp_alloc) : NULL;
+    Stopped *s = alloc ? (Stopped *)alloc(st->stopped_type, 0) : NULL;
+    if (s != NULL) {
+        s->exc = Py_NewRef(exc);
+    }
+    return (PyObject *)s;
+}
+
+int
+pyrun_reraise_stopped(pyrun_state *st, PyObject *value)
+{
+    if (value == NULL || Py_TYPE(value) != st->stopped_type) {
+        return 0;
+    }
+    PyObject *exc = ((Stopped *)value)->exc;
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    return -1;
+}
+
+/* unstop(value): the value, or the StopIteration it carries, raised here */
+PyObject *
+pyrun_helper_unstop(PyObject *module, PyObject *value)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL || pyrun_reraise_stopped(st, value) < 0) {
+        return NULL;
+    }
+    return Py_NewRef(value);
+}
+
 static PyObject *
 split_first(PyObject *args, const char *name, PyObject **first)
 {

@@ -17,7 +17,9 @@
 
 typedef struct {
     PyObject_HEAD
-    PyObject *fn; /* the async function, a bound method of one, or a classmethod of one */
+    PyObject *fn;     /* the async function, a bound method of one, or a classmethod of one */
+    PyObject *parent; /* for a face made by binding: the face it was bound from */
+    PyObject *code;   /* __code__ as a plain function's would read, made on first use */
 } Face;
 
 typedef struct {
@@ -30,6 +32,8 @@ face_traverse(Face *f, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE((PyObject *)f));
     Py_VISIT(f->fn);
+    Py_VISIT(f->parent);
+    Py_VISIT(f->code);
     return 0;
 }
 
@@ -37,6 +41,8 @@ static int
 face_clear(Face *f)
 {
     Py_CLEAR(f->fn);
+    Py_CLEAR(f->parent);
+    Py_CLEAR(f->code);
     return 0;
 }
 
@@ -142,6 +148,9 @@ face_call(Face *f, PyObject *args, PyObject *kwargs)
     }
     PyObject *result = pyrun_wait_synchronously(st, r, what, CALLED_FROM_C);
     Py_DECREF(what);
+    if (pyrun_reraise_stopped(st, result) < 0) {
+        Py_CLEAR(result); /* the StopIteration the plain function raised */
+    }
     return result;
 }
 
@@ -161,20 +170,102 @@ face_descr_get(Face *f, PyObject *obj, PyObject *type)
     pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)f));
     PyObject *face = st ? face_make(st, bound) : NULL;
     Py_DECREF(bound);
+    if (face != NULL) {
+        ((Face *)face)->parent = Py_NewRef((PyObject *)f);
+    }
     return face;
 }
 
-/* Everything else a function has (__name__, __doc__, __wrapped__...) is
- * the wrapped function's. */
+#define CO_GENERATOR_FLAG 0x0020
+#define CO_COROUTINE_FLAG 0x0080
+#define CO_ASYNC_GENERATOR_FLAG 0x0200
+
+/* __code__ as the user's own def would have it: the same code, flagged as
+ * a plain function (or a generator), so that introspection (inspect's
+ * iscoroutinefunction, which mock.patch and others ask) sees what the
+ * program wrote, not what pyrun made of it. */
+static PyObject *
+face_code(Face *f)
+{
+    if (f->code != NULL) {
+        return Py_NewRef(f->code);
+    }
+    PyObject *code = PyObject_GetAttrString(f->fn, "__code__");
+    PyObject *flags = code ? PyObject_GetAttrString(code, "co_flags") : NULL;
+    long v = flags ? PyLong_AsLong(flags) : -1;
+    Py_XDECREF(flags);
+    if (v == -1 && PyErr_Occurred()) {
+        Py_XDECREF(code);
+        return NULL;
+    }
+    long plain = v & ~(CO_COROUTINE_FLAG | CO_ASYNC_GENERATOR_FLAG);
+    if (v & CO_ASYNC_GENERATOR_FLAG) {
+        plain |= CO_GENERATOR_FLAG;
+    }
+    PyObject *replace = PyObject_GetAttrString(code, "replace");
+    PyObject *args = replace ? PyTuple_New(0) : NULL;
+    PyObject *kwargs = args ? Py_BuildValue("{sl}", "co_flags", plain) : NULL;
+    PyObject *view = kwargs ? PyObject_Call(replace, args, kwargs) : NULL;
+    Py_XDECREF(replace);
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    Py_DECREF(code);
+    f->code = Py_XNewRef(view);
+    return view;
+}
+
+/* What a face answers itself; every other attribute (__name__, __doc__,
+ * __module__, __dict__, __wrapped__...) is its function's, so that
+ * functools.wraps, doctest and friends see the user's def. */
 static PyObject *
 face_getattro(Face *f, PyObject *name)
 {
-    PyObject *r = PyObject_GenericGetAttr((PyObject *)f, name);
+    if (PyUnicode_Check(name)) {
+        if (PyUnicode_CompareWithASCIIString(name, "__class__") == 0) {
+            /* isinstance(f, types.FunctionType), as for the user's def */
+            return Py_NewRef((PyObject *)Py_TYPE(f->fn));
+        }
+        if (PyUnicode_CompareWithASCIIString(name, "__code__") == 0) {
+            return face_code(f);
+        }
+        if (PyUnicode_CompareWithASCIIString(name, "__func__") == 0 && f->parent != NULL) {
+            return Py_NewRef(f->parent); /* bound.__func__ is Class.method */
+        }
+        if (PyUnicode_CompareWithASCIIString(name, "__pyrun_async__") == 0 ||
+            PyUnicode_CompareWithASCIIString(name, "__reduce__") == 0 ||
+            PyUnicode_CompareWithASCIIString(name, "__reduce_ex__") == 0 ||
+            PyUnicode_CompareWithASCIIString(name, "__get__") == 0 ||
+            PyUnicode_CompareWithASCIIString(name, "__call__") == 0) {
+            return PyObject_GenericGetAttr((PyObject *)f, name);
+        }
+    }
+    PyObject *r = PyObject_GetAttr(f->fn, name);
     if (r != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError)) {
         return r;
     }
     PyErr_Clear();
-    return PyObject_GetAttr(f->fn, name);
+    return PyObject_GenericGetAttr((PyObject *)f, name);
+}
+
+/* Pickled and copied as the user's def would be: by its qualified name
+ * (a bound one: its object's attribute). */
+static PyObject *
+face_reduce(Face *f, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *self = PyObject_GetAttrString(f->fn, "__self__");
+    if (self == NULL) {
+        PyErr_Clear();
+        return PyObject_GetAttrString(f->fn, "__qualname__");
+    }
+    PyObject *name = PyObject_GetAttrString(f->fn, "__name__");
+    PyObject *builtins = name ? PyImport_ImportModule("builtins") : NULL;
+    PyObject *getattr = builtins ? PyObject_GetAttrString(builtins, "getattr") : NULL;
+    PyObject *r = getattr ? Py_BuildValue("(O(OO))", getattr, self, name) : NULL;
+    Py_XDECREF(getattr);
+    Py_XDECREF(builtins);
+    Py_XDECREF(name);
+    Py_DECREF(self);
+    return r;
 }
 
 static int
@@ -216,6 +307,11 @@ static PyGetSetDef face_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+static PyMethodDef face_methods[] = {
+    {"__reduce__", (PyCFunction)face_reduce, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyType_Slot face_slots[] = {
     {Py_tp_dealloc, face_dealloc},
     {Py_tp_traverse, face_traverse},
@@ -225,6 +321,7 @@ static PyType_Slot face_slots[] = {
     {Py_tp_getattro, face_getattro},
     {Py_tp_setattro, face_setattro},
     {Py_tp_getset, face_getset},
+    {Py_tp_methods, face_methods},
     {Py_tp_repr, face_repr},
     {Py_tp_richcompare, face_richcompare},
     {Py_tp_hash, face_hash},
@@ -255,11 +352,14 @@ gen_clear(SyncGen *g)
     return 0;
 }
 
+static void gen_finalize(SyncGen *g);
+
 static void
 gen_dealloc(SyncGen *g)
 {
     PyTypeObject *type = Py_TYPE((PyObject *)g);
     PyObject_GC_UnTrack(g);
+    gen_finalize(g);
     gen_clear(g);
     ((freefunc)PyType_GetSlot(type, Py_tp_free))(g);
     Py_DECREF(type);
@@ -324,6 +424,31 @@ gen_close(SyncGen *g, PyObject *Py_UNUSED(ignored))
     return r;
 }
 
+/* As a generator is closed when it is collected, so is the async one it
+ * stands for, when nothing else holds it (transformed code iterating it
+ * through `async for` does). */
+static void
+gen_finalize(SyncGen *g)
+{
+    /* called from dealloc: nothing may take a reference to g */
+    if (g->agen == NULL || Py_REFCNT(g->agen) > 1) {
+        return;
+    }
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *frame = PyObject_GetAttrString(g->agen, "ag_frame");
+    if (frame != NULL && frame != Py_None) {
+        PyObject *r = gen_close(g, NULL);
+        if (r == NULL) {
+            PyErr_WriteUnraisable(NULL); /* not g: nothing may take it now */
+        }
+        Py_XDECREF(r);
+    }
+    Py_XDECREF(frame);
+    PyErr_Clear();
+    PyErr_Restore(type, value, tb);
+}
+
 static PyObject *
 gen_repr(SyncGen *g)
 {
@@ -333,6 +458,8 @@ gen_repr(SyncGen *g)
     return r;
 }
 
+/* A generator's gi_frame, gi_running... are the async generator's
+ * ag_frame, ag_running...; the rest (__name__...) is its too. */
 static PyObject *
 gen_getattro(SyncGen *g, PyObject *name)
 {
@@ -341,6 +468,15 @@ gen_getattro(SyncGen *g, PyObject *name)
         return r;
     }
     PyErr_Clear();
+    static const char *const renamed[][2] = {
+        {"gi_frame", "ag_frame"}, {"gi_running", "ag_running"}, {"gi_code", "ag_code"},
+        {"gi_yieldfrom", "ag_await"}, {"gi_suspended", "ag_suspended"},
+    };
+    for (size_t i = 0; PyUnicode_Check(name) && i < sizeof renamed / sizeof renamed[0]; i++) {
+        if (PyUnicode_CompareWithASCIIString(name, renamed[i][0]) == 0) {
+            return PyObject_GetAttrString(g->agen, renamed[i][1]);
+        }
+    }
     return PyObject_GetAttr(g->agen, name);
 }
 
@@ -350,11 +486,13 @@ gen_async(SyncGen *g, void *closure)
     return Py_NewRef(g->agen);
 }
 
-/* `async for` over it, in transformed code: its async side */
+/* `async for` over it, in transformed code, is over its async side; the
+ * loop holds this object, so that when the loop is left the async
+ * generator is closed then, as a generator would be. */
 static PyObject *
-gen_async_iter(SyncGen *g)
+gen_async_next(SyncGen *g)
 {
-    return Py_NewRef(g->agen);
+    return PyObject_CallMethod(g->agen, "__anext__", NULL);
 }
 
 static PyMethodDef gen_methods[] = {
@@ -370,7 +508,8 @@ static PyGetSetDef gen_getset[] = {
 };
 
 static PyType_Slot gen_slots[] = {
-    {Py_am_aiter, gen_async_iter},
+    {Py_am_aiter, pyrun_return_self},
+    {Py_am_anext, gen_async_next},
     {Py_tp_dealloc, gen_dealloc},
     {Py_tp_traverse, gen_traverse},
     {Py_tp_clear, gen_clear},
@@ -419,6 +558,25 @@ pyrun_face_register(PyObject *module, pyrun_state *st)
         "Code that blocks was reached where pyrun cannot make the caller wait.", PyExc_RuntimeError,
         NULL);
     return st->blocking_error == NULL ? -1 : PyModule_AddObjectRef(module, "BlockingError", st->blocking_error);
+}
+
+/* aclose(iterator): what closing it gives to await (nothing to do for
+ * an iterator that has no aclose) */
+PyObject *
+pyrun_helper_aclose(PyObject *module, PyObject *it)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    PyObject *aclose = PyObject_GetAttrString(it, "aclose");
+    if (aclose == NULL) {
+        PyErr_Clear();
+        return pyrun_ready(st, Py_None);
+    }
+    PyObject *r = PyObject_CallNoArgs(aclose);
+    Py_DECREF(aclose);
+    return r;
 }
 
 /* sync_iter(aiterable): its items for code that iterates synchronously */

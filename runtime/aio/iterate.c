@@ -277,9 +277,8 @@ ai_new(pyrun_state *st, ai_mode mode, PyObject *source, PyObject *fn)
 static PyObject *
 to_aiter(pyrun_state *st, PyObject *iterable)
 {
-    PyObject *agen = pyrun_sync_gen_async(st, iterable);
-    if (agen != NULL) {
-        return Py_NewRef(agen); /* a colored generator: its async side */
+    if (pyrun_sync_gen_async(st, iterable) != NULL) {
+        return Py_NewRef(iterable); /* a colored generator: async iterable itself */
     }
     if (PyObject_HasAttrString(iterable, "__aiter__")) {
         return PyObject_CallMethod(iterable, "__aiter__", NULL);

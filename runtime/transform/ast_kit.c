@@ -263,3 +263,81 @@ ast_helper_call(ast_kit *kit, PyObject *loc, const char *helper, PyObject *args,
     Py_DECREF(func);
     return call;
 }
+
+/* Places every node of a template at `loc`, substituting names. */
+static PyObject *
+template_node(ast_kit *kit, PyObject *node, PyObject *loc, PyObject *subs, int depth)
+{
+    if (depth > 64) {
+        return Py_NewRef(node);
+    }
+    if (ast_kind_of(kit, node) == AK_Name) {
+        PyObject *id = ast_get(node, kit->s_id);
+        PyObject *sub = id ? PyDict_GetItemWithError(subs, id) : NULL;
+        Py_XDECREF(id);
+        if (sub != NULL && !PyUnicode_Check(sub)) {
+            return Py_NewRef(sub);
+        }
+        if (sub != NULL && ast_set(node, kit->s_id, sub) < 0) {
+            return NULL;
+        }
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+    }
+    if (PyObject_HasAttr(node, kit->s_lineno) && ast_copy_location(kit, node, loc) < 0) {
+        return NULL;
+    }
+    PyObject *fields = PyObject_GetAttr((PyObject *)Py_TYPE(node), kit->s__fields);
+    if (fields == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_Size(fields); i++) {
+        PyObject *name = PyTuple_GetItem(fields, i);
+        PyObject *v = ast_get(node, name);
+        int rc = v == NULL ? -1 : 0;
+        if (rc == 0 && PyList_Check(v)) {
+            for (Py_ssize_t j = 0; rc == 0 && j < PyList_Size(v); j++) {
+                PyObject *item = PyList_GetItem(v, j);
+                if (!PyObject_HasAttr(item, kit->s__fields)) {
+                    continue;
+                }
+                PyObject *nv = template_node(kit, item, loc, subs, depth + 1);
+                rc = nv == NULL ? -1 : PyList_SetItem(v, j, nv);
+            }
+        }
+        else if (rc == 0 && PyObject_HasAttr(v, kit->s__fields)) {
+            PyObject *nv = template_node(kit, v, loc, subs, depth + 1);
+            rc = nv == NULL ? -1 : (nv != v ? ast_set(node, name, nv) : 0);
+            Py_XDECREF(nv);
+        }
+        Py_XDECREF(v);
+        if (rc < 0) {
+            Py_DECREF(fields);
+            return NULL;
+        }
+    }
+    Py_DECREF(fields);
+    return Py_NewRef(node);
+}
+
+PyObject *
+ast_template(ast_kit *kit, const char *source, PyObject *loc, PyObject *subs)
+{
+    PyObject *builtins = PyImport_ImportModule("builtins");
+    PyObject *compile = builtins ? PyObject_GetAttrString(builtins, "compile") : NULL;
+    Py_XDECREF(builtins);
+    PyObject *tree = compile ? PyObject_CallFunction(compile, "sssi", source, "<pyrun>", "exec",
+                                                     PYRUN_CF_ONLY_AST | PYRUN_CF_ALLOW_TOP_LEVEL_AWAIT)
+                             : NULL;
+    Py_XDECREF(compile);
+    PyObject *body = tree ? ast_get(tree, kit->s_body) : NULL;
+    Py_XDECREF(tree);
+    for (Py_ssize_t i = 0; body && i < PyList_Size(body); i++) {
+        PyObject *stmt = template_node(kit, PyList_GetItem(body, i), loc, subs, 0);
+        if (stmt == NULL || PyList_SetItem(body, i, stmt) < 0) {
+            Py_CLEAR(body);
+        }
+    }
+    return body;
+}

@@ -98,6 +98,12 @@ PyObject *ast_await(ast_kit *kit, PyObject *loc, PyObject *value);
 PyObject *ast_helper_call(ast_kit *kit, PyObject *loc, const char *helper, PyObject *args,
                           PyObject *keywords);
 
+/* Statements from Python source, for rewrites too long to build node by
+ * node: every node gets the location of `loc`, and each Name whose id is a
+ * key of `subs` (a dict: id -> node, or -> str for a new name) is replaced
+ * by it. Returns a new list of statements. */
+PyObject *ast_template(ast_kit *kit, const char *source, PyObject *loc, PyObject *subs);
+
 #define PYRUN_HELPERS_NAME PYRUN_HELPERS_BUILTIN
 
 #endif

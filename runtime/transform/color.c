@@ -571,6 +571,50 @@ note_colored_names(tx *t)
     return 0;
 }
 
+/* A StopIteration escaping a coroutine is turned into RuntimeError (PEP
+ * 479), where the plain function would have let its caller catch it: the
+ * units that may let one out are found here, and the rewrite carries it
+ * out as a value instead. Generators are left alone (PEP 479 applies to
+ * them as written). */
+static int
+site_may_stop(tx *t, site *s)
+{
+    if (s->kind != SITE_CALL) {
+        return 0;
+    }
+    if (s->prims & (1ull << P_NEXT)) {
+        return 1;
+    }
+    if (s->attr != NULL && (PyUnicode_CompareWithASCIIString(s->attr, "__next__") == 0 ||
+                            PyUnicode_CompareWithASCIIString(s->attr, "send") == 0)) {
+        return 1;
+    }
+    for (int i = 0; i < s->callees.n; i++) {
+        unit *u = t->units[s->callees.v[i]];
+        if (u->may_stop && !u->generator) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void
+find_may_stop(tx *t)
+{
+    int changed;
+    do {
+        changed = 0;
+        for (int i = 0; i < t->nsites; i++) {
+            site *s = t->sites[i];
+            if (!s->unit->may_stop && (s->unit->kind == U_FUNCTION || s->unit->kind == U_LAMBDA) &&
+                site_may_stop(t, s)) {
+                s->unit->may_stop = 1;
+                changed = 1;
+            }
+        }
+    } while (changed);
+}
+
 int
 tx_color(tx *t)
 {
@@ -608,5 +652,6 @@ tx_color(tx *t)
         }
         mark_awaiting_comprehensions(t);
     } while (t->changed && ++rounds < 1000);
+    find_may_stop(t);
     return 0;
 }

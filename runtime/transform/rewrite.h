@@ -30,9 +30,8 @@ PyObject *rw_wait(rw *r, PyObject *loc, PyObject *awaitable, const char *what);
 PyObject *rw_async_list(rw *r, PyObject *loc, PyObject *iterable);
 
 int rw_note(rw *r, PyObject *loc, const char *format, ...);
-/* Record a def made async, so its code object can be known at run time
- * (co_firstlineno is the first decorator's line, if any). */
-int rw_mark_colored(rw *r, PyObject *name, PyObject *def);
+/* A def's body made to carry StopIteration out as a value (PEP 479). */
+int rw_carry_stop_iteration(rw *r, PyObject *def);
 /* Directly in the body of a generator that is becoming async. */
 int rw_in_async_generator(rw *r);
 

@@ -69,13 +69,24 @@ PyObject *
 rw_async_list(rw *r, PyObject *loc, PyObject *iterable)
 {
     ast_kit *kit = r->kit;
+    /* what may be async items may also be plain ones: adapted */
+    PyObject *one = PyList_New(1);
+    if (one == NULL) {
+        return NULL;
+    }
+    PyList_SetItem(one, 0, Py_NewRef(iterable));
+    iterable = ast_helper_call(kit, loc, "aiter", one, NULL);
+    Py_DECREF(one);
+    if (iterable == NULL) {
+        return NULL;
+    }
     PyObject *target = item_name(r, loc, kit->store);
     PyObject *elt = target ? item_name(r, loc, kit->load) : NULL;
     PyObject *ifs = elt ? PyList_New(0) : NULL;
-    PyObject *one = ifs ? PyLong_FromLong(1) : NULL;
-    PyObject *gen = one ? ast_make(kit, AK_comprehension, NULL, kit->s_target, target, kit->s_iter,
-                                   iterable, kit->s_ifs, ifs, kit->s_is_async, one, NULL)
-                        : NULL;
+    PyObject *flag = ifs ? PyLong_FromLong(1) : NULL;
+    PyObject *gen = flag ? ast_make(kit, AK_comprehension, NULL, kit->s_target, target, kit->s_iter,
+                                    iterable, kit->s_ifs, ifs, kit->s_is_async, flag, NULL)
+                         : NULL;
     PyObject *gens = gen ? PyList_New(1) : NULL;
     PyObject *comp = NULL;
     if (gens != NULL) {
@@ -85,9 +96,10 @@ rw_async_list(rw *r, PyObject *loc, PyObject *iterable)
     Py_XDECREF(target);
     Py_XDECREF(elt);
     Py_XDECREF(ifs);
-    Py_XDECREF(one);
+    Py_XDECREF(flag);
     Py_XDECREF(gen);
     Py_XDECREF(gens);
+    Py_DECREF(iterable);
     return comp;
 }
 
@@ -170,45 +182,6 @@ collect_async_args(rw *r, PyObject *call, PyObject *orig_args)
     return 0;
 }
 
-/* A generator expression that awaits is an async generator: handed to a
- * call pyrun does not rewrite (", ".join(slow(x) for x in xs)), it is
- * iterated synchronously through __pyrun__.sync_iter, lazily. */
-static int
-guard_async_args(rw *r, PyObject *call, PyObject *orig_args)
-{
-    ast_kit *kit = r->kit;
-    PyObject *args = ast_get(call, kit->s_args);
-    if (args == NULL) {
-        return -1;
-    }
-    int rc = 0;
-    for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(args) && i < PyList_Size(orig_args); i++) {
-        PyObject *orig = PyList_GetItem(orig_args, i);
-        if (ast_kind_of(kit, orig) != AK_GeneratorExp) {
-            continue;
-        }
-        scope *gs = tx_scope_of(r->t, orig);
-        if (gs == NULL || !gs->awaits || !r->can_await) {
-            rc = PyErr_Occurred() ? -1 : 0;
-            continue;
-        }
-        PyObject *one = PyList_New(1);
-        PyObject *wrapped = NULL;
-        if (one != NULL) {
-            PyList_SetItem(one, 0, Py_NewRef(PyList_GetItem(args, i)));
-            wrapped = ast_helper_call(kit, orig, "sync_iter", one, NULL);
-            Py_DECREF(one);
-        }
-        rc = wrapped && PyList_SetItem(args, i, wrapped) == 0 &&
-                     rw_note(r, orig, "generator expression that blocks, passed to code pyrun does not rewrite -> "
-                                      "iterated synchronously") == 0
-                 ? 0
-                 : -1;
-    }
-    Py_DECREF(args);
-    return rc;
-}
-
 /* `name` of the stdlib helper for a builtin given a colored callable or
  * async items. */
 static const char *
@@ -284,6 +257,18 @@ blocking_prim(rw *r, site *st, PyObject *call, PyObject *func, effect e, const c
     return out;
 }
 
+static int
+callees_may_stop(tx *t, site *s)
+{
+    for (int i = 0; i < s->callees.n; i++) {
+        unit *u = t->units[s->callees.v[i]];
+        if (u->may_stop && u->colored && !u->generator) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *
 rw_call(rw *r, PyObject *call)
 {
@@ -324,7 +309,7 @@ rw_call(rw *r, PyObject *call)
     }
     /* a check alone is for code that can await anyway */
     if (!needs_await(e) || (e == E_CHECKED && !r->can_await && st->target == NULL)) {
-        out = guard_async_args(r, call, orig_args) < 0 ? NULL : Py_NewRef(call);
+        out = Py_NewRef(call);
         goto done;
     }
     PyObject *awaitable = NULL;
@@ -413,6 +398,17 @@ rw_call(rw *r, PyObject *call)
     if (awaitable != NULL) {
         out = rw_wait(r, call, awaitable, what);
         Py_DECREF(awaitable);
+        if (out != NULL && (e == E_AWAIT || e == E_CHECKED) && callees_may_stop(t, st)) {
+            /* its StopIteration comes as a value: raised again here */
+            PyObject *one = PyList_New(1);
+            PyObject *checked = NULL;
+            if (one != NULL) {
+                PyList_SetItem(one, 0, out);
+                checked = ast_helper_call(kit, call, "unstop", one, NULL);
+                Py_DECREF(one);
+            }
+            out = checked;
+        }
         if (out != NULL && e == E_CONSUME && p == P_NEXT) {
             /* an awaitable cannot raise StopIteration (that is how it
              * returns): next()'s exhaustion is raised here instead */
@@ -560,6 +556,9 @@ rw_lambda(rw *r, PyObject *node)
         int rc = decos ? PyList_Append(decos, face) : -1;
         Py_XDECREF(face);
         Py_XDECREF(decos);
+        if (rc == 0 && u->may_stop && !u->generator) {
+            rc = rw_carry_stop_iteration(r, def);
+        }
         if (rc == 0 && PyList_Append(r->before, def) == 0 &&
             rw_note(r, node, "lambda that blocks -> async def %U", name) == 0) {
             out = ast_name(kit, node, name, kit->load);
@@ -652,7 +651,22 @@ rw_comprehension(rw *r, PyObject *node, ast_kind kind)
             return NULL;
         }
     }
-    return Py_NewRef(node);
+    if (kind != AK_GeneratorExp || !cs->awaits || !r->can_await) {
+        return Py_NewRef(node);
+    }
+    /* it awaits, so it is an async generator now: wherever it goes (a
+     * library that iterates it, a variable), it is iterable either way */
+    PyObject *one = PyList_New(1);
+    PyObject *wrapped = NULL;
+    if (one != NULL) {
+        PyList_SetItem(one, 0, Py_NewRef(node));
+        wrapped = ast_helper_call(kit, node, "sync_iter", one, NULL);
+        Py_DECREF(one);
+    }
+    if (wrapped != NULL && rw_note(r, node, "generator expression that blocks -> async, iterable synchronously too") < 0) {
+        Py_CLEAR(wrapped);
+    }
+    return wrapped;
 }
 
 PyObject *

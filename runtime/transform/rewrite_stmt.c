@@ -136,6 +136,23 @@ decorator_is(rw *r, unit *u, int i, prim p)
     return 0;
 }
 
+/* "classmethod" or "staticmethod" for the methods type() makes so on its
+ * own (__init_subclass__, __class_getitem__, __new__), when they are not
+ * decorated already; else NULL. */
+static const char *
+implicit_method_kind(rw *r, unit *u)
+{
+    if (u->owner == NULL || u->name == NULL || u->ndecos > 0) {
+        return NULL;
+    }
+    if (PyUnicode_CompareWithASCIIString(u->name, "__init_subclass__") == 0 ||
+        PyUnicode_CompareWithASCIIString(u->name, "__class_getitem__") == 0) {
+        return "classmethod";
+    }
+    (void)r;
+    return PyUnicode_CompareWithASCIIString(u->name, "__new__") == 0 ? "staticmethod" : NULL;
+}
+
 /* The decorators of a def or class, rewritten as expressions. A colored
  * def also gets __pyrun__.face as its innermost decorator, so that
  * whatever calls it synchronously (the interpreter, a library, a
@@ -157,7 +174,20 @@ rw_decorators(rw *r, PyObject *node, unit *u)
     if (rc == 0 && u != NULL && u->colored && !u->native_async) {
         Py_ssize_t n = PyList_Size(decorators);
         Py_ssize_t at = n > 0 && decorator_is(r, u, (int)n - 1, P_CLASSMETHOD) ? n - 1 : n;
-        PyObject *face = ast_helper(kit, node, "face");
+        /* type() makes these a classmethod or staticmethod only when they
+         * are plain functions: a face needs it said */
+        const char *implicit = implicit_method_kind(r, u);
+        PyObject *wrap_id = implicit ? PyUnicode_InternFromString(implicit) : NULL;
+        PyObject *wrap = wrap_id ? ast_name(kit, node, wrap_id, kit->load) : NULL;
+        Py_XDECREF(wrap_id);
+        if (implicit != NULL && (wrap == NULL || PyList_Append(decorators, wrap) < 0)) {
+            rc = -1;
+        }
+        if (implicit != NULL && strcmp(implicit, "classmethod") == 0) {
+            at = n; /* before the classmethod just added */
+        }
+        Py_XDECREF(wrap);
+        PyObject *face = rc == 0 ? ast_helper(kit, node, "face") : NULL;
         rc = face == NULL ? -1 : PyList_Insert(decorators, at, face);
         Py_XDECREF(face);
     }
@@ -235,6 +265,87 @@ rw_blocking_decorators(rw *r, PyObject *node, PyObject *name, PyObject *out)
     return rc;
 }
 
+/* A coroutine may not let StopIteration out (PEP 479 makes it a
+ * RuntimeError); the plain function it was let its caller catch it. So
+ * the body becomes
+ *     try: <body>
+ *     except StopIteration as e: return __pyrun__.stopped(e)
+ * and its callers raise it again where the call was (__pyrun__.unstop). */
+int
+rw_carry_stop_iteration(rw *r, PyObject *def)
+{
+    ast_kit *kit = r->kit;
+    PyObject *body = ast_get(def, kit->s_body);
+    if (body == NULL) {
+        return -1;
+    }
+    /* the docstring stays first, for __doc__ */
+    Py_ssize_t first = 0;
+    if (PyList_Size(body) > 1 && ast_kind_of(kit, PyList_GetItem(body, 0)) == AK_Expr) {
+        PyObject *v = ast_get(PyList_GetItem(body, 0), kit->s_value);
+        PyObject *c = v && ast_kind_of(kit, v) == AK_Constant ? ast_get(v, kit->s_value) : NULL;
+        first = c != NULL && PyUnicode_Check(c) ? 1 : 0;
+        Py_XDECREF(v);
+        Py_XDECREF(c);
+        PyErr_Clear();
+    }
+    PyObject *inner = PyList_GetSlice(body, first, PyList_Size(body));
+    PyObject *loc = inner && PyList_Size(inner) ? PyList_GetItem(inner, 0) : def;
+    PyObject *name = inner ? PyUnicode_InternFromString("__pyrun_stop") : NULL;
+    PyObject *stop = name ? PyUnicode_InternFromString("StopIteration") : NULL;
+    PyObject *type = stop ? ast_name(kit, loc, stop, kit->load) : NULL;
+    PyObject *caught = type ? ast_name(kit, loc, name, kit->load) : NULL;
+    PyObject *args = caught ? PyList_New(1) : NULL;
+    PyObject *call = NULL, *ret = NULL, *handler_body = NULL, *handler = NULL, *handlers = NULL;
+    PyObject *empty1 = NULL, *empty2 = NULL, *try_ = NULL, *new_body = NULL;
+    int rc = -1;
+    if (args == NULL) {
+        goto done;
+    }
+    PyList_SetItem(args, 0, Py_NewRef(caught));
+    call = ast_helper_call(kit, loc, "stopped", args, NULL);
+    ret = call ? ast_make(kit, AK_Return, loc, kit->s_value, call, NULL) : NULL;
+    handler_body = ret ? PyList_New(1) : NULL;
+    if (handler_body == NULL) {
+        goto done;
+    }
+    PyList_SetItem(handler_body, 0, Py_NewRef(ret));
+    handler = ast_make(kit, AK_ExceptHandler, loc, kit->s_type, type, kit->s_name, name, kit->s_body, handler_body,
+                       NULL);
+    handlers = handler ? PyList_New(1) : NULL;
+    empty1 = handlers ? PyList_New(0) : NULL;
+    empty2 = empty1 ? PyList_New(0) : NULL;
+    if (empty2 == NULL) {
+        goto done;
+    }
+    PyList_SetItem(handlers, 0, Py_NewRef(handler));
+    try_ = ast_make(kit, AK_Try, loc, kit->s_body, inner, kit->s_handlers, handlers, kit->s_orelse, empty1,
+                    kit->s_finalbody, empty2, NULL);
+    new_body = try_ ? PyList_GetSlice(body, 0, first) : NULL;
+    if (new_body == NULL || PyList_Append(new_body, try_) < 0 || ast_set(def, kit->s_body, new_body) < 0) {
+        goto done;
+    }
+    rc = rw_note(r, def, "a function that may let StopIteration out -> carried out as a value (PEP 479)");
+done:
+    Py_DECREF(body);
+    Py_XDECREF(inner);
+    Py_XDECREF(name);
+    Py_XDECREF(stop);
+    Py_XDECREF(type);
+    Py_XDECREF(caught);
+    Py_XDECREF(args);
+    Py_XDECREF(call);
+    Py_XDECREF(ret);
+    Py_XDECREF(handler_body);
+    Py_XDECREF(handler);
+    Py_XDECREF(handlers);
+    Py_XDECREF(empty1);
+    Py_XDECREF(empty2);
+    Py_XDECREF(try_);
+    Py_XDECREF(new_body);
+    return rc;
+}
+
 static int
 rw_def(rw *r, PyObject *node, PyObject *out)
 {
@@ -266,6 +377,9 @@ rw_def(rw *r, PyObject *node, PyObject *out)
     }
     if (!u->colored || u->native_async) {
         return rw_blocking_decorators(r, node, u->name, out);
+    }
+    if (u->may_stop && !u->generator && rw_carry_stop_iteration(r, node) < 0) {
+        return -1;
     }
     PyObject *async_def = ast_retype(kit, node, AK_AsyncFunctionDef);
     rc = async_def == NULL ? -1 : note_colored(r, u, u->name);
@@ -376,50 +490,43 @@ rw_with(rw *r, PyObject *node, PyObject *out)
 }
 
 /* `yield from X` in a generator that became async: async generators have
- * no `yield from`, so it becomes a loop that yields each item. */
+ * no `yield from`, so it becomes a loop that yields each item; when the
+ * generator is closed or left, so is X, as `yield from` closes it (its
+ * own error, from a `finally` of its, coming out then). */
+static const char YIELD_FROM[] =
+    "SUB = __pyrun__.aiter(X)\n"
+    "try:\n"
+    "    async for __pyrun_item in SUB:\n"
+    "        yield __pyrun_item\n"
+    "finally:\n"
+    "    await __pyrun__.aclose(SUB)\n";
+
 static int
 rw_yield_from_stmt(rw *r, PyObject *stmt, PyObject *yf, PyObject *out)
 {
-    tx *t = r->t;
     ast_kit *kit = r->kit;
     PyObject *x = ast_get(yf, kit->s_value);
-    int a = x ? expr_is_async_items(t, x) : -1;
-    PyObject *nx = a >= 0 ? rw_expr(r, x) : NULL;
+    PyObject *nx = x ? rw_expr(r, x) : NULL;
     Py_XDECREF(x);
     if (nx == NULL) {
         return -1;
     }
-    PyObject *id = PyUnicode_InternFromString("__pyrun_item");
-    PyObject *target = id ? ast_name(kit, stmt, id, kit->store) : NULL;
-    PyObject *item = target ? ast_name(kit, stmt, id, kit->load) : NULL;
-    PyObject *yield = item ? ast_make(kit, AK_Yield, yf, kit->s_value, item, NULL) : NULL;
-    PyObject *expr = yield ? ast_make(kit, AK_Expr, stmt, kit->s_value, yield, NULL) : NULL;
-    PyObject *body = expr ? PyList_New(1) : NULL;
-    PyObject *orelse = body ? PyList_New(0) : NULL;
-    PyObject *iter = orelse ? (a ? helper_call1(kit, nx, "aiter", nx) : Py_NewRef(nx)) : NULL;
-    PyObject *loop = NULL;
-    if (iter != NULL) {
-        PyList_SetItem(body, 0, Py_NewRef(expr));
-        loop = ast_make(kit, a ? AK_AsyncFor : AK_For, stmt, kit->s_target, target, kit->s_iter, iter,
-                        kit->s_body, body, kit->s_orelse, orelse, NULL);
-    }
-    int rc = loop == NULL ? -1 : rw_note(r, stmt, "yield from in a generator that blocks -> loop of yields");
+    /* one name per statement, for nested generators' loops */
+    PyObject *sub = PyUnicode_FromFormat("__pyrun_sub%ld_%ld", ast_get_int(stmt, kit->s_lineno),
+                                         ast_get_int(stmt, kit->s_col_offset));
+    PyObject *subs = sub ? Py_BuildValue("{sOsO}", "X", nx, "SUB", sub) : NULL;
+    PyObject *stmts = subs ? ast_template(kit, YIELD_FROM, stmt, subs) : NULL;
+    Py_ssize_t n = stmts ? PyList_Size(out) : 0;
+    int rc = stmts && PyList_SetSlice(out, n, n, stmts) == 0 ? 0 : -1;
     if (rc == 0) {
-        rc = PyList_Append(out, loop);
+        rc = rw_note(r, stmt, "yield from in a generator that blocks -> loop of yields");
     }
-    Py_XDECREF(id);
-    Py_XDECREF(target);
-    Py_XDECREF(item);
-    Py_XDECREF(yield);
-    Py_XDECREF(expr);
-    Py_XDECREF(body);
-    Py_XDECREF(orelse);
-    Py_XDECREF(iter);
-    Py_XDECREF(loop);
+    Py_XDECREF(sub);
+    Py_XDECREF(subs);
+    Py_XDECREF(stmts);
     Py_DECREF(nx);
     return rc;
 }
-
 
 static PyObject *
 str_constant(ast_kit *kit, PyObject *loc, PyObject *value)

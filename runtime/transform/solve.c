@@ -765,6 +765,7 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
         return add(t, dst, 0) < 0 ? -1 : call_var(t, s, positional(a, first), &rest, aux_var(t, s, "result"), depth + 1);
     }
     case P_NEXT:
+        mark_prim(t, s, p); /* it may raise StopIteration (color.c) */
         return items_of_var(t, positional(a, 0), NULL, dst, depth) < 0 ? -1 : copy(t, dst, positional(a, 1));
     case P_ENUMERATE:
     case P_ZIP: {

@@ -620,7 +620,10 @@ def main():
     try:
         records = test(programs, args.jobs, workdir, args.control, log)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if os.environ.get("PYRUN_MUTATION_KEEP"):
+            log(f"programs kept in {workdir} (PYRUN_MUTATION_KEEP)")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     summary = summarise(records, programs, time.monotonic() - start)
     text = report(records, programs, data, summary)
     os.makedirs(os.path.dirname(args.report), exist_ok=True)
