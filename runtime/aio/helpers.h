@@ -81,6 +81,8 @@ PyObject *pyrun_helper_filter(PyObject *module, PyObject *args);
 PyObject *pyrun_helper_enumerate(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *pyrun_helper_any(PyObject *module, PyObject *iterable);
 PyObject *pyrun_helper_all(PyObject *module, PyObject *iterable);
+PyObject *pyrun_helper_unpack(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_contains(PyObject *module, PyObject *args);
 PyObject *pyrun_helper_next(PyObject *module, PyObject *args);
 PyObject *pyrun_helper_sorted(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *pyrun_helper_min(PyObject *module, PyObject *args, PyObject *kwargs);

@@ -56,6 +56,8 @@ static PyMethodDef helper_defs[] = {
     H("enumerate", pyrun_helper_enumerate, KW),
     H("any", pyrun_helper_any, METH_O),
     H("all", pyrun_helper_all, METH_O),
+    H("unpack", pyrun_helper_unpack, VA),
+    H("contains", pyrun_helper_contains, VA),
     H("next", pyrun_helper_next, VA),
     H("check_next", check_next, METH_O),
     H("sorted", pyrun_helper_sorted, KW),

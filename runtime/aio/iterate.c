@@ -468,6 +468,93 @@ pyrun_helper_all(PyObject *module, PyObject *iterable)
     return truth(module, iterable, 0);
 }
 
+/* unpack(iterable, n): its items as a list, for `a, b = it` (n targets:
+ * n + 1 items at most, so that unpacking then fails as it would) or
+ * `a, *rest = it` and g(*it) (n < 0: all of them). */
+static step_result
+unpack_end(pyrun_step *s, PyObject **out)
+{
+    *out = Py_NewRef(s->o[C_ITEMS]);
+    return STEP_DONE;
+}
+
+static step_result
+unpack_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    if (value != NULL && PyList_Append(s->o[C_ITEMS], value) < 0) {
+        return STEP_ERROR;
+    }
+    if (s->i >= 0 && PyList_Size(s->o[C_ITEMS]) > s->i) {
+        return unpack_end(s, out);
+    }
+    return pull(s, out);
+}
+
+static step_result
+unpack_error(pyrun_step *s, PyObject **out)
+{
+    return consumer_error(s, out, unpack_end);
+}
+
+PyObject *
+pyrun_helper_unpack(PyObject *module, PyObject *args)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *iterable;
+    Py_ssize_t n;
+    if (st == NULL || !PyArg_ParseTuple(args, "On:unpack", &iterable, &n)) {
+        return NULL;
+    }
+    pyrun_step *s = consumer(st, iterable, NULL, unpack_next, unpack_error);
+    if (s != NULL) {
+        s->i = n;
+    }
+    return (PyObject *)s;
+}
+
+/* contains(x, iterable): `x in it`, pulling items until one equals x
+ * (x first, as `in` evaluates it first). */
+static step_result
+contains_end(pyrun_step *s, PyObject **out)
+{
+    *out = Py_NewRef(Py_False);
+    return STEP_DONE;
+}
+
+static step_result
+contains_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    if (value != NULL) {
+        /* as `in` compares: identity first, then == */
+        int eq = value == s->o[C_FN] ? 1 : PyObject_RichCompareBool(value, s->o[C_FN], Py_EQ);
+        if (eq < 0) {
+            return STEP_ERROR;
+        }
+        if (eq) {
+            *out = Py_NewRef(Py_True);
+            return STEP_DONE;
+        }
+    }
+    return pull(s, out);
+}
+
+static step_result
+contains_error(pyrun_step *s, PyObject **out)
+{
+    return consumer_error(s, out, contains_end);
+}
+
+PyObject *
+pyrun_helper_contains(PyObject *module, PyObject *args)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *iterable, *x;
+    if (st == NULL || !PyArg_ParseTuple(args, "OO:contains", &x, &iterable)) {
+        return NULL;
+    }
+    return (PyObject *)consumer(st, iterable, x, contains_next, contains_error);
+}
+
 /* next(it[, default]): resolves to the item, or the default. Exhaustion
  * without a default resolves to the EXHAUSTED marker, which
  * check_next() turns into StopIteration in the caller's frame (an

@@ -47,7 +47,7 @@ typedef enum {
     X(type) X(exc) X(cause) X(msg) X(annotation) X(simple) X(op) X(left)     \
     X(right) X(operand) X(subject) X(cases) X(pattern) X(guard) X(rest)      \
     X(type_params) X(lineno) X(col_offset) X(end_lineno) X(end_col_offset)   \
-    X(arg) X(elts) X(keys) X(slice) X(_fields) X(_attributes)
+    X(arg) X(elts) X(keys) X(slice) X(ops) X(comparators) X(_fields) X(_attributes)
 
 typedef struct {
     PyObject *classes[AK_COUNT]; /* NULL when this Python has no such node */

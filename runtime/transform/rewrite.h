@@ -30,6 +30,9 @@ PyObject *rw_wait(rw *r, PyObject *loc, PyObject *awaitable, const char *what);
 PyObject *rw_async_list(rw *r, PyObject *loc, PyObject *iterable);
 
 int rw_note(rw *r, PyObject *loc, const char *format, ...);
+/* await __pyrun__.unpack(value, n): async items as a list, for unpacking
+ * into n targets (-1: all of them). */
+PyObject *rw_unpacked(rw *r, PyObject *loc, PyObject *value, long n);
 /* A def's body made to carry StopIteration out as a value (PEP 479). */
 int rw_carry_stop_iteration(rw *r, PyObject *def);
 /* Directly in the body of a generator that is becoming async. */

@@ -157,6 +157,9 @@ collect_async_args(rw *r, PyObject *call, PyObject *orig_args)
     }
     for (Py_ssize_t i = 0; i < PyList_Size(args); i++) {
         PyObject *orig = PyList_GetItem(orig_args, i);
+        if (ast_kind_of(kit, orig) == AK_Starred) {
+            continue; /* see unpack_starred_args */
+        }
         int a = expr_is_async_items(r->t, orig);
         if (a < 0) {
             Py_DECREF(args);
@@ -257,6 +260,104 @@ blocking_prim(rw *r, site *st, PyObject *call, PyObject *func, effect e, const c
     return out;
 }
 
+/* await __pyrun__.unpack(<value>, n): the items of async ones as a list,
+ * for unpacking (n targets; -1: all the items). */
+static PyObject *
+awaited_unpack(rw *r, PyObject *loc, PyObject *value, long n)
+{
+    ast_kit *kit = r->kit;
+    PyObject *count = PyLong_FromLong(n);
+    PyObject *cnode = count ? ast_make(kit, AK_Constant, loc, kit->s_value, count, NULL) : NULL;
+    PyObject *args = cnode ? PyList_New(2) : NULL;
+    PyObject *call = NULL;
+    Py_XDECREF(count);
+    if (args != NULL) {
+        PyList_SetItem(args, 0, Py_NewRef(value));
+        PyList_SetItem(args, 1, Py_NewRef(cnode));
+        call = ast_helper_call(kit, loc, "unpack", args, NULL);
+    }
+    Py_XDECREF(cnode);
+    Py_XDECREF(args);
+    PyObject *aw = call ? ast_await(kit, loc, call) : NULL;
+    Py_XDECREF(call);
+    return aw;
+}
+
+PyObject *
+rw_unpacked(rw *r, PyObject *loc, PyObject *value, long n)
+{
+    PyObject *aw = awaited_unpack(r, loc, value, n);
+    if (aw != NULL && rw_note(r, loc, "unpacking of async items -> await __pyrun__.unpack") < 0) {
+        Py_CLEAR(aw);
+    }
+    return aw;
+}
+
+/* Which arguments of a call are *it with async items: a set of indexes,
+ * read before the arguments are rewritten in place (NULL: none). */
+static PyObject *
+async_starred_args(rw *r, PyObject *orig_args)
+{
+    ast_kit *kit = r->kit;
+    PyObject *found = NULL;
+    for (Py_ssize_t i = 0; r->can_await && i < PyList_Size(orig_args); i++) {
+        PyObject *orig = PyList_GetItem(orig_args, i);
+        if (ast_kind_of(kit, orig) != AK_Starred) {
+            continue;
+        }
+        PyObject *inner = ast_get(orig, kit->s_value);
+        int a = inner ? expr_is_async_items(r->t, inner) : -1;
+        Py_XDECREF(inner);
+        PyObject *index = a > 0 ? PyLong_FromSsize_t(i) : NULL;
+        if (a > 0 && (found == NULL && (found = PySet_New(NULL)) == NULL)) {
+            Py_XDECREF(index);
+            return NULL;
+        }
+        int rc = a < 0 ? -1 : a > 0 ? (index ? PySet_Add(found, index) : -1) : 0;
+        Py_XDECREF(index);
+        if (rc < 0) {
+            Py_XDECREF(found);
+            return NULL;
+        }
+    }
+    if (found == NULL && !PyErr_Occurred()) {
+        found = Py_NewRef(Py_None);
+    }
+    return found;
+}
+
+/* g(*it) with async items: g(*await __pyrun__.unpack(it, -1)). */
+static int
+unpack_starred_args(rw *r, PyObject *call, PyObject *which)
+{
+    ast_kit *kit = r->kit;
+    if (which == Py_None) {
+        return 0;
+    }
+    PyObject *args = ast_get(call, kit->s_args);
+    if (args == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(args); i++) {
+        PyObject *index = PyLong_FromSsize_t(i);
+        int hit = index ? PySet_Contains(which, index) : -1;
+        Py_XDECREF(index);
+        PyObject *arg = PyList_GetItem(args, i);
+        if (hit <= 0 || ast_kind_of(kit, arg) != AK_Starred) {
+            rc = hit < 0 ? -1 : 0;
+            continue;
+        }
+        PyObject *value = ast_get(arg, kit->s_value);
+        PyObject *aw = value ? rw_unpacked(r, arg, value, -1) : NULL;
+        rc = aw == NULL ? -1 : ast_set(arg, kit->s_value, aw);
+        Py_XDECREF(value);
+        Py_XDECREF(aw);
+    }
+    Py_DECREF(args);
+    return rc;
+}
+
 static int
 callees_may_stop(tx *t, site *s)
 {
@@ -284,7 +385,9 @@ rw_call(rw *r, PyObject *call)
     PyObject *orig_args = args ? PyList_GetSlice(args, 0, PyList_Size(args)) : NULL;
     Py_XDECREF(args);
     PyObject *func = NULL, *out = NULL;
-    if (orig_args == NULL || rw_children(r, call) < 0 || (func = call_func(r, call)) == NULL) {
+    PyObject *starred = orig_args ? async_starred_args(r, orig_args) : NULL;
+    if (starred == NULL || rw_children(r, call) < 0 || unpack_starred_args(r, call, starred) < 0 ||
+        (func = call_func(r, call)) == NULL) {
         goto done;
     }
     if (e == E_NEW_LOOP_SYNC) {
@@ -429,6 +532,7 @@ rw_call(rw *r, PyObject *call)
 done:
     Py_XDECREF(func);
     Py_XDECREF(orig_args);
+    Py_XDECREF(starred);
     return out;
 }
 
@@ -669,6 +773,63 @@ rw_comprehension(rw *r, PyObject *node, ast_kind kind)
     return wrapped;
 }
 
+/* `x in it` (or not in) where it holds async items: await
+ * __pyrun__.contains(x, it), which pulls items only until it finds x. */
+static PyObject *
+rw_compare(rw *r, PyObject *node)
+{
+    ast_kit *kit = r->kit;
+    PyObject *ops = ast_get(node, kit->s_ops);
+    PyObject *comparators = ops ? ast_get(node, kit->s_comparators) : NULL;
+    PyObject *right = comparators && PyList_Size(comparators) == 1 ? Py_NewRef(PyList_GetItem(comparators, 0)) : NULL;
+    int a = right && r->can_await && PyList_Size(ops) == 1 ? expr_is_async_items(r->t, right) : 0;
+    PyObject *out = NULL;
+    if (comparators == NULL || a < 0 || rw_children(r, node) < 0) {
+        goto done;
+    }
+    PyObject *op = PyList_GetItem(ops, 0);
+    PyObject *op_name = a ? PyType_GetName(Py_TYPE(op)) : NULL;
+    int in = op_name && PyUnicode_CompareWithASCIIString(op_name, "In") == 0;
+    int not_in = op_name && PyUnicode_CompareWithASCIIString(op_name, "NotIn") == 0;
+    Py_XDECREF(op_name);
+    if (!in && !not_in) {
+        out = PyErr_Occurred() ? NULL : Py_NewRef(node);
+        goto done;
+    }
+    PyObject *left = ast_get(node, kit->s_left);
+    PyObject *new_comparators = left ? ast_get(node, kit->s_comparators) : NULL;
+    PyObject *args = new_comparators ? PyList_New(2) : NULL;
+    if (args != NULL) {
+        PyList_SetItem(args, 0, Py_NewRef(left));
+        PyList_SetItem(args, 1, Py_NewRef(PyList_GetItem(new_comparators, 0)));
+        PyObject *call = ast_helper_call(kit, node, "contains", args, NULL);
+        PyObject *aw = call ? ast_await(kit, node, call) : NULL;
+        Py_XDECREF(call);
+        if (aw != NULL && not_in) {
+            PyObject *not_class = PyObject_GetAttrString(kit->ast_module, "Not");
+            PyObject *not_op = not_class ? PyObject_CallNoArgs(not_class) : NULL;
+            Py_XDECREF(not_class);
+            out = not_op ? ast_make(kit, AK_UnaryOp, node, kit->s_op, not_op, kit->s_operand, aw, NULL) : NULL;
+            Py_XDECREF(not_op);
+            Py_DECREF(aw);
+        }
+        else {
+            out = aw;
+        }
+        if (out != NULL && rw_note(r, node, "in over async items -> await __pyrun__.contains") < 0) {
+            Py_CLEAR(out);
+        }
+    }
+    Py_XDECREF(left);
+    Py_XDECREF(new_comparators);
+    Py_XDECREF(args);
+done:
+    Py_XDECREF(ops);
+    Py_XDECREF(comparators);
+    Py_XDECREF(right);
+    return out;
+}
+
 PyObject *
 rw_expr(rw *r, PyObject *expr)
 {
@@ -718,6 +879,8 @@ rw_expr(rw *r, PyObject *expr)
     case AK_DictComp:
     case AK_GeneratorExp:
         return rw_comprehension(r, expr, kind);
+    case AK_Compare:
+        return rw_compare(r, expr);
     default:
         return rw_children(r, expr) < 0 ? NULL : Py_NewRef(expr);
     }

@@ -195,9 +195,10 @@ rw_decorators(rw *r, PyObject *node, unit *u)
     return rc;
 }
 
-/* Decorators whose application blocks cannot stay decorators: from the
- * outermost one that blocks, they are applied after the statement,
- * awaited:  @d0 @d1 def f  ->  def f; f = await call(d0, await call(d1, f)). */
+/* Decorators whose application blocks cannot stay decorators: the
+ * innermost one that blocks and all the ones outside it are applied after
+ * the statement, awaited:
+ *     @d0 @d1 def f  ->  def f; f = await call(d1, f); f = await call(d0, f) */
 static int
 rw_blocking_decorators(rw *r, PyObject *node, PyObject *name, PyObject *out)
 {
@@ -207,8 +208,9 @@ rw_blocking_decorators(rw *r, PyObject *node, PyObject *name, PyObject *out)
     if (decorators == NULL) {
         return -1;
     }
+    /* the innermost that blocks, and all outside it, are applied by hand */
     Py_ssize_t n = PyList_Size(decorators), first = -1;
-    for (Py_ssize_t i = 0; i < n && first < 0; i++) {
+    for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *key = Py_BuildValue("(On)", node, i);
         site *s = key ? tx_site_of(t, key) : NULL;
         Py_XDECREF(key);
@@ -706,6 +708,57 @@ rw_import(rw *r, PyObject *stmt, int is_from, PyObject *out)
     return rc;
 }
 
+/* How many items an unpacking target takes: n, or -1 with a *starred
+ * one; -2 when it is not an unpacking. */
+static long
+unpacking_size(ast_kit *kit, PyObject *target)
+{
+    ast_kind k = ast_kind_of(kit, target);
+    if (k != AK_Tuple && k != AK_List) {
+        return -2;
+    }
+    PyObject *elts = ast_get(target, kit->s_elts);
+    long n = elts ? (long)PyList_Size(elts) : -2;
+    for (Py_ssize_t i = 0; elts && i < PyList_Size(elts); i++) {
+        if (ast_kind_of(kit, PyList_GetItem(elts, i)) == AK_Starred) {
+            n = -1;
+        }
+    }
+    Py_XDECREF(elts);
+    PyErr_Clear();
+    return n;
+}
+
+/* `a, *rest = it` where it holds async items: the items are awaited
+ * first (every target must be an unpacking, or one would get a list). */
+static int
+rw_assign(rw *r, PyObject *stmt, PyObject *out)
+{
+    ast_kit *kit = r->kit;
+    PyObject *value = ast_get(stmt, kit->s_value);
+    PyObject *targets = value ? ast_get(stmt, kit->s_targets) : NULL;
+    long n = -2;
+    for (Py_ssize_t i = 0; targets && i < PyList_Size(targets); i++) {
+        long size = unpacking_size(kit, PyList_GetItem(targets, i));
+        n = size == -2 ? -3 : (n == -2 || n == size ? size : -1);
+        if (n == -3) {
+            break;
+        }
+    }
+    int a = targets && n >= -1 && r->can_await ? expr_is_async_items(r->t, value) : 0;
+    int rc = targets == NULL || a < 0 || rw_children(r, stmt) < 0 ? -1 : 0;
+    if (rc == 0 && a > 0) {
+        PyObject *nv = ast_get(stmt, kit->s_value);
+        PyObject *aw = nv ? rw_unpacked(r, stmt, nv, n) : NULL;
+        rc = aw == NULL ? -1 : ast_set(stmt, kit->s_value, aw);
+        Py_XDECREF(nv);
+        Py_XDECREF(aw);
+    }
+    Py_XDECREF(value);
+    Py_XDECREF(targets);
+    return rc < 0 ? -1 : PyList_Append(out, stmt);
+}
+
 static int
 rw_stmt(rw *r, PyObject *stmt, PyObject *out)
 {
@@ -764,6 +817,8 @@ rw_stmt(rw *r, PyObject *stmt, PyObject *out)
         }
         break;
     }
+    case AK_Assign:
+        return rw_assign(r, stmt, out);
     case AK_If:
     case AK_While:
         if (rw_field(r, stmt, kit->s_test) < 0 || rw_body(r, stmt, kit->s_body) < 0 ||
