@@ -73,6 +73,9 @@ typedef struct {
     /* Tests only (_compile(..., full=True)): no prescan, and the analysis
      * and rewrite run even where nothing blocks. */
     int transform_everything;
+    /* Source eval() and exec() run (aio/eval.c): names it does not bind
+     * may be the program's colored functions. */
+    int transform_dynamic;
     /* Runtime helpers (aio/): types, and what they keep between calls. */
     PyTypeObject *ready_type;
     PyTypeObject *yield_once_type;

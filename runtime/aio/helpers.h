@@ -67,6 +67,10 @@ PyObject *pyrun_helper_unstop(PyObject *module, PyObject *value);
 /* -1 with StopIteration raised when value carries one, else 0. */
 int pyrun_reraise_stopped(pyrun_state *st, PyObject *value);
 
+/* eval.c */
+PyObject *pyrun_helper_eval(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_exec(PyObject *module, PyObject *args);
+
 /* cm.c */
 PyObject *pyrun_helper_acm(PyObject *module, PyObject *cm);
 /* stdin.c */

@@ -40,6 +40,8 @@ static PyMethodDef helper_defs[] = {
     H("getattr", pyrun_helper_getattr, VA),
     H("face", pyrun_helper_face, METH_O),
     H("stopped", pyrun_helper_stopped, METH_O),
+    H("eval", pyrun_helper_eval, VA),
+    H("exec", pyrun_helper_exec, VA),
     H("unstop", pyrun_helper_unstop, METH_O),
     H("sync_iter", pyrun_helper_sync_iter, METH_O),
     H("aclose", pyrun_helper_aclose, METH_O),

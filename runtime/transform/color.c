@@ -423,6 +423,9 @@ call_effect(tx *t, site *s, unit **target)
     if (has_prim(s, P_LOOP_STOP) && p == P_LOOP_STOP) {
         return E_LOOP_STOP_SYNC;
     }
+    if ((p == P_EVAL || p == P_EXEC) && has_prim(s, p) && s->unit->kind != U_CLASS_BODY) {
+        return E_EVAL; /* its source may call colored code */
+    }
     if ((p == P_IMPORT_MODULE || p == P_RELOAD || p == P_DUNDER_IMPORT) && s->kind == SITE_CALL) {
         unit *m = module_arg_colored(t, s);
         if (m != NULL) {
@@ -458,6 +461,9 @@ call_effect(tx *t, site *s, unit **target)
             return classes ? (classes == tx_values(t, s->func)->n ? E_CONSTRUCT : E_CHECKED) : E_AWAIT;
         }
         return E_CHECKED;
+    }
+    if (s->reaches_unseen) {
+        return E_CHECKED; /* what code pyrun has not seen gives may be colored */
     }
     return s->unit->colored && needs_check(t, s) ? E_CHECKED : E_NONE;
 }
@@ -533,6 +539,8 @@ effect_reason(effect e)
         return "imports a module that blocks";
     case E_DECORATE:
         return "a decorator that blocks";
+    case E_EVAL:
+        return "eval/exec of source that may block";
     default:
         return "";
     }
@@ -645,7 +653,7 @@ tx_color(tx *t)
             s->effect = e;
             s->target = target;
             /* a check alone, in code already async, colors nothing */
-            if (needs_await(e) && (e != E_CHECKED || target != NULL) &&
+            if (needs_await(e) && (e != E_CHECKED || target != NULL || s->reaches_unseen) &&
                 color(t, s->unit, s, effect_reason(e), target) < 0) {
                 return -1;
             }

@@ -199,6 +199,15 @@ name_var(fw *f, scope *s, PyObject *name)
         return -1;
     }
     int o = p != P_NONE ? tx_prim_obj(t, p) : 2; /* a builtin */
+    if (p == P_NONE && t->dynamic_names) {
+        /* eval'd code: the program's names, or builtins */
+        PyObject *builtins = PyEval_GetBuiltins();
+        int builtin = builtins ? PyDict_Contains(builtins, name) : 0;
+        if (builtin < 0) {
+            return -1;
+        }
+        o = builtin ? 2 : 1;
+    }
     return o < 0 || con_obj(f, v, o) < 0 ? -1 : v;
 }
 

@@ -288,6 +288,7 @@ typedef enum {
     E_PROPERTY,    /* read of a property whose getter blocks */
     E_IMPORT,      /* import of a user module whose body blocks */
     E_DECORATE,    /* decorators whose application blocks */
+    E_EVAL,        /* eval() or exec() of source: transformed and awaited when it runs */
     E_NEW_LOOP_SYNC,  /* asyncio.new_event_loop(): the running loop, no await */
     E_LOOP_STOP_SYNC, /* loop.stop()/close() of the one running loop */
 } effect;
@@ -383,6 +384,7 @@ typedef struct tx {
     PyObject *unfound;        /* set: imported modules not found when analysed */
     PyObject *keep;           /* list: tree objects the analysis points at */
     int lib_var;              /* a variable holding just O_LIB */
+    int dynamic_names;        /* names bound nowhere may be anything (eval'd code): O_UNSEEN */
     int changed;
     /* Where the transform is working, for pyrun.InternalError's message. */
     module_info *at_mod;

@@ -439,6 +439,12 @@ rw_call(rw *r, PyObject *call)
         note = st->target != NULL ? "callable that may be colored -> await __pyrun__.call"
                                   : "callable pyrun cannot follow -> await __pyrun__.call, in case it is colored";
         break;
+    case E_EVAL:
+        awaitable = helper_over(r, call, p == P_EVAL ? "eval" : "exec", func, NULL);
+        what = p == P_EVAL ? "eval()" : "exec()";
+        note = p == P_EVAL ? "eval -> its source rewritten as it runs, awaited"
+                           : "exec -> its source rewritten as it runs, awaited";
+        break;
     case E_CONSTRUCT:
         awaitable = helper_over(r, call, "new", func, NULL);
         what = "creating an object whose __init__ blocks";

@@ -278,7 +278,7 @@ pyrun_transform_program(pyrun_state *st, PyObject *source, PyObject *filename, P
     if (may_block < 0 || imports < 0) {
         return NULL;
     }
-    if (!may_block && !imports && !st->transform_everything) {
+    if (!may_block && !imports && !st->transform_everything && !st->transform_dynamic) {
         /* nothing blocks here, and no other module can make it */
         return untouched_result(name, filename, source);
     }
@@ -287,13 +287,13 @@ pyrun_transform_program(pyrun_state *st, PyObject *source, PyObject *filename, P
     if (tree == NULL) {
         return NULL;
     }
-    tx t = {.kit = kit};
+    tx t = {.kit = kit, .dynamic_names = st->transform_dynamic};
     PyObject *out = NULL;
     if (tx_init(&t) < 0 || tx_add_module(&t, tree, source, filename, name, package, 1) == NULL ||
         (resolver != NULL && resolver != Py_None && discover(st, &t, resolver) < 0)) {
         goto done;
     }
-    int any = PySet_Size(t.unfound) > 0 || st->transform_everything;
+    int any = PySet_Size(t.unfound) > 0 || st->transform_everything || st->transform_dynamic;
     for (int i = 0; i < t.nmods && !any; i++) {
         any = pyrun_may_block(t.mods[i]->source, NULL);
         if (any < 0) {
