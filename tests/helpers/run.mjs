@@ -20,10 +20,11 @@ function baseEnv(extra) {
 
 // Resolves to { status, signal, stdout, stderr } (Buffers). `onStdout`
 // sees the output as it arrives, with the child, to drive it (e.g. Ctrl-C,
-// or stdin written later when `keepStdinOpen`).
-export function run(command, args, { input, cwd, env, onStdout, keepStdinOpen, timeout = 120_000 } = {}) {
+// or stdin written later when `keepStdinOpen`). `uid`/`gid` run it as
+// another user (tests that need a user without root's rights).
+export function run(command, args, { input, cwd, env, onStdout, keepStdinOpen, timeout = 120_000, uid, gid } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: baseEnv(env), stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, env: baseEnv(env), stdio: ["pipe", "pipe", "pipe"], uid, gid });
     const out = [];
     const err = [];
     const timer = setTimeout(() => child.kill("SIGKILL"), timeout);
