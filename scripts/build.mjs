@@ -14,16 +14,20 @@ const TARGETS = [
   { dir: "build/fuzz", configure: ["cmake", "-DCMAKE_C_COMPILER=clang", "-DPYRUN_FUZZ=ON"], target: "transform_fuzzer" },
 ];
 
+// The tools' progress goes to stderr: stdout belongs to whoever asked for
+// the build (`npm pack --json` prints its answer there).
 function run(argv) {
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: "inherit", cwd: ROOT });
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ["inherit", 2, "inherit"], cwd: ROOT });
   if (r.status !== 0) {
     process.stderr.write(`build: \`${argv.join(" ")}\` failed\n`);
     process.exit(r.status || 1);
   }
 }
 
-export function build() {
+// `wasmOnly`: just the side module Pyodide loads (what `npm pack` ships).
+export function build({ wasmOnly = false } = {}) {
   for (const { dir, configure, target } of TARGETS) {
+    if (wasmOnly && dir !== "build/wasm") continue;
     if (!fs.existsSync(path.join(ROOT, dir, "CMakeCache.txt"))) {
       run([...configure, "-S", ".", "-B", dir, "-DCMAKE_BUILD_TYPE=Release"]);
     }
@@ -31,4 +35,4 @@ export function build() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) build();
+if (process.argv[1] === fileURLToPath(import.meta.url)) build({ wasmOnly: process.argv.includes("--wasm-only") });

@@ -50,11 +50,35 @@ function usableSnapshot(env, runtimeBytes) {
   return { file, ...readSnapshot(file, key) };
 }
 
+// Starts Pyodide with what it prints to the console kept: Emscripten
+// reports a broken install there ("wasm instantiation failed!", with a JS
+// stack) and then leaves the start pending forever, which Node would end
+// in silence with status 13. Either way pyrun's error gets the message.
+async function started(starting) {
+  const said = [];
+  const { error, warn } = console;
+  console.error = console.warn = (...args) => said.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" "));
+  let onStall;
+  const stalled = new Promise((_, reject) => {
+    onStall = () => reject(new Error("Pyodide stopped while starting"));
+    process.once("beforeExit", onStall);
+  });
+  try {
+    return await Promise.race([starting, stalled]);
+  } catch (e) {
+    const what = said.map((line) => line.split("\n")[0]).filter(Boolean);
+    throw what.length ? new Error(`${e?.message ?? e}: ${what.join("; ")}`) : e;
+  } finally {
+    process.removeListener("beforeExit", onStall);
+    Object.assign(console, { error, warn });
+  }
+}
+
 async function startInterpreter(options, env, verbose) {
   const snapshot = usableSnapshot(env, options.runtimeBytes);
   if (snapshot.bytes) {
     try {
-      return await startPyrun({ ...options, snapshot: snapshot.bytes });
+      return await started(startPyrun({ ...options, snapshot: snapshot.bytes }));
     } catch (e) {
       // whole on disk, yet Pyodide refuses it: it must be replaced
       snapshot.reason = `it could not be restored (${String(e?.message ?? e).split("\n")[0]})`;

@@ -52,6 +52,10 @@ export async function main(argv) {
     writeAllSync(1, HELP);
     return process.exit(0);
   }
+  if (!PYODIDE_DIR) {
+    stderr("pyrun: Pyodide (the npm package pyodide) is not installed; run `npm run setup`\n");
+    return process.exit(1);
+  }
   if (command.action === "version") {
     writeAllSync(1, versionLine());
     return process.exit(0);

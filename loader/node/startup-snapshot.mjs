@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +17,16 @@ import zlib from "node:zlib";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
-export const PYODIDE_DIR = path.join(ROOT, "node_modules/pyodide");
+// Found as Node finds a dependency: in a clone or a global install it is
+// under pyrun's own node_modules, in an app's install it may be hoisted.
+// null when it is not installed (a clone before `npm run setup`).
+export const PYODIDE_DIR = (() => {
+  try {
+    return path.dirname(createRequire(import.meta.url).resolve("pyodide/package.json"));
+  } catch {
+    return null;
+  }
+})();
 export const RUNTIME_PATH = path.join(ROOT, "build/wasm/pyrun.abi3.so");
 // sys.executable, fixed as Python starts: the `pyrun` command.
 export const PYRUN_COMMAND = path.join(HERE, "pyrun.mjs");
