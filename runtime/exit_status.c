@@ -181,8 +181,10 @@ pyrun_report_exit(void)
          * calls sys.excepthook and reports a failing hook. SystemExit never
          * reaches it, so it cannot end the process from here. */
         Py_XSETREF(tb, PyException_GetTraceback(value));
+        PyObject *swapped = pyrun_linux_errors_begin(value);
         PyErr_Restore(type, value, tb);
         PyErr_Print();
+        pyrun_linux_errors_end(swapped);
         return status;
     }
     PyErr_Clear();

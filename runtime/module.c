@@ -289,7 +289,7 @@ pyrun_finish(PyObject *module, PyObject *arg)
         PyErr_Clear();
     }
     if (flush_stream("stdout") < 0) {
-        PyErr_WriteUnraisable(PySys_GetObject("stdout"));
+        pyrun_write_unraisable(PySys_GetObject("stdout"));
         status = 120; /* as Py_RunMain when finalization fails */
     }
     if (flush_stream("stderr") < 0) {

@@ -110,6 +110,17 @@ PyObject *pyrun_compile_source(pyrun_state *st, PyObject *source,
 int pyrun_report_exit(void);
 void pyrun_print_error(const char *prog, PyObject *message);
 
+/* linux_errno.c: errno as Linux numbers it, for what pyrun prints. Linux's
+ * number and message for an OSError's errno (1), 0 when it has none
+ * Linux knows, -1 on error. */
+int pyrun_linux_error(PyObject *oserror, long *number, PyObject **message);
+/* Gives the OSErrors of exc's chain Linux's numbers and messages while it
+ * is printed; _end puts the originals back. */
+PyObject *pyrun_linux_errors_begin(PyObject *exc);
+void pyrun_linux_errors_end(PyObject *saved);
+/* PyErr_WriteUnraisable, saying Linux's numbers. */
+void pyrun_write_unraisable(PyObject *obj);
+
 /* main_runner.c: the awaitable that runs __main__'s code in a Task. */
 int pyrun_main_runner_register(PyObject *module, pyrun_state *st);
 PyObject *pyrun_main_runner_new(pyrun_state *st, PyObject *code,

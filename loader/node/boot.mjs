@@ -90,11 +90,11 @@ async function startInterpreter(options, env, verbose) {
     const next = snapshot.keep ? "" : "; making a new one in the background";
     writeAllSync(2, `pyrun: starting cold, without the start-up snapshot${which}: ${snapshot.reason}${next}\n`);
   }
-  return startPyrun(options);
+  return started(startPyrun(options));
 }
 
-export async function boot({ alsoNeeded, verbose }) {
-  const cwd = process.cwd();
+// `cwd`: the host's working directory, null when it was deleted.
+export async function boot({ cwd, alsoNeeded, script, verbose }) {
   const env = pythonEnvironment();
   const booted = await startInterpreter(
     {
@@ -105,7 +105,7 @@ export async function boot({ alsoNeeded, verbose }) {
         // a copy: Pyodide adds its own variables to the object it is given
         env: { ...env },
         _sysExecutable: PYRUN_COMMAND,
-        fsInit: (FS) => mountHostFileSystem(FS, { cwd, alsoNeeded }),
+        fsInit: (FS) => mountHostFileSystem(FS, { cwd, alsoNeeded, script }),
       },
     },
     env,

@@ -30,9 +30,35 @@ function versionLine() {
   return `Python ${python} (pyrun ${ours}, Pyodide ${pyodide})\n`;
 }
 
+// The directories a script needs to be seen in: its own, and its real one
+// (sys.path[0] when it is a symlink).
+function scriptDirectories(script) {
+  const dirs = [path.dirname(script)];
+  try {
+    dirs.push(path.dirname(fs.realpathSync(script)));
+  } catch {
+    // missing: Python reports it
+  }
+  return dirs;
+}
+
+// The working directory, or null when it was deleted under the shell (as
+// python3 does, pyrun runs on; relative paths then fail). Node itself then
+// moves to "/": its worker threads cannot start without a cwd.
+function hostCwd() {
+  try {
+    return process.cwd();
+  } catch (e) {
+    if (e.code !== "ENOENT") throw e;
+    process.chdir("/");
+    return null;
+  }
+}
+
 async function bootFor(command, interruptBuffer, stdin) {
-  const alsoNeeded = command.kind === "file" ? [path.dirname(command.target)] : [];
-  const { pyodide, runtime } = await boot({ alsoNeeded, verbose: command.flags.verbose });
+  const script = command.kind === "file" ? command.target : null;
+  const alsoNeeded = script ? scriptDirectories(script) : [];
+  const { pyodide, runtime } = await boot({ cwd: command.cwd, alsoNeeded, script, verbose: command.flags.verbose });
   attachStdio(pyodide, stdin);
   if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
   for (const name of command.flags.transformPackages) runtime.transform_package(name);
@@ -65,6 +91,7 @@ export async function main(argv) {
     return process.exit(1);
   }
 
+  command.cwd = hostCwd();
   let runtime = null;
   const { interruptBuffer } = watchSigint(() => {
     // Ctrl-C while Python waits at an await: raise it there. Before the
@@ -72,7 +99,9 @@ export async function main(argv) {
     if (!runtime?._interrupt()) process.exit(130);
   }, { pollFromPython: tty.isatty(0) });
 
-  if (command.kind === "file") command.target = path.resolve(command.target);
+  // Absolute, as python3 makes it; left as given when there is no
+  // working directory to resolve it against.
+  if (command.kind === "file" && command.cwd) command.target = path.resolve(command.cwd, command.target);
   if (command.kind === "stdin") command.target = readAllSync(0).toString("utf8");
 
   if (command.flags.showTransform) {
