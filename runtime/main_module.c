@@ -590,8 +590,9 @@ done:
     return rc;
 }
 
-/* _run_main(kind, target, argv): kind is "file" (target: absolute path),
- * "module" (target: dotted name), "code" (-c) or "stdin" (target: source).
+/* _run_main(kind, target, argv, inspect=False): kind is "file" (target:
+ * absolute path), "module" (target: dotted name), "code" (-c) or "stdin"
+ * (target: source); `inspect`: -i, a prompt follows the program.
  * Returns an asyncio Task whose result is the exit status, or an int status
  * when the program could not start. */
 PyObject *
@@ -599,7 +600,8 @@ pyrun_run_main(PyObject *module, PyObject *args)
 {
     const char *kind;
     PyObject *target, *argv_in;
-    if (!PyArg_ParseTuple(args, "sOO:_run_main", &kind, &target, &argv_in)) {
+    int inspect = 0;
+    if (!PyArg_ParseTuple(args, "sOO|p:_run_main", &kind, &target, &argv_in, &inspect)) {
         return NULL;
     }
     pyrun_state *st = pyrun_get_state(module);
@@ -628,6 +630,9 @@ pyrun_run_main(PyObject *module, PyObject *args)
                      : pyrun_main_runner_after_import(st, kind, target, import_first);
     if (runner == NULL) {
         goto done;
+    }
+    if (inspect) {
+        pyrun_main_runner_set_mode(runner, PYRUN_RUN_INSPECT);
     }
     PyObject *loop = PyObject_CallNoArgs(st->get_running_loop);
     if (loop == NULL) {

@@ -511,7 +511,7 @@ pyrun_exec(PyObject *module)
     if (pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
         pyrun_sleep_register(module, st) < 0 || pyrun_face_register(module, st) < 0 ||
         pyrun_cm_register(module, st) < 0 || pyrun_iterate_register(module, st) < 0 ||
-        pyrun_importer_register(module, st) < 0) {
+        pyrun_importer_register(module, st) < 0 || pyrun_repl_register(module) < 0) {
         return -1;
     }
     return pyrun_helpers_install(module, st);

@@ -108,6 +108,8 @@ PyObject *pyrun_compile_source(pyrun_state *st, PyObject *source,
 
 /* exit_status.c: how an exception that ends the program is reported. */
 int pyrun_report_exit(void);
+/* Under -i: every exception, SystemExit too, as a traceback; returns 1. */
+int pyrun_report_traceback(void);
 void pyrun_print_error(const char *prog, PyObject *message);
 
 /* linux_errno.c: errno as Linux numbers it, for what pyrun prints. Linux's
@@ -122,7 +124,17 @@ void pyrun_linux_errors_end(PyObject *saved);
 void pyrun_write_unraisable(PyObject *obj);
 
 /* main_runner.c: the awaitable that runs __main__'s code in a Task. */
+typedef enum {
+    /* a program: waits for the tasks it leaves; its end is the exit status */
+    PYRUN_RUN_PROGRAM,
+    /* a program under -i: the prompt follows at once, and SystemExit is
+     * reported as a traceback, as any error */
+    PYRUN_RUN_INSPECT,
+    /* one input at the prompt: the result is None, or SystemExit's status */
+    PYRUN_RUN_LINE,
+} pyrun_run_mode;
 int pyrun_main_runner_register(PyObject *module, pyrun_state *st);
+void pyrun_main_runner_set_mode(PyObject *runner, pyrun_run_mode mode);
 PyObject *pyrun_main_runner_new(pyrun_state *st, PyObject *code,
                                 PyObject *globals);
 /* A runner that first awaits the import of `package`, then prepares the
@@ -153,5 +165,8 @@ PyObject *pyrun_run_main(PyObject *module, PyObject *args);
 int pyrun_prepare_main(pyrun_state *st, const char *kind, PyObject *target, PyObject *tried,
                        PyObject **code, PyObject **globals, PyObject **import_first, PyObject **status);
 PyObject *pyrun_show_transform(PyObject *module, PyObject *args);
+
+/* repl.c: the interactive prompt's sessions (_repl_open). */
+int pyrun_repl_register(PyObject *module);
 
 #endif

@@ -26,8 +26,13 @@ function describe(e) {
 }
 
 // A failure of pyrun itself, not of the user's program: one line, and the
-// JS stack only on request.
+// JS stack only on request. A Ctrl-C that Python raised in pyrun's own
+// steps (starting up, between inputs) ends as python3 ends on it.
 function internalError(e) {
+  if (e?.constructor?.name === "PythonError" && e.type === "KeyboardInterrupt") {
+    writeAllSync(2, "\nKeyboardInterrupt\n");
+    process.exit(130);
+  }
   const detail = process.argv.includes("--verbose") ? `\n${e?.stack ?? inspect(e)}` : "";
   try {
     writeAllSync(2, `pyrun: internal error: ${describe(e)}${detail}\n`);
