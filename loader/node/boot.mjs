@@ -6,9 +6,9 @@ import fs from "node:fs";
 import { startPyrun } from "../core.mjs";
 import { mountHostFileSystem } from "./host-fs.mjs";
 import {
-  PYODIDE_DIR,
   PYRUN_COMMAND,
   RUNTIME_PATH,
+  pyodideDir,
   readSnapshot,
   rebuildInBackground,
   snapshotKey,
@@ -98,10 +98,10 @@ export async function boot({ cwd, alsoNeeded, script, verbose }) {
   const env = pythonEnvironment();
   const booted = await startInterpreter(
     {
-      loadPyodide: (await import(`${PYODIDE_DIR}/pyodide.mjs`)).loadPyodide,
+      loadPyodide: (await import(`${pyodideDir()}/pyodide.mjs`)).loadPyodide,
       runtimeBytes: fs.readFileSync(RUNTIME_PATH),
       pyodideOptions: {
-        indexURL: `${PYODIDE_DIR}/`,
+        indexURL: `${pyodideDir()}/`,
         // a copy: Pyodide adds its own variables to the object it is given
         env: { ...env },
         _sysExecutable: PYRUN_COMMAND,

@@ -15,7 +15,7 @@ import { interact } from "./repl.mjs";
 import { watchSigint } from "./sigint.mjs";
 import { attachStdio, readAllSync, writeAllSync } from "./stdio.mjs";
 import { HostStdin } from "./stdin.mjs";
-import { PYODIDE_DIR, RUNTIME_PATH, cacheDirectory } from "./startup-snapshot.mjs";
+import { RUNTIME_PATH, cacheDirectory, pyodideDir } from "./startup-snapshot.mjs";
 import { INTERRUPTED, PipedLines, Terminal } from "./terminal.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -26,8 +26,8 @@ function stderr(text) {
 
 function versions() {
   const json = (file) => JSON.parse(fs.readFileSync(file, "utf8"));
-  const python = json(path.join(PYODIDE_DIR, "pyodide-lock.json")).info.python;
-  const pyodide = json(path.join(PYODIDE_DIR, "package.json")).version;
+  const python = json(path.join(pyodideDir(), "pyodide-lock.json")).info.python;
+  const pyodide = json(path.join(pyodideDir(), "package.json")).version;
   const ours = json(path.join(ROOT, "package.json")).version;
   return `Python ${python} (pyrun ${ours}, Pyodide ${pyodide})`;
 }
@@ -88,7 +88,7 @@ export async function main(argv) {
     writeAllSync(1, HELP);
     return process.exit(0);
   }
-  if (!PYODIDE_DIR) {
+  if (!pyodideDir()) {
     stderr("pyrun: Pyodide (the npm package pyodide) is not installed; run `npm run setup`\n");
     return process.exit(1);
   }

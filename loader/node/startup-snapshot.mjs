@@ -17,16 +17,19 @@ import zlib from "node:zlib";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
-// Found as Node finds a dependency: in a clone or a global install it is
-// under pyrun's own node_modules, in an app's install it may be hoisted.
-// null when it is not installed (a clone before `npm run setup`).
-export const PYODIDE_DIR = (() => {
+// Pyodide's directory, found as Node finds a dependency: in a clone or a
+// global install under pyrun's own node_modules, in an app's install
+// perhaps hoisted. null while it is not installed (`npm run setup` asks
+// before its `npm ci`, and again after).
+let pyodideFound = null;
+export function pyodideDir() {
   try {
-    return path.dirname(createRequire(import.meta.url).resolve("pyodide/package.json"));
+    pyodideFound ??= path.dirname(createRequire(import.meta.url).resolve("pyodide/package.json"));
   } catch {
-    return null;
+    // not installed yet
   }
-})();
+  return pyodideFound;
+}
 export const RUNTIME_PATH = path.join(ROOT, "build/wasm/pyrun.abi3.so");
 // sys.executable, fixed as Python starts: the `pyrun` command.
 export const PYRUN_COMMAND = path.join(HERE, "pyrun.mjs");
@@ -69,7 +72,7 @@ export function startupVariables(env = process.env) {
 export function snapshotKey(env = process.env, runtimeBytes = fs.readFileSync(RUNTIME_PATH)) {
   const pkg = (file) => JSON.parse(fs.readFileSync(file, "utf8")).version;
   return {
-    pyodide: pkg(path.join(PYODIDE_DIR, "package.json")),
+    pyodide: pkg(path.join(pyodideDir(), "package.json")),
     executable: PYRUN_COMMAND,
     runtime: digest(runtimeBytes),
     setup: digest(pkg(path.join(ROOT, "package.json")), ...SETUP_SOURCES.map((f) => fs.readFileSync(f))),

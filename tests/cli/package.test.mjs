@@ -122,3 +122,23 @@ test("a broken install ends in one line, `pyrun: internal error: ...`, and statu
     }
   }
 });
+
+// `npm run setup` loads the loader before its `npm ci` has installed
+// Pyodide, then makes the start-up snapshot with it.
+test("the loader finds Pyodide once it is installed, in a process that started before", async () => {
+  const dir = scratch();
+  fs.cpSync(path.join(ROOT, "loader"), path.join(dir, "loader"), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, "package.json"), path.join(dir, "package.json"));
+  const script = `
+import fs from "node:fs";
+import { pyodideDir } from ${JSON.stringify(path.join(dir, "loader/node/startup-snapshot.mjs"))};
+console.log(pyodideDir());
+fs.mkdirSync(${JSON.stringify(path.join(dir, "node_modules"))});
+fs.symlinkSync(${JSON.stringify(path.join(ROOT, "node_modules/pyodide"))}, ${JSON.stringify(path.join(dir, "node_modules/pyodide"))});
+console.log(pyodideDir());
+`;
+  const r = await run(PYRUN_NODE, ["--input-type=module", "-e", script], { cwd: dir });
+  assert.equal(r.status, 0, text(r.stderr));
+  // (Node resolves the link to where it points)
+  assert.equal(text(r.stdout), `null\n${fs.realpathSync(path.join(ROOT, "node_modules/pyodide"))}\n`);
+});
