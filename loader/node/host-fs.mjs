@@ -91,6 +91,14 @@ function hostAccessMode(perms) {
 
 function useHostPermissions(FS) {
   const NODEFS = FS.filesystems.NODEFS;
+  // Looking a name up in a host directory: NODEFS's own lstat of it, next,
+  // gets the host's EACCES when the directory may not be searched, so
+  // asking the host first would only double every step of every path.
+  const mayLookup = FS.mayLookup;
+  FS.mayLookup = function (dir) {
+    if (dir.mount?.type === NODEFS && FS.isDir(dir.mode)) return 0;
+    return mayLookup.call(this, dir);
+  };
   const byModeBits = FS.nodePermissions;
   FS.nodePermissions = function (node, perms) {
     if (node.mount?.type !== NODEFS) return byModeBits.call(this, node, perms);

@@ -8,10 +8,19 @@ import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 
-import { cacheDirectory } from "../../loader/node/startup-snapshot.mjs";
-import { PYRUN_CMD, PYTHON3, PYTHON3_CMD, pyrun, python3, run, scratch, shell, text } from "../helpers/run.mjs";
-
-const NOBODY = 65534;
+import {
+  NOBODY,
+  PYRUN_CMD,
+  PYTHON3,
+  PYTHON3_CMD,
+  cacheCopy,
+  pyrun,
+  python3,
+  run,
+  scratch,
+  shell,
+  text,
+} from "../helpers/run.mjs";
 
 // What differs between the two interpreters and not between their
 // answers: the program's name, and the carets 3.11 and 3.14 draw under
@@ -73,24 +82,11 @@ test("an OSError that ends a program is printed with Linux's number and message"
   await sideBySide(["-c", "try:\n    open('/nonexistent/f')\nexcept OSError as e:\n    raise RuntimeError('x') from e"]);
 });
 
-// A cache the other user can use: a copy of this user's snapshots, so that
-// pyrun starts as fast as it does here.
-function cacheFor(uid) {
-  const cache = scratch();
-  const mine = cacheDirectory();
-  for (const name of fs.existsSync(mine) ? fs.readdirSync(mine) : []) {
-    if (name.endsWith(".snapshot")) fs.copyFileSync(path.join(mine, name), path.join(cache, name));
-  }
-  fs.chownSync(cache, uid, uid);
-  for (const name of fs.readdirSync(cache)) fs.chownSync(path.join(cache, name), uid, uid);
-  return cache;
-}
-
 test("a script without read permission: as another user [Errno 13] and status 2; root reads it, as python3 does", async () => {
   const dir = scratch({ "secret.py": "print('read it')\n" });
   fs.chmodSync(dir, 0o755);
   fs.chmodSync(path.join(dir, "secret.py"), 0o000);
-  const asNobody = { cwd: dir, uid: NOBODY, gid: NOBODY, env: { HOME: dir, PYRUN_CACHE_DIR: cacheFor(NOBODY) } };
+  const asNobody = { cwd: dir, uid: NOBODY, gid: NOBODY, env: { HOME: dir, PYRUN_CACHE_DIR: cacheCopy({ owner: NOBODY }) } };
   const r = await sideBySide(["secret.py"], asNobody);
   assert.equal(text(r.stderr), `pyrun: can't open file '${dir}/secret.py': [Errno 13] Permission denied\n`);
   assert.equal(r.status, 2);

@@ -8,10 +8,9 @@ import path from "node:path";
 import { test } from "node:test";
 
 import { LINK_COMMAND, globalPrefix, linkGlobalCommand } from "../../scripts/command-links.mjs";
-import { ROOT, run, scratch, text } from "../helpers/run.mjs";
+import { NOBODY, ROOT, run, scratch, text } from "../helpers/run.mjs";
 
 const HELLO = "Hello, world, from Python 3.14.2 on emscripten!\n";
-const NOBODY = 65534;
 
 test("the README's `npx pyrun examples/hello.py` runs in the clone", async () => {
   const r = await run("npx", ["pyrun", "examples/hello.py"], { cwd: ROOT });

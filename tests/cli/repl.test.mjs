@@ -7,25 +7,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 
-import { cacheDirectory } from "../../loader/node/startup-snapshot.mjs";
 import { KEY, onTerminal } from "../helpers/pty.mjs";
-import { PYRUN, PYRUN_NODE, PYTHON3, pyrun, python3, scratch, text } from "../helpers/run.mjs";
+import { PYRUN, PYRUN_NODE, PYTHON3, cacheCopy, pyrun, python3, scratch, text } from "../helpers/run.mjs";
 
 const PROMPT = /(^|\n)(>>>|\.\.\.)$/;
 const NEXT_PROMPT = /\n(>>>|\.\.\.)$/;
 
-// A cache of its own (history is kept there), with this user's snapshots
-// in it so that start-up is as fast as it is here.
-function freshCache() {
-  const cache = scratch();
-  const mine = cacheDirectory();
-  for (const name of fs.existsSync(mine) ? fs.readdirSync(mine) : []) {
-    if (name.endsWith(".snapshot")) fs.copyFileSync(path.join(mine, name), path.join(cache, name));
-  }
-  return cache;
-}
-
-async function prompt(args = [], { cache = freshCache(), cwd, interpreter = [PYRUN_NODE, PYRUN] } = {}) {
+async function prompt(args = [], { cache = cacheCopy(), cwd, interpreter = [PYRUN_NODE, PYRUN] } = {}) {
   const [command, ...first] = interpreter;
   const t = onTerminal(command, [...first, ...args], { cwd, env: { PYRUN_CACHE_DIR: cache } });
   await t.waitFor(PROMPT);
@@ -242,7 +230,7 @@ test("input() reads the next line typed at the terminal, with its prompt; Ctrl-D
 });
 
 test("line editing and history come from readline, and history is kept in the cache directory", async () => {
-  const cache = freshCache();
+  const cache = cacheCopy();
   let t = await prompt(["-q"], { cache });
   let mark = t.mark();
   t.type("prnt('edited')");
