@@ -193,8 +193,10 @@ pyrun_report_exit(void)
          * calls sys.excepthook and reports a failing hook. SystemExit never
          * reaches it, so it cannot end the process from here. */
         Py_XSETREF(tb, PyException_GetTraceback(value));
+        PyObject *swapped = pyrun_linux_errors_begin(value);
         PyErr_Restore(type, value, tb);
         PyErr_Print();
+        pyrun_linux_errors_end(swapped);
         return status;
     }
     PyErr_Clear();
@@ -202,6 +204,41 @@ pyrun_report_exit(void)
     Py_XDECREF(value);
     Py_XDECREF(tb);
     return status;
+}
+
+int
+pyrun_report_traceback(void)
+{
+    if (!PyErr_ExceptionMatches(PyExc_SystemExit)) {
+        return pyrun_report_exit();
+    }
+    /* What PyErr_Print does, which would end the process on SystemExit:
+     * sys.last_* set, then sys.excepthook. */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL) {
+        PyException_SetTraceback(value, tb);
+    }
+    if (trim_exception(value, 0) < 0) {
+        PyErr_Clear();
+    }
+    Py_XSETREF(tb, PyException_GetTraceback(value));
+    PyObject *shown_tb = tb != NULL ? tb : Py_None;
+    if (PySys_SetObject("last_type", type) < 0 || PySys_SetObject("last_value", value) < 0 ||
+        PySys_SetObject("last_traceback", shown_tb) < 0 || PySys_SetObject("last_exc", value) < 0) {
+        PyErr_Clear();
+    }
+    PyObject *hook = PySys_GetObject("excepthook"); /* borrowed */
+    PyObject *r = hook != NULL ? PyObject_CallFunctionObjArgs(hook, type, value, shown_tb, NULL) : NULL;
+    if (r == NULL) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(r);
+    Py_DECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return PYRUN_EXIT_ERROR;
 }
 
 /* "pyrun: message" on sys.stderr, the way CPython prefixes its own errors. */

@@ -257,45 +257,6 @@ error:
     return -1;
 }
 
-/* The errno of an OSError as Linux numbers it. Under Pyodide errno values
- * are Emscripten's (ENOENT is 44), but the message users compare with
- * python3's is the Linux one, so map by name. */
-static long
-linux_errno(PyObject *oserror)
-{
-    static const struct {
-        const char *name;
-        long number;
-    } linux_numbers[] = {
-        {"EPERM", 1},   {"ENOENT", 2},  {"EIO", 5},      {"ENXIO", 6},
-        {"EBADF", 9},   {"ENOMEM", 12}, {"EACCES", 13},  {"EBUSY", 16},
-        {"ENOTDIR", 20}, {"EISDIR", 21}, {"EINVAL", 22}, {"ENFILE", 23},
-        {"EMFILE", 24}, {"EFBIG", 27},  {"ENAMETOOLONG", 36}, {"ELOOP", 40},
-    };
-    PyObject *number = PyObject_GetAttrString(oserror, "errno");
-    if (number == NULL) {
-        return -1;
-    }
-    long result = number == Py_None ? 0 : PyLong_AsLong(number);
-    PyObject *errno_mod = result > 0 ? PyImport_ImportModule("errno") : NULL;
-    PyObject *codes = errno_mod ? PyObject_GetAttrString(errno_mod, "errorcode") : NULL;
-    PyObject *name = codes ? PyDict_GetItem(codes, number) : NULL; /* borrowed */
-    const char *cname = name && PyUnicode_Check(name) ? PyUnicode_AsUTF8AndSize(name, NULL) : NULL;
-    for (size_t i = 0; cname && i < sizeof linux_numbers / sizeof linux_numbers[0]; i++) {
-        if (strcmp(cname, linux_numbers[i].name) == 0) {
-            result = linux_numbers[i].number;
-            break;
-        }
-    }
-    Py_XDECREF(codes);
-    Py_XDECREF(errno_mod);
-    Py_DECREF(number);
-    if (PyErr_Occurred()) {
-        return -1;
-    }
-    return result;
-}
-
 /* A script path (absolute). Returns as plan_module does. */
 static int
 plan_file(main_plan *p, PyObject *path, PyObject **status)
@@ -352,11 +313,11 @@ plan_file(main_plan *p, PyObject *path, PyObject **status)
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
         PyErr_NormalizeException(&type, &value, &tb);
-        long err_no = linux_errno(value);
-        PyObject *strerror = err_no >= 0 ? PyObject_GetAttrString(value, "strerror") : NULL;
-        if (strerror != NULL) {
-            *status = fail(PYRUN_EXIT_USAGE, "can't open file %R: [Errno %ld] %S", path, err_no,
-                           strerror);
+        long err_no = 0;
+        PyObject *strerror = NULL;
+        if (pyrun_linux_error(value, &err_no, &strerror) >= 0) {
+            *status = strerror ? fail(PYRUN_EXIT_USAGE, "can't open file %R: [Errno %ld] %S", path, err_no, strerror)
+                               : fail(PYRUN_EXIT_USAGE, "can't open file %R: %S", path, value);
         }
         Py_XDECREF(strerror);
         Py_XDECREF(type);
@@ -633,8 +594,9 @@ done:
     return rc;
 }
 
-/* _run_main(kind, target, argv): kind is "file" (target: absolute path),
- * "module" (target: dotted name), "code" (-c) or "stdin" (target: source).
+/* _run_main(kind, target, argv, inspect=False): kind is "file" (target:
+ * absolute path), "module" (target: dotted name), "code" (-c) or "stdin"
+ * (target: source); `inspect`: -i, a prompt follows the program.
  * Returns an asyncio Task whose result is the exit status, or an int status
  * when the program could not start. */
 PyObject *
@@ -642,7 +604,8 @@ pyrun_run_main(PyObject *module, PyObject *args)
 {
     const char *kind;
     PyObject *target, *argv_in;
-    if (!PyArg_ParseTuple(args, "sOO:_run_main", &kind, &target, &argv_in)) {
+    int inspect = 0;
+    if (!PyArg_ParseTuple(args, "sOO|p:_run_main", &kind, &target, &argv_in, &inspect)) {
         return NULL;
     }
     pyrun_state *st = pyrun_get_state(module);
@@ -671,6 +634,9 @@ pyrun_run_main(PyObject *module, PyObject *args)
                      : pyrun_main_runner_after_import(st, kind, target, import_first);
     if (runner == NULL) {
         goto done;
+    }
+    if (inspect) {
+        pyrun_main_runner_set_mode(runner, PYRUN_RUN_INSPECT);
     }
     PyObject *loop = PyObject_CallNoArgs(st->get_running_loop);
     if (loop == NULL) {

@@ -38,6 +38,7 @@ typedef struct {
     PyObject *interrupted; /* KeyboardInterrupt to report once tasks are cancelled */
     PyObject *before;  /* set: tasks that were pending when the program started */
     int interrupt_pending;
+    pyrun_run_mode mode;
     int draining;      /* the code is done; waiting for the tasks it left */
     int done;
 } MainRunner;
@@ -104,8 +105,9 @@ detach(MainRunner *self)
     Py_CLEAR(self->relay);
 }
 
+/* Ends with `value` (stolen) as the Task's result. */
 static PyObject *
-finish(MainRunner *self, int status)
+finish_with(MainRunner *self, PyObject *value)
 {
     pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)self));
     self->done = 1;
@@ -116,7 +118,6 @@ finish(MainRunner *self, int status)
     if (st != NULL && st->main_runner == (PyObject *)self) {
         Py_CLEAR(st->main_runner);
     }
-    PyObject *value = PyLong_FromLong(status);
     if (value == NULL) {
         return NULL;
     }
@@ -127,6 +128,12 @@ finish(MainRunner *self, int status)
         Py_DECREF(stop);
     }
     return NULL;
+}
+
+static PyObject *
+finish(MainRunner *self, int status)
+{
+    return finish_with(self, PyLong_FromLong(status));
 }
 
 /* Hand the Task a relay for the future the program yielded. */
@@ -227,6 +234,40 @@ start_draining(MainRunner *self)
     Py_CLEAR(self->coro);
     Py_CLEAR(self->globals);
     return drain_step(self);
+}
+
+/* The code ran to its end. A program then waits for the tasks it left;
+ * under -i, and at the prompt, they run on beside the prompt. */
+static PyObject *
+code_done(MainRunner *self)
+{
+    switch (self->mode) {
+    case PYRUN_RUN_PROGRAM:
+        return start_draining(self);
+    case PYRUN_RUN_INSPECT:
+        return finish(self, PYRUN_EXIT_OK);
+    default:
+        return finish_with(self, Py_NewRef(Py_None));
+    }
+}
+
+/* The code raised (the exception is set): reported as python3 reports
+ * it. A line at the prompt ends the session only with SystemExit, whose
+ * status is then the result; otherwise the result is None. */
+static PyObject *
+code_failed(MainRunner *self)
+{
+    switch (self->mode) {
+    case PYRUN_RUN_PROGRAM:
+        return finish(self, pyrun_report_exit());
+    case PYRUN_RUN_INSPECT:
+        return finish(self, pyrun_report_traceback());
+    default: {
+        int exiting = PyErr_ExceptionMatches(PyExc_SystemExit);
+        int status = pyrun_report_exit();
+        return exiting ? finish(self, status) : finish_with(self, Py_NewRef(Py_None));
+    }
+    }
 }
 
 /* runpy ignores an ImportError of the package it imports first when it
@@ -367,7 +408,7 @@ runner_step(MainRunner *self, PyObject *exc)
                 if (rc == 0) {
                     Py_XDECREF(awaited);
                     Py_XDECREF(thrown);
-                    return start_draining(self);
+                    return code_done(self);
                 }
             }
             if (rc < 0) {
@@ -422,7 +463,7 @@ runner_step(MainRunner *self, PyObject *exc)
             goto failed;
         }
         if (returned) {
-            return start_draining(self);
+            return code_done(self);
         }
         goto failed;
     }
@@ -430,7 +471,7 @@ runner_step(MainRunner *self, PyObject *exc)
 failed:
     Py_XDECREF(awaited);
     Py_XDECREF(thrown);
-    return finish(self, pyrun_report_exit());
+    return code_failed(self);
 }
 
 static PyObject *
@@ -619,4 +660,10 @@ pyrun_main_runner_new(pyrun_state *st, PyObject *code, PyObject *globals)
         self->globals = Py_NewRef(globals);
     }
     return (PyObject *)self;
+}
+
+void
+pyrun_main_runner_set_mode(PyObject *runner, pyrun_run_mode mode)
+{
+    ((MainRunner *)runner)->mode = mode;
 }

@@ -290,7 +290,7 @@ pyrun_finish(PyObject *module, PyObject *arg)
         PyErr_Clear();
     }
     if (flush_stream("stdout") < 0) {
-        PyErr_WriteUnraisable(PySys_GetObject("stdout"));
+        pyrun_write_unraisable(PySys_GetObject("stdout"));
         status = 120; /* as Py_RunMain when finalization fails */
     }
     if (flush_stream("stderr") < 0) {
@@ -535,14 +535,16 @@ pyrun_exec(PyObject *module)
     st->stdin_pending = PyUnicode_FromString("");
     st->stop_futures = PyDict_New();
     st->sync_warned = PySet_New(NULL);
-    if (st->stdin_pending == NULL || st->stop_futures == NULL || st->sync_warned == NULL) {
+    st->plain_codes = st->sync_warned ? import_attr("weakref", "WeakKeyDictionary") : NULL;
+    Py_XSETREF(st->plain_codes, st->plain_codes ? PyObject_CallNoArgs(st->plain_codes) : NULL);
+    if (st->stdin_pending == NULL || st->stop_futures == NULL || st->plain_codes == NULL) {
         return -1;
     }
     if (pyrun_errors_register(module, st) < 0 || pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
         pyrun_sleep_register(module, st) < 0 || pyrun_face_register(module, st) < 0 ||
         pyrun_cm_register(module, st) < 0 || pyrun_iterate_register(module, st) < 0 ||
-        pyrun_calls_register(module, st) < 0 ||
-        pyrun_importer_register(module, st) < 0 || pyrun_run_reset_register(module) < 0) {
+        pyrun_calls_register(module, st) < 0 || pyrun_importer_register(module, st) < 0 ||
+        pyrun_run_reset_register(module) < 0 || pyrun_repl_register(module) < 0) {
         return -1;
     }
     return pyrun_helpers_install(module, st);
@@ -591,6 +593,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->stdin_pending);
     Py_VISIT(st->stop_futures);
     Py_VISIT(st->sync_warned);
+    Py_VISIT(st->plain_codes);
     Py_VISIT(st->deferred_bodies);
     Py_VISIT(st->library_prefixes);
     Py_VISIT(st->in_flight);
@@ -646,6 +649,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->stdin_pending);
     Py_CLEAR(st->stop_futures);
     Py_CLEAR(st->sync_warned);
+    Py_CLEAR(st->plain_codes);
     Py_CLEAR(st->deferred_bodies);
     Py_CLEAR(st->str_spec);
     Py_CLEAR(st->str_initializing);

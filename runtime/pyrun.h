@@ -82,6 +82,7 @@ typedef struct {
     PyTypeObject *step_type;
     PyTypeObject *sleep_type;
     PyTypeObject *face_type;
+    PyObject *plain_codes;        /* WeakKeyDictionary: a colored def's code -> its face's __code__ */
     PyTypeObject *stopped_type;   /* pyrun.Stopped: a StopIteration carried as a value */
     PyTypeObject *sync_gen_type;  /* pyrun.Generator: a colored generator iterated synchronously */
     PyObject *async_gen_type;     /* types.AsyncGeneratorType */
@@ -131,10 +132,33 @@ PyObject *pyrun_compile_source(pyrun_state *st, PyObject *source,
 
 /* exit_status.c: how an exception that ends the program is reported. */
 int pyrun_report_exit(void);
+/* Under -i: every exception, SystemExit too, as a traceback; returns 1. */
+int pyrun_report_traceback(void);
 void pyrun_print_error(const char *prog, PyObject *message);
 
+/* linux_errno.c: errno as Linux numbers it, for what pyrun prints. Linux's
+ * number and message for an OSError's errno (1), 0 when it has none
+ * Linux knows, -1 on error. */
+int pyrun_linux_error(PyObject *oserror, long *number, PyObject **message);
+/* Gives the OSErrors of exc's chain Linux's numbers and messages while it
+ * is printed; _end puts the originals back. */
+PyObject *pyrun_linux_errors_begin(PyObject *exc);
+void pyrun_linux_errors_end(PyObject *saved);
+/* PyErr_WriteUnraisable, saying Linux's numbers. */
+void pyrun_write_unraisable(PyObject *obj);
+
 /* main_runner.c: the awaitable that runs __main__'s code in a Task. */
+typedef enum {
+    /* a program: waits for the tasks it leaves; its end is the exit status */
+    PYRUN_RUN_PROGRAM,
+    /* a program under -i: the prompt follows at once, and SystemExit is
+     * reported as a traceback, as any error */
+    PYRUN_RUN_INSPECT,
+    /* one input at the prompt: the result is None, or SystemExit's status */
+    PYRUN_RUN_LINE,
+} pyrun_run_mode;
 int pyrun_main_runner_register(PyObject *module, pyrun_state *st);
+void pyrun_main_runner_set_mode(PyObject *runner, pyrun_run_mode mode);
 PyObject *pyrun_main_runner_new(pyrun_state *st, PyObject *code,
                                 PyObject *globals);
 /* A runner that first awaits the import of `package`, then prepares the
@@ -168,5 +192,8 @@ PyObject *pyrun_show_transform(PyObject *module, PyObject *args);
 
 /* run_reset.c: _reset_run(), between two programs in one interpreter. */
 int pyrun_run_reset_register(PyObject *module);
+
+/* repl.c: the interactive prompt's sessions (_repl_open). */
+int pyrun_repl_register(PyObject *module);
 
 #endif

@@ -4,10 +4,9 @@
 // Each step redoes only what changed: a no-op build takes about a second.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-
-import esbuild from "esbuild";
 
 import { isCurrent, prebuiltKey } from "./make-browser-snapshot.mjs";
 
@@ -20,8 +19,10 @@ const TARGETS = [
   { dir: "build/fuzz", configure: ["cmake", "-DCMAKE_C_COMPILER=clang", "-DPYRUN_FUZZ=ON"], target: "transform_fuzzer" },
 ];
 
+// The tools' progress goes to stderr: stdout belongs to whoever asked for
+// the build (`npm pack --json` prints its answer there).
 function run(argv) {
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: "inherit", cwd: ROOT });
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ["inherit", 2, "inherit"], cwd: ROOT });
   if (r.status !== 0) {
     process.stderr.write(`build: \`${argv.join(" ")}\` failed\n`);
     process.exit(r.status || 1);
@@ -56,6 +57,8 @@ function bundleDemoEditor() {
   const mtime = (file) => fs.statSync(file).mtimeMs;
   const inputs = [entry, path.join(ROOT, "package-lock.json"), fileURLToPath(import.meta.url)];
   if (fs.existsSync(out) && inputs.every((f) => mtime(f) <= mtime(out))) return;
+  // loaded here: setup imports this file before `npm ci` has installed it
+  const esbuild = createRequire(import.meta.url)("esbuild");
   esbuild.buildSync({
     entryPoints: [entry],
     outfile: out,
@@ -68,15 +71,18 @@ function bundleDemoEditor() {
   });
 }
 
-export function build() {
+// `wasmOnly`: just the side module Pyodide loads (what `npm pack` ships).
+export function build({ wasmOnly = false } = {}) {
   for (const { dir, configure, target } of TARGETS) {
+    if (wasmOnly && dir !== "build/wasm") continue;
     if (!fs.existsSync(path.join(ROOT, dir, "CMakeCache.txt"))) {
       run([...configure, "-S", ".", "-B", dir, "-DCMAKE_BUILD_TYPE=Release"]);
     }
     run(["cmake", "--build", dir, "--parallel", "2", ...(target ? ["--target", target] : [])]);
   }
+  if (wasmOnly) return;
   buildPrebuiltSnapshots();
   bundleDemoEditor();
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) build();
+if (process.argv[1] === fileURLToPath(import.meta.url)) build({ wasmOnly: process.argv.includes("--wasm-only") });

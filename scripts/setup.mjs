@@ -4,6 +4,8 @@
 //   2. npm ci, when package-lock.json changed since the last install
 //   3. the CMake builds of the runtime (wasm for Pyodide, native for tests)
 //   4. the start-up snapshot in the user's cache (loader/node/startup-snapshot.mjs)
+//   5. the `pyrun` command: for `npx pyrun` in the clone, and on PATH
+//      through npm's global prefix (scripts/command-links.mjs)
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -12,6 +14,7 @@ import { fileURLToPath } from "node:url";
 
 import { ensureStartupSnapshot } from "../loader/node/make-startup-snapshot.mjs";
 import { build } from "./build.mjs";
+import { globalPrefix, linkGlobalCommand, linkLocalCommand } from "./command-links.mjs";
 import { DEBIAN_PACKAGES } from "./debian-packages.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -67,3 +70,9 @@ ensureNodeModules();
 build();
 const snapshot = await ensureStartupSnapshot();
 if (snapshot.outcome === "made") process.stderr.write(`setup: made the start-up snapshot ${snapshot.file}\n`);
+linkLocalCommand();
+const command = linkGlobalCommand(globalPrefix());
+if (command.outcome === "linked") process.stderr.write(`setup: linked the pyrun command: ${command.bin}\n`);
+if (command.outcome === "not permitted") {
+  process.stderr.write(`setup: to have the pyrun command on your PATH, run in ${ROOT}: ${command.command}\n`);
+}

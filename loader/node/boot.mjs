@@ -6,9 +6,9 @@ import fs from "node:fs";
 import { startPyrun } from "../core.mjs";
 import { mountHostFileSystem } from "./host-fs.mjs";
 import {
-  PYODIDE_DIR,
   PYRUN_COMMAND,
   RUNTIME_PATH,
+  pyodideDir,
   readSnapshot,
   rebuildInBackground,
   snapshotKey,
@@ -52,11 +52,35 @@ function usableSnapshot(env, runtimeBytes) {
   return { file, ...readSnapshot(file, key) };
 }
 
+// Starts Pyodide with what it prints to the console kept: Emscripten
+// reports a broken install there ("wasm instantiation failed!", with a JS
+// stack) and then leaves the start pending forever, which Node would end
+// in silence with status 13. Either way pyrun's error gets the message.
+async function started(starting) {
+  const said = [];
+  const { error, warn } = console;
+  console.error = console.warn = (...args) => said.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" "));
+  let onStall;
+  const stalled = new Promise((_, reject) => {
+    onStall = () => reject(new Error("Pyodide stopped while starting"));
+    process.once("beforeExit", onStall);
+  });
+  try {
+    return await Promise.race([starting, stalled]);
+  } catch (e) {
+    const what = said.map((line) => line.split("\n")[0]).filter(Boolean);
+    throw what.length ? new Error(`${e?.message ?? e}: ${what.join("; ")}`) : e;
+  } finally {
+    process.removeListener("beforeExit", onStall);
+    Object.assign(console, { error, warn });
+  }
+}
+
 async function startInterpreter(options, env, verbose) {
   const snapshot = usableSnapshot(env, options.runtimeBytes);
   if (snapshot.bytes) {
     try {
-      return await startPyrun({ ...options, snapshot: snapshot.bytes });
+      return await started(startPyrun({ ...options, snapshot: snapshot.bytes }));
     } catch (e) {
       // whole on disk, yet Pyodide refuses it: it must be replaced
       snapshot.reason = `it could not be restored (${String(e?.message ?? e).split("\n")[0]})`;
@@ -68,22 +92,22 @@ async function startInterpreter(options, env, verbose) {
     const next = snapshot.keep ? "" : "; making a new one in the background";
     writeAllSync(2, `pyrun: starting cold, without the start-up snapshot${which}: ${snapshot.reason}${next}\n`);
   }
-  return startPyrun(options);
+  return started(startPyrun(options));
 }
 
-export async function boot({ alsoNeeded, verbose, strictAsync }) {
-  const cwd = process.cwd();
+// `cwd`: the host's working directory, null when it was deleted.
+export async function boot({ cwd, alsoNeeded, script, verbose, strictAsync }) {
   const env = pythonEnvironment(strictAsync);
   const booted = await startInterpreter(
     {
-      loadPyodide: (await import(`${PYODIDE_DIR}/pyodide.mjs`)).loadPyodide,
+      loadPyodide: (await import(`${pyodideDir()}/pyodide.mjs`)).loadPyodide,
       runtimeBytes: fs.readFileSync(RUNTIME_PATH),
       pyodideOptions: {
-        indexURL: `${PYODIDE_DIR}/`,
+        indexURL: `${pyodideDir()}/`,
         // a copy: Pyodide adds its own variables to the object it is given
         env: { ...env },
         _sysExecutable: PYRUN_COMMAND,
-        fsInit: (FS) => mountHostFileSystem(FS, { cwd, alsoNeeded }),
+        fsInit: (FS) => mountHostFileSystem(FS, { cwd, alsoNeeded, script }),
       },
     },
     env,

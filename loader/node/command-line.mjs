@@ -11,6 +11,8 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
   unbuffered: { type: "boolean", short: "u" },
+  inspect: { type: "boolean", short: "i" },
+  quiet: { type: "boolean", short: "q" },
   "dont-write-bytecode": { type: "boolean", short: "B" },
   verbose: { type: "boolean" },
   "strict-async": { type: "boolean" },
@@ -72,6 +74,8 @@ export function parseCommandLine(argv) {
   }
   const flags = {
     unbuffered: Boolean(values.unbuffered),
+    inspect: Boolean(values.inspect),
+    quiet: Boolean(values.quiet),
     verbose: Boolean(values.verbose),
     strictAsync: Boolean(values["strict-async"]),
     showTransform: Boolean(values["show-transform"]),
@@ -87,7 +91,8 @@ export function parseCommandLine(argv) {
     return { action: "run", kind: "module", target: values.m, argv: ["-m", ...program], flags };
   }
   if (program.length === 0 || program[0] === "-") {
-    return { action: "run", kind: "stdin", target: null, argv: ["-", ...program.slice(1)], flags };
+    // sys.argv[0] is "-" when it was given, as under python3, else ""
+    return { action: "run", kind: "stdin", target: null, argv: [program.length ? "-" : "", ...program.slice(1)], flags };
   }
   return { action: "run", kind: "file", target: program[0], argv: program, flags };
 }
@@ -99,7 +104,10 @@ blocking the event loop.
 Options:
 -c cmd : program passed in as string (terminates option list)
 -h     : print this help message and exit (also -? or --help)
+-i     : inspect interactively after running script; forces a prompt even
+         if stdin does not appear to be a terminal; also PYTHONINSPECT=x
 -m mod : run library module as a script (terminates option list)
+-q     : don't print version and copyright messages on interactive startup
 -u     : force the stdout and stderr streams to be unbuffered
 -B     : accepted for compatibility; pyrun never writes .pyc files
 -V     : print the Python version number and exit (also --version)
@@ -112,6 +120,6 @@ Options:
 --strict-async : where pyrun cannot make code async, raise pyrun.BlockingError
          instead of waiting synchronously (also PYRUN_STRICT_ASYNC=1)
 file   : program read from script file
--      : program read from stdin (default; interactive mode is not supported)
+-      : program read from stdin (default; interactive mode if a tty)
 arg ...: arguments passed to program in sys.argv[1:]
 `;

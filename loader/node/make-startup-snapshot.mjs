@@ -6,9 +6,9 @@ import { fileURLToPath } from "node:url";
 
 import { prepareForSnapshot } from "../snapshot-state.mjs";
 import {
-  PYODIDE_DIR,
   PYRUN_COMMAND,
   lockFor,
+  pyodideDir,
   readSnapshot,
   snapshotKey,
   snapshotPath,
@@ -17,11 +17,11 @@ import {
 } from "./startup-snapshot.mjs";
 
 async function snapshotBytes() {
-  const { loadPyodide } = await import(`${PYODIDE_DIR}/pyodide.mjs`);
+  const { loadPyodide } = await import(`${pyodideDir()}/pyodide.mjs`);
   // Only what Python reads as it starts: pyrun gives each program the
   // host's whole environment after restoring.
   const env = startupVariables();
-  const pyodide = await loadPyodide({ indexURL: `${PYODIDE_DIR}/`, env, _sysExecutable: PYRUN_COMMAND, _makeSnapshot: true });
+  const pyodide = await loadPyodide({ indexURL: `${pyodideDir()}/`, env, _sysExecutable: PYRUN_COMMAND, _makeSnapshot: true });
   prepareForSnapshot(pyodide);
   return pyodide.makeMemorySnapshot();
 }

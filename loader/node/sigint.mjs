@@ -13,7 +13,8 @@
 // a human can press Ctrl-C: when stdin is a terminal. Otherwise, and for
 // Python stuck where it cannot be interrupted, a Ctrl-C that nobody takes
 // within a second ends the process as CPython ends on KeyboardInterrupt,
-// with status 130.
+// with status 130. At the interactive prompt it waits instead, as
+// python3's prompt does; a second Ctrl-C meanwhile ends the process.
 import { Worker } from "node:worker_threads";
 
 const SIGINT = 2;
@@ -21,7 +22,7 @@ const SIGINT = 2;
 const GRACE_MS = 1000;
 
 const WATCHDOG = `
-const { workerData: flag, parentPort } = require("node:worker_threads");
+const { workerData: { flag, graceMs }, parentPort } = require("node:worker_threads");
 const fs = require("node:fs");
 const vm = require("node:vm");
 const context = vm.createContext({ Atomics, flag });
@@ -33,8 +34,11 @@ for (;;) {
     if (Atomics.compareExchange(flag, 0, 0, ${SIGINT}) !== 0) break;
     Atomics.notify(flag, 0); // wakes a synchronous sleep (sleepSync)
     parentPort.postMessage("SIGINT");
-    // Taken by Python (it clears the flag) or by the main thread?
-    if (Atomics.wait(flag, 0, ${SIGINT}, ${GRACE_MS}) === "timed-out") break;
+    // Taken by Python or by the main thread? Python clears the flag
+    // without a notify, so the flag is looked at until then.
+    const deadline = graceMs === null ? Infinity : Date.now() + graceMs;
+    while (Atomics.load(flag, 0) === ${SIGINT} && Date.now() < deadline) Atomics.wait(flag, 0, ${SIGINT}, 20);
+    if (Atomics.load(flag, 0) === ${SIGINT}) break;
   }
 }
 fs.writeSync(2, "\\nKeyboardInterrupt\\n");
@@ -46,9 +50,11 @@ process.kill(process.pid, "SIGINT");
 // pyodide.setInterruptBuffer() when Python should poll it, else null, and
 // sleepSync(seconds): the main thread blocked, using no CPU, for that
 // long or until a Ctrl-C (then true, the Ctrl-C taken).
-export function watchSigint(onIdleInterrupt, { pollFromPython }) {
+// `patient`: at the interactive prompt a Ctrl-C is never a reason to end
+// the process; it waits for Python to take it, as python3's prompt does.
+export function watchSigint(onIdleInterrupt, { pollFromPython, patient = false }) {
   const flag = new Int32Array(new SharedArrayBuffer(8));
-  const worker = new Worker(WATCHDOG, { eval: true, workerData: flag });
+  const worker = new Worker(WATCHDOG, { eval: true, workerData: { flag, graceMs: patient ? null : GRACE_MS } });
   worker.on("message", () => {
     if (Atomics.compareExchange(flag, 0, SIGINT, 0) === SIGINT) {
       Atomics.notify(flag, 0);

@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +17,19 @@ import zlib from "node:zlib";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
-export const PYODIDE_DIR = path.join(ROOT, "node_modules/pyodide");
+// Pyodide's directory, found as Node finds a dependency: in a clone or a
+// global install under pyrun's own node_modules, in an app's install
+// perhaps hoisted. null while it is not installed (`npm run setup` asks
+// before its `npm ci`, and again after).
+let pyodideFound = null;
+export function pyodideDir() {
+  try {
+    pyodideFound ??= path.dirname(createRequire(import.meta.url).resolve("pyodide/package.json"));
+  } catch {
+    // not installed yet
+  }
+  return pyodideFound;
+}
 export const RUNTIME_PATH = path.join(ROOT, "build/wasm/pyrun.abi3.so");
 // sys.executable, fixed as Python starts: the `pyrun` command.
 export const PYRUN_COMMAND = path.join(HERE, "pyrun.mjs");
@@ -59,7 +72,7 @@ export function startupVariables(env = process.env) {
 export function snapshotKey(env = process.env, runtimeBytes = fs.readFileSync(RUNTIME_PATH)) {
   const pkg = (file) => JSON.parse(fs.readFileSync(file, "utf8")).version;
   return {
-    pyodide: pkg(path.join(PYODIDE_DIR, "package.json")),
+    pyodide: pkg(path.join(pyodideDir(), "package.json")),
     executable: PYRUN_COMMAND,
     runtime: digest(runtimeBytes),
     setup: digest(pkg(path.join(ROOT, "package.json")), ...SETUP_SOURCES.map((f) => fs.readFileSync(f))),

@@ -66,7 +66,9 @@ export function readAllSync(fd) {
   }
 }
 
-export function attachStdio(pyodide, stdin) {
+// `terminal` (terminal.mjs), at the interactive prompt: told of each
+// write to stdout and stderr, which share its screen.
+export function attachStdio(pyodide, stdin, terminal = null) {
   const FS = pyodide.FS;
   // Errors a device handler throws must be Emscripten errno errors to reach
   // Python as OSError; EPIPE is the one users meet (`pyrun x.py | head`).
@@ -87,11 +89,15 @@ export function attachStdio(pyodide, stdin) {
   const device = (fd) => ({
     write(bytes) {
       if (fatal(bytes)) return bytes.length;
+      terminal?.beforeOutput();
+      let n;
       try {
-        return writeSomeSync(fd, bytes);
+        n = writeSomeSync(fd, bytes);
       } catch (e) {
         throw asDeviceError(e);
       }
+      terminal?.afterOutput(bytes.subarray(0, n));
+      return n;
     },
     isatty: tty.isatty(fd),
   });

@@ -183,15 +183,27 @@ face_descr_get(Face *f, PyObject *obj, PyObject *type)
 /* __code__ as the user's own def would have it: the same code, flagged as
  * a plain function (or a generator), so that introspection (inspect's
  * iscoroutinefunction, which mock.patch and others ask) sees what the
- * program wrote, not what pyrun made of it. */
+ * program wrote, not what pyrun made of it. One view per code object, as
+ * every function made by one def shares its __code__. */
 static PyObject *
 face_code(Face *f)
 {
     if (f->code != NULL) {
         return Py_NewRef(f->code);
     }
-    PyObject *code = PyObject_GetAttrString(f->fn, "__code__");
-    PyObject *flags = code ? PyObject_GetAttrString(code, "co_flags") : NULL;
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)f));
+    PyObject *code = st ? PyObject_GetAttrString(f->fn, "__code__") : NULL;
+    if (code == NULL) {
+        return NULL;
+    }
+    PyObject *known = PyObject_GetItem(st->plain_codes, code);
+    if (known != NULL || !PyErr_ExceptionMatches(PyExc_KeyError)) {
+        Py_DECREF(code);
+        f->code = Py_XNewRef(known);
+        return known;
+    }
+    PyErr_Clear();
+    PyObject *flags = PyObject_GetAttrString(code, "co_flags");
     long v = flags ? PyLong_AsLong(flags) : -1;
     Py_XDECREF(flags);
     if (v == -1 && PyErr_Occurred()) {
@@ -209,6 +221,9 @@ face_code(Face *f)
     Py_XDECREF(replace);
     Py_XDECREF(args);
     Py_XDECREF(kwargs);
+    if (view != NULL && PyObject_SetItem(st->plain_codes, code, view) < 0) {
+        Py_CLEAR(view);
+    }
     Py_DECREF(code);
     f->code = Py_XNewRef(view);
     return view;

@@ -6,6 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { cacheDirectory } from "../../loader/node/startup-snapshot.mjs";
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const PYRUN = path.join(ROOT, "loader/node/pyrun.mjs");
 export const PYTHON3 = "/usr/bin/python3.11";
@@ -20,10 +22,11 @@ function baseEnv(extra) {
 
 // Resolves to { status, signal, stdout, stderr } (Buffers). `onStdout`
 // sees the output as it arrives, with the child, to drive it (e.g. Ctrl-C,
-// or stdin written later when `keepStdinOpen`).
-export function run(command, args, { input, cwd, env, onStdout, keepStdinOpen, timeout = 120_000 } = {}) {
+// or stdin written later when `keepStdinOpen`). `uid`/`gid` run it as
+// another user (tests that need a user without root's rights).
+export function run(command, args, { input, cwd, env, onStdout, keepStdinOpen, timeout = 120_000, uid, gid } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: baseEnv(env), stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, env: baseEnv(env), stdio: ["pipe", "pipe", "pipe"], uid, gid });
     const out = [];
     const err = [];
     const timer = setTimeout(() => child.kill("SIGKILL"), timeout);
@@ -68,6 +71,24 @@ export function scratch(files = {}) {
 }
 
 export const text = (b) => b.toString("utf8");
+
+// A user without root's rights, for tests of permissions.
+export const NOBODY = 65534;
+
+// A start-up cache of a test's own (the prompt keeps its history there),
+// holding copies of this user's snapshots so that pyrun starts as fast as
+// it does here. `owner`: a uid to give it to.
+export function cacheCopy({ owner } = {}) {
+  const cache = scratch();
+  const mine = cacheDirectory();
+  for (const name of fs.existsSync(mine) ? fs.readdirSync(mine) : []) {
+    if (name.endsWith(".snapshot")) fs.copyFileSync(path.join(mine, name), path.join(cache, name));
+  }
+  if (owner !== undefined) {
+    for (const file of [cache, ...fs.readdirSync(cache).map((n) => path.join(cache, n))]) fs.chownSync(file, owner, owner);
+  }
+  return cache;
+}
 
 // A shell command line, for pipes and redirections (`2>&1`, `| head`).
 // PYRUN_CMD and PYTHON3_CMD are the two interpreters as shell words.
