@@ -535,9 +535,11 @@ pyrun_exec(PyObject *module)
     st->stdin_pending = PyUnicode_FromString("");
     st->stop_futures = PyDict_New();
     st->sync_warned = PySet_New(NULL);
-    st->plain_codes = st->sync_warned ? import_attr("weakref", "WeakKeyDictionary") : NULL;
-    Py_XSETREF(st->plain_codes, st->plain_codes ? PyObject_CallNoArgs(st->plain_codes) : NULL);
-    if (st->stdin_pending == NULL || st->stop_futures == NULL || st->plain_codes == NULL) {
+    PyObject *weak_keys = st->sync_warned ? import_attr("weakref", "WeakKeyDictionary") : NULL;
+    st->plain_codes = weak_keys ? PyObject_CallNoArgs(weak_keys) : NULL;
+    st->async_codes = st->plain_codes ? PyObject_CallNoArgs(weak_keys) : NULL;
+    Py_XDECREF(weak_keys);
+    if (st->stdin_pending == NULL || st->stop_futures == NULL || st->async_codes == NULL) {
         return -1;
     }
     if (pyrun_errors_register(module, st) < 0 || pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
@@ -594,6 +596,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->stop_futures);
     Py_VISIT(st->sync_warned);
     Py_VISIT(st->plain_codes);
+    Py_VISIT(st->async_codes);
     Py_VISIT(st->deferred_bodies);
     Py_VISIT(st->library_prefixes);
     Py_VISIT(st->in_flight);
@@ -650,6 +653,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->stop_futures);
     Py_CLEAR(st->sync_warned);
     Py_CLEAR(st->plain_codes);
+    Py_CLEAR(st->async_codes);
     Py_CLEAR(st->deferred_bodies);
     Py_CLEAR(st->str_spec);
     Py_CLEAR(st->str_initializing);

@@ -83,6 +83,7 @@ typedef struct {
     PyTypeObject *sleep_type;
     PyTypeObject *face_type;
     PyObject *plain_codes;        /* WeakKeyDictionary: a colored def's code -> its face's __code__ */
+    PyObject *async_codes;        /* WeakKeyDictionary: a face's __code__ -> weakref to the def's code */
     PyTypeObject *stopped_type;   /* pyrun.Stopped: a StopIteration carried as a value */
     PyTypeObject *sync_gen_type;  /* pyrun.Generator: a colored generator iterated synchronously */
     PyObject *async_gen_type;     /* types.AsyncGeneratorType */
@@ -192,6 +193,15 @@ PyObject *pyrun_show_transform(PyObject *module, PyObject *args);
 
 /* run_reset.c: _reset_run(), between two programs in one interpreter. */
 int pyrun_run_reset_register(PyObject *module);
+
+/* declarations.c: lines that tell the transform what `source`'s names
+ * hold in globals (a dict) and locals (a mapping, or NULL): *count lines,
+ * *colored of them values that hold colored code. */
+PyObject *pyrun_declarations(pyrun_state *st, PyObject *globals, PyObject *locals, PyObject *source,
+                             Py_ssize_t *count, Py_ssize_t *colored);
+/* The statements of a tree transformed with `declared` lines of them
+ * before it: the source's own, numbered as in the source. A list. */
+PyObject *pyrun_declared_statements(PyObject *tree, Py_ssize_t declared);
 
 /* repl.c: the interactive prompt's sessions (_repl_open). */
 int pyrun_repl_register(PyObject *module);

@@ -1,9 +1,9 @@
 /* eval() and exec() of source, as transformed code awaits them.
  *
- * The source is rewritten as it runs, like a module of the program's:
- * what it calls that the program colored (its names are the program's,
- * which the transform cannot see from here) is called through
- * __pyrun__.call and awaited. Compiled with top-level await allowed, the
+ * The source is rewritten as it runs, like a module of the program's,
+ * told what its names hold in the namespaces it runs in (declarations.c):
+ * what it calls that the program colored is called through __pyrun__.call
+ * and awaited. Compiled with top-level await allowed, the
  * code then gives a coroutine when it awaits, and that is what the caller
  * awaits. A code object, or a name bound to something other than the
  * builtin, is run as it would be. */
@@ -11,44 +11,81 @@
 
 #include "../transform/transform.h"
 
-/* The rewritten tree of the source as a module, or None when nothing in
- * it needs rewriting. */
+/* The transform of `source` alone, as a module: NULL, or its tree. */
 static PyObject *
-rewritten(pyrun_state *st, PyObject *source)
+transform(pyrun_state *st, PyObject *source, int dynamic)
 {
     PyObject *filename = PyUnicode_FromString("<string>");
-    PyObject *name = filename ? PyUnicode_FromString("<string>") : NULL;
-    st->transform_dynamic = 1;
-    PyObject *all = name ? pyrun_transform_program(st, source, filename, name, Py_None, NULL) : NULL;
+    st->transform_dynamic = dynamic;
+    PyObject *all = filename ? pyrun_transform_program(st, source, filename, filename, Py_None, NULL) : NULL;
     st->transform_dynamic = 0;
     Py_XDECREF(filename);
-    Py_XDECREF(name);
-    if (all == NULL) {
-        return NULL;
-    }
-    PyObject *tree = Py_NewRef(PyTuple_GetItem(PyList_GetItem(all, 0), 3));
-    Py_DECREF(all);
+    PyObject *tree = all ? Py_NewRef(PyTuple_GetItem(PyList_GetItem(all, 0), 3)) : NULL;
+    Py_XDECREF(all);
     return tree;
 }
 
-/* An expression's module tree (one Expr statement) as ast.Expression. */
+/* The source's statements rewritten (a list), or None when nothing in it
+ * blocks or names colored code: what its names hold in the namespaces it
+ * runs in is declared to the transform first. */
 static PyObject *
-as_expression(PyObject *tree)
+rewritten(pyrun_state *st, PyObject *source, PyObject *globals, PyObject *locals)
+{
+    Py_ssize_t declared = 0, colored = 0;
+    PyObject *preamble = pyrun_declarations(st, globals, locals, source, &declared, &colored);
+    if (preamble == NULL) {
+        return NULL;
+    }
+    int may_block = colored > 0 ? 1 : pyrun_may_block(source, NULL);
+    PyObject *full = may_block > 0 ? PyUnicode_Concat(preamble, source) : NULL;
+    Py_DECREF(preamble);
+    if (may_block <= 0) {
+        return may_block < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    /* a colored name makes the transform run, prescan or not */
+    PyObject *tree = full ? transform(st, full, colored > 0) : NULL;
+    Py_XDECREF(full);
+    if (tree == NULL && declared > 0 && PyErr_ExceptionMatches(PyExc_SyntaxError)) {
+        /* source that must come first (a __future__ import), or a syntax
+         * error, reported with the source's own line numbers: alone, its
+         * names taken as possibly colored */
+        PyErr_Clear();
+        declared = 0;
+        tree = transform(st, source, 1);
+    }
+    if (tree == NULL || tree == Py_None) {
+        return tree;
+    }
+    PyObject *statements = pyrun_declared_statements(tree, declared);
+    Py_DECREF(tree);
+    return statements;
+}
+
+/* An expression's statements (one Expr) as ast.Expression; None when
+ * the rewrite made more of it (a lambda lifted into a def). */
+static PyObject *
+as_expression(PyObject *statements)
+{
+    PyObject *stmt = PyList_Size(statements) == 1 ? PyList_GetItem(statements, 0) : NULL;
+    PyObject *value = stmt ? PyObject_GetAttrString(stmt, "value") : NULL;
+    if (value == NULL) {
+        PyErr_Clear();
+        return Py_NewRef(Py_None);
+    }
+    PyObject *ast = PyImport_ImportModule("ast");
+    PyObject *expr = ast ? PyObject_CallMethod(ast, "Expression", "O", value) : NULL;
+    Py_XDECREF(ast);
+    Py_DECREF(value);
+    return expr;
+}
+
+static PyObject *
+as_module(PyObject *statements)
 {
     PyObject *ast = PyImport_ImportModule("ast");
-    PyObject *body = ast ? PyObject_GetAttrString(tree, "body") : NULL;
-    PyObject *stmt = body && PyList_Check(body) && PyList_Size(body) == 1 ? PyList_GetItem(body, 0) : NULL;
-    PyObject *value = stmt ? PyObject_GetAttrString(stmt, "value") : NULL;
-    PyObject *cls = value ? PyObject_GetAttrString(ast, "Expression") : NULL;
-    PyObject *expr = cls ? PyObject_CallFunction(cls, "O", value) : NULL;
+    PyObject *module = ast ? PyObject_CallMethod(ast, "Module", "O[]", statements) : NULL;
     Py_XDECREF(ast);
-    Py_XDECREF(body);
-    Py_XDECREF(value);
-    Py_XDECREF(cls);
-    if (expr == NULL && !PyErr_Occurred()) {
-        PyErr_SetString(PyExc_SyntaxError, "invalid syntax");
-    }
-    return expr;
+    return module;
 }
 
 static PyObject *
@@ -92,6 +129,13 @@ run_source(PyObject *module, PyObject *all, int is_eval)
         PyErr_SetString(PyExc_SystemError, "eval(): no frame to take globals from");
         return NULL;
     }
+    if (!PyDict_Check(globals)) {
+        /* the builtin's own TypeError */
+        PyObject *args = PyTuple_GetSlice(all, 1, PyTuple_Size(all));
+        PyObject *r = args ? PyObject_Call(fn, args, NULL) : NULL;
+        Py_XDECREF(args);
+        return pyrun_maybe_steal(st, r);
+    }
     PyObject *text = source;
     if (is_eval && PyUnicode_Check(source)) {
         /* eval strips leading spaces and tabs */
@@ -100,23 +144,30 @@ run_source(PyObject *module, PyObject *all, int is_eval)
     else {
         Py_INCREF(text);
     }
-    PyObject *tree = text ? rewritten(st, text) : NULL;
-    PyObject *code = NULL;
-    if (tree == Py_None) {
-        code = compile_code(st, text, is_eval ? "eval" : "exec");
-    }
-    else if (tree != NULL) {
-        PyObject *what = is_eval ? as_expression(tree) : Py_NewRef(tree);
-        code = what ? compile_code(st, what, is_eval ? "eval" : "exec") : NULL;
-        Py_XDECREF(what);
-    }
-    Py_XDECREF(tree);
+    PyObject *statements = text ? rewritten(st, text, globals, locals) : NULL;
+    PyObject *what = statements == NULL || statements == Py_None ? Py_XNewRef(statements)
+                     : is_eval                                    ? as_expression(statements)
+                                                                  : as_module(statements);
+    Py_XDECREF(statements);
+    int helped = what != NULL && what != Py_None;
+    PyObject *code = what == NULL ? NULL
+                     : helped     ? compile_code(st, what, is_eval ? "eval" : "exec")
+                                  : compile_code(st, text, is_eval ? "eval" : "exec");
+    Py_XDECREF(what);
     Py_XDECREF(text);
     if (code == NULL) {
         return NULL;
     }
-    if (PyDict_Check(globals) && PyDict_GetItemString(globals, "__builtins__") == NULL &&
+    if (PyDict_GetItemString(globals, "__builtins__") == NULL &&
         PyDict_SetItemString(globals, "__builtins__", builtins) < 0) {
+        Py_DECREF(code);
+        return NULL;
+    }
+    /* rewritten code finds __pyrun__ among the builtins, also among
+     * builtins of the caller's own making */
+    PyObject *own = PyDict_GetItemString(globals, "__builtins__");
+    if (helped && PyDict_Check(own) && PyDict_GetItemString(own, PYRUN_HELPERS_BUILTIN) == NULL &&
+        PyDict_SetItemString(own, PYRUN_HELPERS_BUILTIN, st->helpers) < 0) {
         Py_DECREF(code);
         return NULL;
     }

@@ -221,9 +221,13 @@ face_code(Face *f)
     Py_XDECREF(replace);
     Py_XDECREF(args);
     Py_XDECREF(kwargs);
-    if (view != NULL && PyObject_SetItem(st->plain_codes, code, view) < 0) {
+    /* view -> weakly the code, so that the code alone keeps both alive */
+    PyObject *ref = view ? PyWeakref_NewRef(code, NULL) : NULL;
+    if (ref == NULL || PyObject_SetItem(st->plain_codes, code, view) < 0 ||
+        PyObject_SetItem(st->async_codes, view, ref) < 0) {
         Py_CLEAR(view);
     }
+    Py_XDECREF(ref);
     Py_DECREF(code);
     f->code = Py_XNewRef(view);
     return view;
@@ -317,8 +321,27 @@ face_hash(Face *f)
     return PyObject_Hash(f->fn);
 }
 
+/* Its function's attributes also for lookups that pass by getattr
+ * (object.__getattribute__, as pydoc reads __doc__; getattr_static). */
+static PyObject *
+face_forwarded(Face *f, void *name)
+{
+    return PyObject_GetAttrString(f->fn, (const char *)name);
+}
+
+static int
+face_forward_set(Face *f, PyObject *value, void *name)
+{
+    return PyObject_SetAttrString(f->fn, (const char *)name, value);
+}
+
 static PyGetSetDef face_getset[] = {
     {"__pyrun_async__", (getter)face_async, NULL, "the async function behind this face", NULL},
+    {"__doc__", (getter)face_forwarded, (setter)face_forward_set, NULL, "__doc__"},
+    {"__name__", (getter)face_forwarded, (setter)face_forward_set, NULL, "__name__"},
+    {"__qualname__", (getter)face_forwarded, (setter)face_forward_set, NULL, "__qualname__"},
+    {"__module__", (getter)face_forwarded, (setter)face_forward_set, NULL, "__module__"},
+    {"__dict__", (getter)face_forwarded, (setter)face_forward_set, NULL, "__dict__"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -327,7 +350,45 @@ static PyMethodDef face_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* type(f)(code, globals, ...), as code that copies a function does: the
+ * function type's constructor, for a face reads as a function. Given a
+ * face's __code__, the copy is made of the async code behind it, and is a
+ * face too: a plain function of that code would give a coroutine. */
+static PyObject *
+face_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    pyrun_state *st = pyrun_state_from_type(type);
+    PyObject *code = st && PyTuple_Size(args) > 0 ? PyTuple_GetItem(args, 0) : NULL;
+    PyObject *ref = code ? PyObject_GetItem(st->async_codes, code) : NULL;
+    PyObject *async_code = ref ? PyWeakref_GetObject(ref) : NULL; /* borrowed */
+    if (ref == NULL) {
+        PyErr_Clear(); /* some other code: a plain function */
+    }
+    PyObject *types = st ? PyImport_ImportModule("types") : NULL;
+    PyObject *function_type = types ? PyObject_GetAttrString(types, "FunctionType") : NULL;
+    PyObject *fn = NULL;
+    if (function_type != NULL && async_code != NULL && async_code != Py_None) {
+        PyObject *first = PyTuple_Pack(1, async_code);
+        PyObject *rest = first ? PyTuple_GetSlice(args, 1, PyTuple_Size(args)) : NULL;
+        PyObject *with = rest ? PySequence_Concat(first, rest) : NULL;
+        Py_XDECREF(first);
+        PyObject *async_fn = with ? PyObject_Call(function_type, with, kwargs) : NULL;
+        fn = async_fn ? face_make(st, async_fn) : NULL;
+        Py_XDECREF(async_fn);
+        Py_XDECREF(with);
+        Py_XDECREF(rest);
+    }
+    else if (function_type != NULL) {
+        fn = PyObject_Call(function_type, args, kwargs);
+    }
+    Py_XDECREF(ref);
+    Py_XDECREF(function_type);
+    Py_XDECREF(types);
+    return fn;
+}
+
 static PyType_Slot face_slots[] = {
+    {Py_tp_new, face_new},
     {Py_tp_dealloc, face_dealloc},
     {Py_tp_traverse, face_traverse},
     {Py_tp_clear, face_clear},
@@ -413,9 +474,39 @@ gen_next(SyncGen *g)
     return r;
 }
 
+/* Not yet started: not running, not suspended, not finished (3.12+ says
+ * suspended; before it, the frame is still at its first instruction). */
+static int
+agen_just_started(PyObject *agen)
+{
+    PyObject *frame = PyObject_GetAttrString(agen, "ag_frame");
+    PyObject *running = frame ? PyObject_GetAttrString(agen, "ag_running") : NULL;
+    PyObject *suspended = running ? PyObject_GetAttrString(agen, "ag_suspended") : NULL;
+    PyObject *lasti = NULL;
+    if (running != NULL && suspended == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear();
+        lasti = frame == Py_None ? NULL : PyObject_GetAttrString(frame, "f_lasti");
+    }
+    int started = frame == NULL || running == NULL || frame == Py_None || running == Py_True;
+    if (!started) {
+        started = suspended ? suspended == Py_True : !(lasti && PyLong_Check(lasti) && PyLong_AsLong(lasti) <= 0);
+    }
+    Py_XDECREF(frame);
+    Py_XDECREF(running);
+    Py_XDECREF(suspended);
+    Py_XDECREF(lasti);
+    PyErr_Clear();
+    return !started;
+}
+
 static PyObject *
 gen_send(SyncGen *g, PyObject *value)
 {
+    if (value != Py_None && agen_just_started(g->agen)) {
+        /* as the generator the program wrote says it */
+        PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started generator");
+        return NULL;
+    }
     return gen_step(g, PyObject_CallMethod(g->agen, "asend", "O", value));
 }
 
