@@ -88,6 +88,13 @@ typedef struct {
     PyTypeObject *sync_gen_type;  /* pyrun.Generator: a colored generator iterated synchronously */
     PyObject *async_gen_type;     /* types.AsyncGeneratorType */
     PyTypeObject *acm_type;
+    PyTypeObject *memo_type;      /* aio/cache.c */
+    PyTypeObject *memo_call_type;
+    PyTypeObject *replay_type;    /* aio/replay.c */
+    PyTypeObject *resumed_type;
+    PyObject *replay_stop;        /* pyrun._ReplayStop: ends an attempt */
+    PyObject *replay;             /* the attempt under way (borrowed), or NULL */
+    PyObject *pyodide_ffi;        /* pyodide.ffi, None natively; looked up on first use */
     PyTypeObject *aiter_type;
     PyObject *helpers;        /* the __pyrun__ module transformed code uses */
     PyObject *blocking_error; /* pyrun.BlockingError */

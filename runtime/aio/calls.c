@@ -393,6 +393,66 @@ done:
     return result;
 }
 
+/* functools.cached_property over a colored function: the value computed
+ * once, awaited, and kept in the instance's __dict__ as cached_property
+ * keeps it. NULL without exception when `descr` is no such thing. */
+static step_result
+cached_property_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    if (value == NULL) {
+        *out = Py_NewRef(s->o[2]);
+        Py_CLEAR(s->o[2]);
+        return STEP_AWAIT;
+    }
+    if (PyObject_SetItem(s->o[0], s->o[1], value) < 0) {
+        return STEP_ERROR;
+    }
+    *out = Py_NewRef(value);
+    return STEP_DONE;
+}
+
+static PyObject *
+cached_property_async(pyrun_state *st, PyObject *obj, PyObject *descr)
+{
+    PyObject *functools = PyImport_ImportModule("functools");
+    PyObject *type = functools ? PyObject_GetAttrString(functools, "cached_property") : NULL;
+    Py_XDECREF(functools);
+    int is = type ? PyObject_IsInstance(descr, type) : -1;
+    Py_XDECREF(type);
+    PyObject *func = is > 0 ? PyObject_GetAttrString(descr, "func") : NULL;
+    PyObject *attrname = func && Py_TYPE(func) == st->face_type ? PyObject_GetAttrString(descr, "attrname") : NULL;
+    PyObject *dict = attrname && PyUnicode_Check(attrname) ? PyObject_GetAttrString(obj, "__dict__") : NULL;
+    PyObject *result = NULL;
+    if (dict != NULL) {
+        PyObject *known = PyObject_GetItem(dict, attrname);
+        if (known != NULL) {
+            result = pyrun_ready(st, known);
+            Py_DECREF(known);
+        }
+        else if (PyErr_ExceptionMatches(PyExc_KeyError)) {
+            PyErr_Clear();
+            PyObject *one = PyTuple_Pack(1, obj);
+            PyObject *coro = one ? pyrun_face_call_async(st, func, one, NULL) : NULL;
+            Py_XDECREF(one);
+            pyrun_step *s = coro ? pyrun_step_new(st, cached_property_next, NULL) : NULL;
+            if (s != NULL) {
+                s->o[0] = Py_NewRef(dict);
+                s->o[1] = Py_NewRef(attrname);
+                s->o[2] = Py_NewRef(coro);
+            }
+            Py_XDECREF(coro);
+            result = (PyObject *)s;
+        }
+    }
+    /* anything else (no __dict__, a plain function) as the descriptor
+     * itself does it */
+    PyErr_Clear();
+    Py_XDECREF(func);
+    Py_XDECREF(attrname);
+    Py_XDECREF(dict);
+    return result;
+}
+
 /* getattr(obj, name): a property whose getter is colored is awaited. */
 PyObject *
 pyrun_helper_getattr(PyObject *module, PyObject *args)
@@ -425,6 +485,11 @@ pyrun_helper_getattr(PyObject *module, PyObject *args)
     }
     Py_DECREF(mro);
     if (found != NULL) {
+        PyObject *cached = cached_property_async(st, obj, found);
+        if (cached != NULL) {
+            Py_DECREF(found);
+            return cached;
+        }
         PyObject *fget = PyObject_GetAttrString(found, "fget");
         Py_DECREF(found);
         if (fget == NULL) {

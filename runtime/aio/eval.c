@@ -17,7 +17,7 @@ transform(pyrun_state *st, PyObject *source, int dynamic)
 {
     PyObject *filename = PyUnicode_FromString("<string>");
     st->transform_dynamic = dynamic;
-    PyObject *all = filename ? pyrun_transform_program(st, source, filename, filename, Py_None, NULL) : NULL;
+    PyObject *all = filename ? pyrun_transform_program(st, source, filename, filename, Py_None, st->module_resolver) : NULL;
     st->transform_dynamic = 0;
     Py_XDECREF(filename);
     PyObject *tree = all ? Py_NewRef(PyTuple_GetItem(PyList_GetItem(all, 0), 3)) : NULL;
@@ -36,7 +36,11 @@ rewritten(pyrun_state *st, PyObject *source, PyObject *globals, PyObject *locals
     if (preamble == NULL) {
         return NULL;
     }
-    int may_block = colored > 0 ? 1 : pyrun_may_block(source, NULL);
+    /* an import may bring in one of the program's modules that blocks */
+    PyObject *word = PyUnicode_FromString("import");
+    Py_ssize_t at = word ? PyUnicode_Find(source, word, 0, PY_SSIZE_T_MAX, 1) : -2;
+    Py_XDECREF(word);
+    int may_block = colored > 0 || at >= 0 ? 1 : at == -2 ? -1 : pyrun_may_block(source, NULL);
     PyObject *full = may_block > 0 ? PyUnicode_Concat(preamble, source) : NULL;
     Py_DECREF(preamble);
     if (may_block <= 0) {

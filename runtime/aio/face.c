@@ -130,13 +130,19 @@ face_call(Face *f, PyObject *args, PyObject *kwargs)
         Py_SETREF(r, sync_gen_make(st, r));
         return r;
     }
-    if ((PyObject *)Py_TYPE(r) != st->coroutine_type) {
+    if ((PyObject *)Py_TYPE(r) != st->coroutine_type && !pyrun_is_memo(st, r)) {
         return r;
     }
     if (PyEval_GetFrame() == NULL) {
         /* Called by the host with no Python running: an event handler. */
         PyObject *loop = PyObject_CallNoArgs(st->get_running_loop);
-        PyObject *task = loop ? PyObject_CallMethod(loop, "create_task", "O", r) : NULL;
+        PyObject *task = NULL;
+        if (loop != NULL && pyrun_is_memo(st, r)) {
+            task = PyObject_CallFunctionObjArgs(st->ensure_future, r, NULL);
+        }
+        else if (loop != NULL) {
+            task = PyObject_CallMethod(loop, "create_task", "O", r);
+        }
         Py_XDECREF(loop);
         Py_DECREF(r);
         return task;

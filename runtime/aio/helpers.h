@@ -67,6 +67,21 @@ PyObject *pyrun_helper_unstop(PyObject *module, PyObject *value);
 /* -1 with StopIteration raised when value carries one, else 0. */
 int pyrun_reraise_stopped(pyrun_state *st, PyObject *value);
 
+/* replay.c: a library call that calls back colored code, retried until
+ * every callback it makes is answered (see there). `in_place`: a list the
+ * call reorders, put back as it was before each attempt, or NULL. */
+int pyrun_replay_register(PyObject *module, pyrun_state *st);
+PyObject *pyrun_replay_call(pyrun_state *st, PyObject *fn, PyObject *args, PyObject *kwargs, PyObject *in_place);
+/* In an attempt: the answer for `awaitable` (*result, NULL with an
+ * exception set when it is one), and 1; 0 when it is to be waited for as
+ * usual. Does not steal awaitable. */
+int pyrun_replay_wait(pyrun_state *st, PyObject *awaitable, PyObject **result);
+
+/* cache.c: lru_cache and cache over colored functions */
+int pyrun_cache_register(PyObject *module, pyrun_state *st);
+PyObject *pyrun_helper_cached(PyObject *module, PyObject *decorator);
+int pyrun_is_memo(pyrun_state *st, PyObject *obj);
+
 /* eval.c */
 PyObject *pyrun_helper_eval(PyObject *module, PyObject *args);
 PyObject *pyrun_helper_exec(PyObject *module, PyObject *args);

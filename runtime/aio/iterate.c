@@ -369,7 +369,9 @@ pyrun_helper_enumerate(PyObject *module, PyObject *args, PyObject *kwargs)
 /* Slots shared by consumers: o[0] the async iterator, o[1] the key or
  * function, o[2] items, o[3] keys, o[4] the current item. */
 enum { C_AIT, C_FN, C_ITEMS, C_KEYS, C_ITEM, C_EXTRA };
-enum { PULLING, KEYING };
+/* FINISHING: awaiting the builtin's own call over what was collected,
+ * replayed (aio/replay.c), as comparisons may reach colored code. */
+enum { PULLING, KEYING, FINISHING };
 
 static step_result
 pull(pyrun_step *s, PyObject **out)
@@ -613,12 +615,17 @@ pyrun_helper_next(PyObject *module, PyObject *args)
 
 /* Collect items and, with a key function, their keys (awaited if
  * colored). `end` gets them all. */
+static step_result finished(pyrun_step *s, PyObject *value, PyObject **out);
+
 static step_result
 collect_next(pyrun_step *s, PyObject *value, PyObject **out)
 {
     pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
     if (st == NULL) {
         return STEP_ERROR;
+    }
+    if (s->phase == FINISHING) {
+        return finished(s, value, out);
     }
     if (value != NULL && s->phase == PULLING) {
         if (PyList_Append(s->o[C_ITEMS], value) < 0) {
@@ -638,33 +645,89 @@ collect_next(pyrun_step *s, PyObject *value, PyObject **out)
     return pull(s, out);
 }
 
-/* sorted(range(n), key=keys.__getitem__, reverse=r): stable order. */
-static PyObject *
-order_by_keys(pyrun_step *s, int reverse)
+/* What the collected items are finished with, once the builtin's call
+ * over them is done. */
+typedef enum { F_LIST, F_ORDER, F_SORT, F_INDEX } finish_kind;
+
+/* Awaits builtins.<name>(*args, **kwargs) replayed (steals args and
+ * kwargs); o[C_ITEM] keeps what its result is finished with. */
+static step_result
+finish_with(pyrun_step *s, const char *name, PyObject *args, PyObject *kwargs, finish_kind kind, PyObject **out)
 {
-    PyObject *builtins = PyImport_ImportModule("builtins");
-    PyObject *sorted = builtins ? PyObject_GetAttrString(builtins, "sorted") : NULL;
-    PyObject *range = sorted ? PyObject_CallMethod(builtins, "range", "n", PyList_Size(s->o[C_ITEMS])) : NULL;
-    PyObject *getter = range ? PyObject_GetAttrString(s->o[C_KEYS], "__getitem__") : NULL;
-    PyObject *args = getter ? PyTuple_Pack(1, range) : NULL;
-    PyObject *kwargs = args ? Py_BuildValue("{sOsO}", "key", getter, "reverse", reverse ? Py_True : Py_False) : NULL;
-    PyObject *order = kwargs ? PyObject_Call(sorted, args, kwargs) : NULL;
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    PyObject *builtins = st && args ? PyImport_ImportModule("builtins") : NULL;
+    PyObject *fn = builtins ? PyObject_GetAttrString(builtins, name) : NULL;
+    *out = fn ? pyrun_replay_call(st, fn, args, kwargs, NULL) : NULL;
     Py_XDECREF(builtins);
-    Py_XDECREF(sorted);
-    Py_XDECREF(range);
-    Py_XDECREF(getter);
+    Py_XDECREF(fn);
     Py_XDECREF(args);
     Py_XDECREF(kwargs);
-    if (order == NULL) {
-        return NULL;
+    s->phase = FINISHING;
+    Py_XSETREF(s->o[C_ITEM], PyLong_FromLong(kind));
+    return *out && s->o[C_ITEM] ? STEP_AWAIT : STEP_ERROR;
+}
+
+/* The order of the items by their keys: sorted(range(n),
+ * key=keys.__getitem__, reverse=r), stable as sorted is. */
+static step_result
+finish_by_keys(pyrun_step *s, const char *name, int reverse, finish_kind kind, PyObject **out)
+{
+    PyObject *builtins = PyImport_ImportModule("builtins");
+    PyObject *range = builtins ? PyObject_CallMethod(builtins, "range", "n", PyList_Size(s->o[C_ITEMS])) : NULL;
+    PyObject *getter = range ? PyObject_GetAttrString(s->o[C_KEYS], "__getitem__") : NULL;
+    PyObject *args = getter ? PyTuple_Pack(1, range) : NULL;
+    PyObject *kwargs = NULL;
+    if (args != NULL) {
+        kwargs = kind == F_INDEX ? Py_BuildValue("{sO}", "key", getter)
+                                 : Py_BuildValue("{sOsO}", "key", getter, "reverse", reverse ? Py_True : Py_False);
     }
+    Py_XDECREF(builtins);
+    Py_XDECREF(range);
+    Py_XDECREF(getter);
+    if (kwargs == NULL) {
+        Py_XDECREF(args);
+        return STEP_ERROR;
+    }
+    return finish_with(s, name, args, kwargs, kind, out);
+}
+
+/* The items in `order` (a list of indices). */
+static PyObject *
+items_in_order(pyrun_step *s, PyObject *order)
+{
     PyObject *result = PyList_New(PyList_Size(order));
     for (Py_ssize_t i = 0; result && i < PyList_Size(order); i++) {
         Py_ssize_t j = PyLong_AsSsize_t(PyList_GetItem(order, i));
         PyList_SetItem(result, i, Py_NewRef(PyList_GetItem(s->o[C_ITEMS], j)));
     }
-    Py_DECREF(order);
     return result;
+}
+
+static step_result
+finished(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    finish_kind kind = (finish_kind)PyLong_AsLong(s->o[C_ITEM]);
+    switch (kind) {
+    case F_LIST:
+        *out = Py_NewRef(value);
+        return STEP_DONE;
+    case F_ORDER:
+        *out = items_in_order(s, value);
+        return *out ? STEP_DONE : STEP_ERROR;
+    case F_SORT: {
+        PyObject *ordered = items_in_order(s, value);
+        PyObject *all = ordered ? PySlice_New(NULL, NULL, NULL) : NULL;
+        int rc = all ? PyObject_SetItem(s->o[C_EXTRA], all, ordered) : -1;
+        Py_XDECREF(all);
+        Py_XDECREF(ordered);
+        *out = rc < 0 ? NULL : Py_NewRef(Py_None);
+        return *out ? STEP_DONE : STEP_ERROR;
+    }
+    case F_INDEX:
+        *out = Py_XNewRef(PyList_GetItem(s->o[C_ITEMS], PyLong_AsSsize_t(value)));
+        return *out ? STEP_DONE : STEP_ERROR;
+    }
+    return STEP_ERROR;
 }
 
 /* sorted: s->i is reverse. */
@@ -672,20 +735,15 @@ static step_result
 sorted_end(pyrun_step *s, PyObject **out)
 {
     if (s->o[C_FN] != NULL && s->o[C_FN] != Py_None) {
-        *out = order_by_keys(s, (int)s->i);
+        return finish_by_keys(s, "sorted", (int)s->i, F_ORDER, out);
     }
-    else {
-        PyObject *builtins = PyImport_ImportModule("builtins");
-        PyObject *sorted = builtins ? PyObject_GetAttrString(builtins, "sorted") : NULL;
-        PyObject *args = sorted ? PyTuple_Pack(1, s->o[C_ITEMS]) : NULL;
-        PyObject *kwargs = args ? Py_BuildValue("{sO}", "reverse", s->i ? Py_True : Py_False) : NULL;
-        *out = kwargs ? PyObject_Call(sorted, args, kwargs) : NULL;
-        Py_XDECREF(builtins);
-        Py_XDECREF(sorted);
+    PyObject *args = PyTuple_Pack(1, s->o[C_ITEMS]);
+    PyObject *kwargs = args ? Py_BuildValue("{sO}", "reverse", s->i ? Py_True : Py_False) : NULL;
+    if (kwargs == NULL) {
         Py_XDECREF(args);
-        Py_XDECREF(kwargs);
+        return STEP_ERROR;
     }
-    return *out ? STEP_DONE : STEP_ERROR;
+    return finish_with(s, "sorted", args, kwargs, F_LIST, out);
 }
 
 static step_result
@@ -716,43 +774,22 @@ pyrun_helper_sorted(PyObject *module, PyObject *args, PyObject *kwargs)
 static step_result
 extreme_end(pyrun_step *s, PyObject **out)
 {
-    PyObject *builtins = PyImport_ImportModule("builtins");
-    if (builtins == NULL) {
-        return STEP_ERROR;
-    }
     const char *name = s->i ? "max" : "min";
+    if (PyList_Size(s->o[C_ITEMS]) == 0 && s->o[C_EXTRA] != NULL) {
+        *out = Py_NewRef(s->o[C_EXTRA]);
+        return STEP_DONE;
+    }
     if (PyList_Size(s->o[C_ITEMS]) == 0) {
-        if (s->o[C_EXTRA] != NULL) {
-            *out = Py_NewRef(s->o[C_EXTRA]);
-        }
-        else {
-            /* the builtin's own error message for an empty iterable */
-            PyObject *empty = PyList_New(0);
-            *out = empty ? PyObject_CallMethod(builtins, name, "O", empty) : NULL;
-            Py_XDECREF(empty);
-        }
-        Py_DECREF(builtins);
-        return *out ? STEP_DONE : STEP_ERROR;
+        /* the builtin's own error for an empty iterable */
+        PyObject *empty = PyList_New(0);
+        PyObject *args = empty ? PyTuple_Pack(1, empty) : NULL;
+        Py_XDECREF(empty);
+        return finish_with(s, name, args, NULL, F_LIST, out);
     }
-    PyObject *keys = s->o[C_FN] && s->o[C_FN] != Py_None ? s->o[C_KEYS] : s->o[C_ITEMS];
-    PyObject *range = PyObject_CallMethod(builtins, "range", "n", PyList_Size(s->o[C_ITEMS]));
-    PyObject *getter = range ? PyObject_GetAttrString(keys, "__getitem__") : NULL;
-    PyObject *fn = getter ? PyObject_GetAttrString(builtins, name) : NULL;
-    PyObject *args = fn ? PyTuple_Pack(1, range) : NULL;
-    PyObject *kwargs = args ? Py_BuildValue("{sO}", "key", getter) : NULL;
-    PyObject *index = kwargs ? PyObject_Call(fn, args, kwargs) : NULL;
-    Py_DECREF(builtins);
-    Py_XDECREF(range);
-    Py_XDECREF(getter);
-    Py_XDECREF(fn);
-    Py_XDECREF(args);
-    Py_XDECREF(kwargs);
-    if (index == NULL) {
-        return STEP_ERROR;
+    if (s->o[C_FN] != NULL && s->o[C_FN] != Py_None) {
+        return finish_by_keys(s, name, 0, F_INDEX, out);
     }
-    *out = Py_NewRef(PyList_GetItem(s->o[C_ITEMS], PyLong_AsSsize_t(index)));
-    Py_DECREF(index);
-    return STEP_DONE;
+    return finish_with(s, name, PyTuple_Pack(1, s->o[C_ITEMS]), NULL, F_LIST, out);
 }
 
 static step_result
@@ -857,19 +894,7 @@ pyrun_helper_reduce(PyObject *module, PyObject *args)
 static step_result
 sort_end(pyrun_step *s, PyObject **out)
 {
-    PyObject *ordered = order_by_keys(s, (int)s->i);
-    if (ordered == NULL) {
-        return STEP_ERROR;
-    }
-    PyObject *slice = PySlice_New(NULL, NULL, NULL);
-    int rc = slice ? PyObject_SetItem(s->o[C_EXTRA], slice, ordered) : -1;
-    Py_XDECREF(slice);
-    Py_DECREF(ordered);
-    if (rc < 0) {
-        return STEP_ERROR;
-    }
-    *out = Py_NewRef(Py_None);
-    return STEP_DONE;
+    return finish_by_keys(s, "sorted", (int)s->i, F_SORT, out);
 }
 
 static step_result
@@ -889,14 +914,15 @@ pyrun_helper_sort(PyObject *module, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     if (key == Py_None) {
+        /* the items' own comparisons, replayed on the list as it was */
         PyObject *sort = PyObject_GetAttrString(list, "sort");
         PyObject *none = sort ? PyTuple_New(0) : NULL;
         PyObject *kw = none ? Py_BuildValue("{sO}", "reverse", reverse ? Py_True : Py_False) : NULL;
-        PyObject *r = kw ? PyObject_Call(sort, none, kw) : NULL;
+        PyObject *r = kw ? pyrun_replay_call(st, sort, none, kw, list) : NULL;
         Py_XDECREF(sort);
         Py_XDECREF(none);
         Py_XDECREF(kw);
-        return pyrun_maybe_steal(st, r);
+        return r;
     }
     PyObject *snapshot = PySequence_List(list);
     pyrun_step *s = snapshot ? consumer(st, snapshot, key, collect_next, sort_error) : NULL;

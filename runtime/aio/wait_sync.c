@@ -4,7 +4,10 @@
  * In order of preference:
  *  1. JSPI, where this runtime can stack-switch here: pyodide.ffi.run_sync
  *     waits while the event loop keeps running.
- *  2. Otherwise the coroutine is driven synchronously, as CPython would
+ *  2. Inside a library call run by replay (aio/replay.c), the coroutine
+ *     is started there and, if it waits, the call is stopped and retried
+ *     once it is done.
+ *  3. Otherwise the coroutine is driven synchronously, as CPython would
  *     run the blocking call: while it runs (st->sync_depth > 0), pyrun's
  *     sleeps and stdin reads block the whole process through the host
  *     (host.sleep_sync, host.read_line_sync: no CPU used in Node), and a
@@ -14,7 +17,7 @@
  *     would need the loop, which cannot run now: that is a BlockingError,
  *     thrown into the coroutine where it waits, as a deadlock would
  *     otherwise be the answer.
- *  3. In strict mode (PYRUN_STRICT_ASYNC=1, `pyrun --strict-async`), no
+ *  4. In strict mode (PYRUN_STRICT_ASYNC=1, `pyrun --strict-async`), no
  *     fallback: the coroutine still runs, but reaching a sleep, a read or
  *     a turn of the loop there is a BlockingError, so that tests see
  *     where a rewrite is missing. (A colored function that does not block
@@ -104,19 +107,24 @@ pyrun_caller_location(void)
 
 /* JSPI's run_sync, if this runtime can stack-switch here; else NULL. */
 static PyObject *
-jspi_run_sync(void)
+jspi_run_sync(pyrun_state *st)
 {
-    PyObject *ffi = PyImport_ImportModule("pyodide.ffi");
-    if (ffi == NULL) {
-        PyErr_Clear();
+    if (st->pyodide_ffi == NULL) {
+        /* looked for once: a failed import searches the whole path */
+        st->pyodide_ffi = PyImport_ImportModule("pyodide.ffi");
+        if (st->pyodide_ffi == NULL) {
+            PyErr_Clear();
+            st->pyodide_ffi = Py_NewRef(Py_None);
+        }
+    }
+    if (st->pyodide_ffi == Py_None) {
         return NULL;
     }
-    PyObject *can = PyObject_CallMethod(ffi, "can_run_sync", NULL);
+    PyObject *can = PyObject_CallMethod(st->pyodide_ffi, "can_run_sync", NULL);
     int ok = can ? PyObject_IsTrue(can) : 0;
     Py_XDECREF(can);
     PyErr_Clear();
-    PyObject *run_sync = ok > 0 ? PyObject_GetAttrString(ffi, "run_sync") : NULL;
-    Py_DECREF(ffi);
+    PyObject *run_sync = ok > 0 ? PyObject_GetAttrString(st->pyodide_ffi, "run_sync") : NULL;
     PyErr_Clear();
     return run_sync;
 }
@@ -399,14 +407,19 @@ drive_and_report(pyrun_state *st, PyObject *aw, PyObject *what, const char *why)
 PyObject *
 pyrun_wait_synchronously(pyrun_state *st, PyObject *awaitable, PyObject *what, const char *why)
 {
-    PyObject *run_sync = jspi_run_sync();
+    PyObject *run_sync = jspi_run_sync(st);
     if (run_sync != NULL) {
         PyObject *r = PyObject_CallOneArg_compat(run_sync, awaitable);
         Py_DECREF(run_sync);
         Py_DECREF(awaitable);
         return r;
     }
-    PyObject *r = drive_and_report(st, awaitable, what, why);
+    PyObject *r = NULL;
+    if (st->replay != NULL && pyrun_replay_wait(st, awaitable, &r)) {
+        Py_DECREF(awaitable);
+        return r;
+    }
+    r = drive_and_report(st, awaitable, what, why);
     Py_DECREF(awaitable);
     return r;
 }

@@ -66,6 +66,7 @@ typedef enum {
     P_LRU_CACHE,      /* functools.lru_cache (called with options, or not) */
     P_CACHE,          /* functools.cache */
     P_CACHED_PROPERTY,/* functools.cached_property */
+    P_CMP_TO_KEY,     /* functools.cmp_to_key: its keys compare by calling the function */
     P_CONTEXTMANAGER, /* contextlib.contextmanager */
     P_PROPERTY,
     P_STATICMETHOD,

@@ -35,6 +35,7 @@ static const struct {
     {"functools", "lru_cache", P_LRU_CACHE},
     {"functools", "cache", P_CACHE},
     {"functools", "cached_property", P_CACHED_PROPERTY},
+    {"functools", "cmp_to_key", P_CMP_TO_KEY},
     {"contextlib", "contextmanager", P_CONTEXTMANAGER},
     {"pyodide.ffi", "create_proxy", P_JS_CALLBACK},
     {"pyodide.ffi", "create_once_callable", P_JS_CALLBACK},

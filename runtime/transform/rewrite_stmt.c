@@ -136,6 +136,24 @@ decorator_is(rw *r, unit *u, int i, prim p)
     return 0;
 }
 
+/* Is decorator expression i of a def functools' cache (cache, lru_cache,
+ * or the decorator lru_cache(...) makes)? */
+static int
+decorator_caches(rw *r, unit *u, int i)
+{
+    if (decorator_is(r, u, i, P_LRU_CACHE) || decorator_is(r, u, i, P_CACHE)) {
+        return 1;
+    }
+    const idset *d = tx_values(r->t, u->decos[i]);
+    for (int j = 0; j < d->n; j++) {
+        aobj *o = &r->t->objs[d->v[j]];
+        if (o->kind == O_WRAP && o->wrap == W_PARTIAL_DECO) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* "classmethod" or "staticmethod" for the methods type() makes so on its
  * own (__init_subclass__, __class_getitem__, __new__), when they are not
  * decorated already; else NULL. */
@@ -170,6 +188,25 @@ rw_decorators(rw *r, PyObject *node, unit *u)
     for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(decorators); i++) {
         PyObject *nd = rw_expr(r, PyList_GetItem(decorators, i));
         rc = nd == NULL ? -1 : PyList_SetItem(decorators, i, nd);
+    }
+    if (rc == 0 && u != NULL && u->colored && !u->native_async) {
+        /* a cache over a colored def keeps results, not coroutines */
+        for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(decorators) && i < u->ndecos; i++) {
+            if (!decorator_caches(r, u, (int)i)) {
+                continue;
+            }
+            PyObject *args = PyList_New(1);
+            PyObject *d = PyList_GetItem(decorators, i);
+            if (args != NULL) {
+                PyList_SetItem(args, 0, Py_NewRef(d));
+            }
+            PyObject *wrapped = args ? ast_helper_call(kit, d, "cached", args, NULL) : NULL;
+            Py_XDECREF(args);
+            rc = wrapped == NULL ? -1 : PyList_SetItem(decorators, i, wrapped);
+            if (rc == 0) {
+                rc = rw_note(r, wrapped, "functools cache over a colored function -> caches its results");
+            }
+        }
     }
     if (rc == 0 && u != NULL && u->colored && !u->native_async) {
         Py_ssize_t n = PyList_Size(decorators);

@@ -636,6 +636,9 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
         return wrap_first(t, s, a, W_CLASSMETHOD, "classmethod", dst);
     case P_CONTEXTMANAGER:
     case P_CACHE:
+    case P_CMP_TO_KEY:
+        /* cmp_to_key: a key, taken as calling the comparison, so that
+         * sorting with it is a sort that may call colored code */
         return wrap_first(t, s, a, W_CALLS, "wrapper", dst);
     case P_LRU_CACHE: {
         /* lru_cache(f), or lru_cache(maxsize=...) making the decorator */

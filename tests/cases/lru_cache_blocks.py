@@ -1,4 +1,3 @@
-# strict mode: pyrun.BlockingError where nothing can await (.strict.out)
 import functools
 import time
 

@@ -1,0 +1,4 @@
+import time
+def run():
+    time.sleep(0.001)
+    return "alpha ran"
