@@ -67,13 +67,21 @@ face_make(pyrun_state *st, PyObject *fn)
     return (PyObject *)f;
 }
 
+static int is_async_generator(pyrun_state *st, PyObject *obj);
+
 PyObject *
 pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs)
 {
     if (Py_TYPE(callable) != st->face_type) {
         return NULL;
     }
-    return PyObject_Call(((Face *)callable)->fn, args, kwargs);
+    PyObject *r = PyObject_Call(((Face *)callable)->fn, args, kwargs);
+    if (r == NULL || (PyObject *)Py_TYPE(r) == st->coroutine_type || is_async_generator(st, r) ||
+        pyrun_is_memo(st, r)) {
+        return r;
+    }
+    /* a plain result: the function was given plain code (f.__code__ = ...) */
+    return pyrun_maybe_steal(st, r);
 }
 
 static PyObject *
@@ -296,6 +304,21 @@ face_reduce(Face *f, PyObject *Py_UNUSED(ignored))
 static int
 face_setattro(Face *f, PyObject *name, PyObject *value)
 {
+    if (value != NULL && PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__code__") == 0) {
+        /* another face's __code__ stands for the async code behind it */
+        pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)f));
+        PyObject *ref = st ? PyObject_GetItem(st->async_codes, value) : NULL;
+        PyObject *code = ref ? PyWeakref_GetObject(ref) : NULL;
+        if (ref == NULL) {
+            PyErr_Clear();
+        }
+        int rc = PyObject_SetAttr(f->fn, name, code && code != Py_None ? code : value);
+        Py_XDECREF(ref);
+        if (rc == 0) {
+            Py_CLEAR(f->code);
+        }
+        return rc;
+    }
     /* f.attr = x on a function sets its attribute (it has a __dict__) */
     return PyObject_SetAttr(f->fn, name, value);
 }
@@ -519,6 +542,13 @@ gen_send(SyncGen *g, PyObject *value)
 static PyObject *
 gen_throw(SyncGen *g, PyObject *args)
 {
+    PyObject *frame = PyObject_GetAttrString(g->agen, "ag_frame");
+    int finished = frame == Py_None;
+    Py_XDECREF(frame);
+    PyErr_Clear();
+    if (finished) {
+        return pyrun_raise_thrown(args); /* as a finished generator does */
+    }
     PyObject *athrow = PyObject_GetAttrString(g->agen, "athrow");
     PyObject *aw = athrow ? PyObject_Call(athrow, args, NULL) : NULL;
     Py_XDECREF(athrow);
@@ -532,6 +562,25 @@ gen_close(SyncGen *g, PyObject *Py_UNUSED(ignored))
     if (r == NULL && PyErr_ExceptionMatches(PyExc_StopIteration)) {
         PyErr_Clear();
         Py_RETURN_NONE;
+    }
+    if (r == NULL && PyErr_ExceptionMatches(PyExc_RuntimeError)) {
+        /* said of the generator the program wrote */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        PyObject *text = value ? PyObject_Str(value) : NULL;
+        int ignored = text && PyUnicode_CompareWithASCIIString(text, "async generator ignored GeneratorExit") == 0;
+        Py_XDECREF(text);
+        PyErr_Clear();
+        if (ignored) {
+            Py_XDECREF(type);
+            Py_XDECREF(value);
+            Py_XDECREF(tb);
+            PyErr_SetString(PyExc_RuntimeError, "generator ignored GeneratorExit");
+        }
+        else {
+            PyErr_Restore(type, value, tb);
+        }
     }
     return r;
 }

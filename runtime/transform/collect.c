@@ -1131,6 +1131,7 @@ tx_site_of(tx *t, PyObject *node)
 void
 tx_free(tx *t)
 {
+    PyMem_Free(t->calls_made);
     for (int i = 0; i < t->nscopes; i++) {
         scope *s = t->scopes[i];
         Py_XDECREF(s->names);

@@ -385,6 +385,11 @@ typedef struct tx {
     PyObject *unfound;        /* set: imported modules not found when analysed */
     PyObject *keep;           /* list: tree objects the analysis points at */
     int lib_var;              /* a variable holding just O_LIB */
+    /* Calls made while one constraint is applied (solve.c): the same
+     * callee with the same arguments into the same variable is made once,
+     * however many wrappers lead to it. */
+    struct call_made *calls_made;
+    int ncalls_made, capcalls_made;
     int dynamic_names;        /* names bound nowhere may be anything (eval'd code): O_UNSEEN */
     int changed;
     /* Where the transform is working, for pyrun.InternalError's message. */

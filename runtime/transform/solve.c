@@ -8,8 +8,6 @@
  * lru_cache, property...) is modelled here too. */
 #include "model.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define MAX_ROUNDS 200
@@ -844,11 +842,49 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
     }
 }
 
+struct call_made {
+    int obj, dst, nargs, nkw;
+    const int *args, *kwargs;
+    const unsigned char *starred;
+    PyObject *kwnames;
+};
+
+/* 1 if this call was made already for the constraint being applied,
+ * else 0 and it is noted; -1 when out of memory. */
+static int
+call_made_before(tx *t, int obj, const argv *a, int dst)
+{
+    for (int i = 0; i < t->ncalls_made; i++) {
+        struct call_made *c = &t->calls_made[i];
+        if (c->obj == obj && c->dst == dst && c->args == a->args && c->nargs == a->nargs && c->nkw == a->nkw &&
+            c->kwargs == a->kwargs && c->starred == a->starred && c->kwnames == a->kwnames) {
+            return 1;
+        }
+    }
+    if (t->ncalls_made == t->capcalls_made) {
+        int cap = t->capcalls_made ? 2 * t->capcalls_made : 16;
+        struct call_made *grown = PyMem_Realloc(t->calls_made, (size_t)cap * sizeof *grown);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->calls_made = grown;
+        t->capcalls_made = cap;
+    }
+    t->calls_made[t->ncalls_made++] =
+        (struct call_made){obj, dst, a->nargs, a->nkw, a->args, a->kwargs, a->starred, a->kwnames};
+    return 0;
+}
+
 static int
 call_obj(tx *t, site *s, int obj, const argv *a, int dst, int depth)
 {
     if (depth > MAX_DEPTH) {
         return 0;
+    }
+    int before = call_made_before(t, obj, a, dst);
+    if (before != 0) {
+        return before < 0 ? -1 : 0;
     }
     aobj o = t->objs[obj];
     switch (o.kind) {
@@ -1314,6 +1350,7 @@ method_kind(tx *t, unit *u)
 static int
 apply(tx *t, const constraint *c)
 {
+    t->ncalls_made = 0;
     switch (c->kind) {
     case K_COPY:
         return copy(t, c->dst, c->src);
@@ -1495,17 +1532,8 @@ tx_solve(tx *t)
         return -1;
     }
     int rounds = 0;
-    int debug = getenv("PYRUN_DEBUG_SOLVE") != NULL;
     do {
         t->changed = 0;
-        if (debug) {
-            long total = 0;
-            for (int i = 0; i < t->nvars; i++) {
-                total += t->vars[i].objs.n;
-            }
-            fprintf(stderr, "solve round %d: %d vars, %d objs, %d cons, %ld members\n", rounds, t->nvars, t->nobjs,
-                    t->ncons, total);
-        }
         for (int i = 0; i < t->ncons; i++) {
             constraint c = t->cons[i];
             if (apply(t, &c) < 0) {

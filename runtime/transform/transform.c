@@ -282,9 +282,15 @@ pyrun_transform_program(pyrun_state *st, PyObject *source, PyObject *filename, P
         /* nothing blocks here, and no other module can make it */
         return untouched_result(name, filename, source);
     }
+    /* The trees are made and dropped by refcount alone: the collector,
+     * which would walk them again and again as they grow, waits. */
+    int collecting = PyGC_Disable();
     ast_kit *kit = kit_of(st);
     PyObject *tree = kit ? parse(st, source, filename) : NULL;
     if (tree == NULL) {
+        if (collecting) {
+            PyGC_Enable();
+        }
         return NULL;
     }
     tx t = {.kit = kit, .dynamic_names = st->transform_dynamic};
@@ -322,6 +328,9 @@ done:
     }
     tx_free(&t);
     Py_DECREF(tree);
+    if (collecting) {
+        PyGC_Enable();
+    }
     return out;
 }
 

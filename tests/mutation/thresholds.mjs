@@ -1,13 +1,16 @@
 // The pass rates (percent) the mutation tester must reach, asserted by
-// mutation.test.mjs: each is the rate measured on the engine of commit
-// 0f40404 (2026-12-01) with corpus.json as selected then, floored to 0.1.
-// They may only go up: raise them when the engine passes more. Issue 12's
-// goals: native/plain >= 99, native/methods >= 95.
+// mutation.test.mjs. Each is the rate measured on the engine of
+// 2026-12-01 (issue 12's analysis of sets, replay, caches) with
+// corpus.json as selected then, less one program, floored to 0.1: the
+// test suite's classes that time things or count frames leave that much
+// room for a loaded machine. They may only go up: raise them when the
+// engine passes more. Issue 12's goals: native/plain >= 99, native/methods
+// >= 95; what still fails, and why, is in test-results/mutation-report.txt.
 export const THRESHOLDS = {
-  "native/plain": 1.9, // 11/559
-  "native/methods": 0.7, // 9/1178
-  "cli/plain": 45.4, // 5/11
-  "cli/methods": 38.4, // 5/13
+  "native/plain": 95.7, // measured 536/559
+  "native/methods": 96.4, // measured 1137/1178
+  "cli/plain": 90.9, // measured 11/11
+  "cli/methods": 84.6, // measured 12/13
 };
 
 // The corpus must not shrink below what issue 12 asks for.
