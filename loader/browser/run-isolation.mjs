@@ -3,13 +3,15 @@
 // is taken away: its tasks, loop callbacks and JS event handlers, its
 // modules, __main__ and files, and what it changed in the interpreter
 // (sys.path, hooks, streams, os.environ, builtins, warnings filters and
-// registries, the linecache, random's seed, atexit), then the runtime's
-// own state (the end of stdin it reached: runtime/run_reset.c).
+// registries, the linecache, random's seed, atexit, the names bound in
+// the modules loaded at start-up: a program that sets time.sleep = fake),
+// then the runtime's own state (the end of stdin it reached:
+// runtime/run_reset.c).
 //
 // Kept from run to run, as a page keeps them: what the program installed
-// into site-packages, the library's modules it imported (their state
-// included), and files written outside the program's directory and /tmp
-// before this run began or mounted by the web app.
+// into site-packages, the library's modules it imported after start-up
+// (their state included), and files written outside the program's
+// directory and /tmp before this run began or mounted by the web app.
 
 // The interpreter's state as a fresh instance has it, captured once when
 // loadPyrun is ready, and the functions that put it back.
@@ -83,6 +85,26 @@ pyodide.ffi.create_proxy = _tracked_create_proxy
 if "pyodide.ffi.wrappers" in sys.modules:
     sys.modules["pyodide.ffi.wrappers"].create_proxy = _tracked_create_proxy
 
+# The names each module of start-up binds, as start-up left them (sys,
+# builtins and __main__ are put back piece by piece below). Only bindings:
+# the objects they hold keep their state (re's cache, logging's handlers).
+_OWN_RESET = ("sys", "builtins", "__main__")
+_bindings0 = {
+    name: (vars(module), dict(vars(module)))
+    for name, module in _modules0.items()
+    if name not in _OWN_RESET and isinstance(getattr(module, "__dict__", None), dict)
+}
+
+def _restore_bindings():
+    for names, names0 in _bindings0.values():
+        if len(names) == len(names0) and all(names.get(k, _MISSING) is v for k, v in names0.items()):
+            continue
+        for name in [n for n in names if n not in names0]:
+            del names[name]
+        for name, value in names0.items():
+            if names.get(name, _MISSING) is not value:
+                names[name] = value
+
 def _is_library(name, module):
     spec = getattr(module, "__spec__", None)
     if getattr(spec, "origin", None) in ("built-in", "frozen"):
@@ -149,6 +171,7 @@ def _restore_streams():
         _streams0[name].reconfigure(line_buffering=line_buffering, write_through=write_through)
 
 def reset():
+    _restore_bindings()
     modules = sys.modules
     for name, module in list(modules.items()):
         base = _modules0.get(name, _MISSING)

@@ -118,6 +118,11 @@ const LEAKS = [
   ["leaves globals in __main__", "X = 1\n"],
   ["changes builtins", "import builtins\nbuiltins.leaked = 1\nbuiltins.print = lambda *a, **k: None\n"],
   ["sets an environment variable", "import os\nos.environ['PYRUN_LEAK'] = '1'\n"],
+  [
+    "monkeypatches modules of start-up",
+    "import os, time, random\ntime.sleep = lambda s: print('fake sleep')\nos.getcwd = lambda: '/patched'\n" +
+      "random.leaked_name = 1\ndel random.random\n",
+  ],
   ["replaces stdout and the excepthook", "import io, sys\nsys.stdout = io.StringIO()\nsys.excepthook = lambda *a: None\n"],
   ["closes stdout", "import sys\nsys.stdout.close()\n"],
   ["seeds random", "import random\nrandom.seed(1)\n"],
