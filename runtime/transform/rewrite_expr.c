@@ -146,11 +146,16 @@ call_func(rw *r, PyObject *call)
 
 /* Replace async-items arguments of a consumer (sum, list, sorted...) by a
  * list collected with `async for`; a generator expression is turned into
- * the equivalent list comprehension. */
+ * the equivalent list comprehension. Where nothing can await (a class
+ * body) the arguments stay: the consumer iterates them synchronously, as
+ * a `for` there does. */
 static int
 collect_async_args(rw *r, PyObject *call, PyObject *orig_args)
 {
     ast_kit *kit = r->kit;
+    if (!r->can_await) {
+        return 0;
+    }
     PyObject *args = ast_get(call, kit->s_args);
     if (args == NULL) {
         return -1;
@@ -493,7 +498,10 @@ rw_call(rw *r, PyObject *call)
         else {
             const char *consumer = prim_name(p) ? prim_name(p) : "a consumer";
             if (collect_async_args(r, call, orig_args) == 0 &&
-                rw_note(r, call, "%s of async items -> list collected with async for", consumer) == 0) {
+                rw_note(r, call,
+                        r->can_await ? "%s of async items -> list collected with async for"
+                                     : "%s of async items (where nothing can await: iterated synchronously)",
+                        consumer) == 0) {
                 out = Py_NewRef(call);
             }
             goto done;
