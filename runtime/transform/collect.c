@@ -94,9 +94,17 @@ new_obj(tx *t, const aobj *init)
             return -1;
         }
         t->objs = grown;
+        /* color.c's walks push each object at most once */
+        int *stack = PyMem_Realloc(t->walk_stack, (size_t)ncap * sizeof(int));
+        if (stack == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->walk_stack = stack;
         t->capobjs = ncap;
     }
     t->objs[t->nobjs] = *init;
+    t->objs[t->nobjs].seen = 0;
     return t->nobjs++;
 }
 
@@ -1132,6 +1140,7 @@ void
 tx_free(tx *t)
 {
     PyMem_Free(t->calls_made);
+    PyMem_Free(t->walk_stack);
     for (int i = 0; i < t->nscopes; i++) {
         scope *s = t->scopes[i];
         Py_XDECREF(s->names);

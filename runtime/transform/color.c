@@ -155,27 +155,50 @@ unit_colored(unit *u)
     return u->colored && !u->native_async;
 }
 
+static int
+wraps_calls(const aobj *o)
+{
+    return o->kind == O_WRAP && (o->wrap == W_CALLS || o->wrap == W_STATIC || o->wrap == W_CLASSMETHOD);
+}
+
+/* Whether calling object `id` may run a colored function: itself, or what
+ * the wrappers it is (partial, lru_cache, staticmethod...) call. Wrappers
+ * may wrap each other in a cycle, and chains may be long, so the walk is
+ * a loop over a stack, each object met once. */
 int
 obj_colored(tx *t, int id)
 {
-    aobj *o = &t->objs[id];
-    switch (o->kind) {
-    case O_FUNC:
-    case O_BOUND:
-        return unit_colored(o->u) && !o->u->generator;
-    case O_WRAP:
-        if (o->wrap == W_CALLS || o->wrap == W_STATIC || o->wrap == W_CLASSMETHOD) {
-            const idset *inner = tx_values(t, o->inner);
-            for (int i = 0; i < inner->n; i++) {
-                if (inner->v[i] != id && obj_colored(t, inner->v[i])) {
-                    return 1;
-                }
-            }
+    if (++t->walk == 0) { /* wrapped around: no stamp may look current */
+        for (int i = 0; i < t->nobjs; i++) {
+            t->objs[i].seen = 0;
         }
-        return 0;
-    default:
-        return 0;
+        t->walk = 1;
     }
+    int n = 0;
+    t->walk_stack[n++] = id;
+    t->objs[id].seen = t->walk;
+    while (n > 0) {
+        aobj *o = &t->objs[t->walk_stack[--n]];
+        if (o->kind == O_FUNC || o->kind == O_BOUND) {
+            if (unit_colored(o->u) && !o->u->generator) {
+                return 1;
+            }
+            continue;
+        }
+        if (!wraps_calls(o)) {
+            continue;
+        }
+        const idset *inner = tx_values(t, o->inner);
+        for (int i = 0; i < inner->n; i++) {
+            aobj *next = &t->objs[inner->v[i]];
+            if (next->seen == t->walk) {
+                continue;
+            }
+            next->seen = t->walk;
+            t->walk_stack[n++] = inner->v[i];
+        }
+    }
+    return 0;
 }
 
 int

@@ -155,6 +155,7 @@ typedef struct {
     int inner;      /* a variable, or -1 */
     int inner2;
     int ref;        /* O_WRAP W_SETTER: the property object */
+    unsigned seen;  /* color.c's walks through wrappers: tx.walk when last met */
 } aobj;
 
 /* A variable: a set of abstract object ids. */
@@ -390,6 +391,8 @@ typedef struct tx {
      * however many wrappers lead to it. */
     struct call_made *calls_made;
     int ncalls_made, capcalls_made;
+    unsigned walk;            /* color.c: the current walk through wrappers (they may form cycles) */
+    int *walk_stack;          /* room for capobjs ids */
     int dynamic_names;        /* names bound nowhere may be anything (eval'd code): O_UNSEEN */
     int changed;
     /* Where the transform is working, for pyrun.InternalError's message. */
