@@ -321,6 +321,37 @@ template_node(ast_kit *kit, PyObject *node, PyObject *loc, PyObject *subs, int d
     return Py_NewRef(node);
 }
 
+int
+ast_each_child(ast_kit *kit, PyObject *node, int (*visit)(void *arg, PyObject *child), void *arg)
+{
+    PyObject *fields = PyObject_GetAttr((PyObject *)Py_TYPE(node), kit->s__fields);
+    if (fields == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyTuple_Size(fields); i++) {
+        PyObject *v = ast_get(node, PyTuple_GetItem(fields, i));
+        if (v == NULL) {
+            rc = -1;
+            break;
+        }
+        if (PyList_Check(v)) {
+            for (Py_ssize_t j = 0; rc == 0 && j < PyList_Size(v); j++) {
+                PyObject *item = PyList_GetItem(v, j);
+                if (PyObject_HasAttr(item, kit->s__fields)) {
+                    rc = visit(arg, item);
+                }
+            }
+        }
+        else if (v != Py_None && PyObject_HasAttr(v, kit->s__fields)) {
+            rc = visit(arg, v);
+        }
+        Py_DECREF(v);
+    }
+    Py_DECREF(fields);
+    return rc;
+}
+
 PyObject *
 ast_template(ast_kit *kit, const char *source, PyObject *loc, PyObject *subs)
 {

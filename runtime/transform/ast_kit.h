@@ -87,6 +87,9 @@ PyObject *ast_make(ast_kit *kit, ast_kind kind, PyObject *loc, ...);
 /* A node of another kind with all fields and location of `node`
  * (FunctionDef -> AsyncFunctionDef, For -> AsyncFor, With -> AsyncWith). */
 PyObject *ast_retype(ast_kit *kit, PyObject *node, ast_kind kind);
+/* visit(arg, child) for each child node of `node`, in field order (list
+ * items one by one), until one returns -1: 0, or -1 with an exception. */
+int ast_each_child(ast_kit *kit, PyObject *node, int (*visit)(void *arg, PyObject *child), void *arg);
 int ast_copy_location(ast_kit *kit, PyObject *to, PyObject *from);
 
 /* `__pyrun__.<helper>`: where the runtime's helpers live for transformed

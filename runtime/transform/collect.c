@@ -108,9 +108,10 @@ new_obj(tx *t, const aobj *init)
     return t->nobjs++;
 }
 
-/* The object for (kind, key), made on first use from `init`. */
+/* The object for (kind, key), made on first use from `init`, with
+ * `fresh_vars` (0 to 2) new variables as its .inner and .inner2. */
 int
-tx_obj(tx *t, obj_kind kind, PyObject *key, const aobj *init)
+tx_obj_with_vars(tx *t, obj_kind kind, PyObject *key, const aobj *init, int fresh_vars)
 {
     PyObject *k = Py_BuildValue("(iO)", (int)kind, key);
     if (k == NULL) {
@@ -121,13 +122,25 @@ tx_obj(tx *t, obj_kind kind, PyObject *key, const aobj *init)
         Py_DECREF(k);
         return have ? (int)PyLong_AsLong(have) : -1;
     }
-    int id = new_obj(t, init);
+    aobj made = *init;
+    if ((fresh_vars > 0 && (made.inner = tx_new_var(t)) < 0) ||
+        (fresh_vars > 1 && (made.inner2 = tx_new_var(t)) < 0)) {
+        Py_DECREF(k);
+        return -1;
+    }
+    int id = new_obj(t, &made);
     if (id < 0 || index_node(t->obj_of_key, k, id) < 0) {
         Py_DECREF(k);
         return -1;
     }
     Py_DECREF(k);
     return id;
+}
+
+int
+tx_obj(tx *t, obj_kind kind, PyObject *key, const aobj *init)
+{
+    return tx_obj_with_vars(t, kind, key, init, 0);
 }
 
 int

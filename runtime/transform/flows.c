@@ -128,34 +128,15 @@ ev_field(fw *f, PyObject *node, PyObject *field)
 
 /* Every child expression of a node, for what they contain. */
 static int
+ev_child(void *f, PyObject *child)
+{
+    return ev((fw *)f, child) < 0 ? -1 : 0;
+}
+
+static int
 ev_children(fw *f, PyObject *node)
 {
-    PyObject *fields = PyObject_GetAttr((PyObject *)Py_TYPE(node), f->t->kit->s__fields);
-    if (fields == NULL) {
-        return -1;
-    }
-    int rc = 0;
-    for (Py_ssize_t i = 0; rc == 0 && i < PyTuple_Size(fields); i++) {
-        PyObject *v = ast_get(node, PyTuple_GetItem(fields, i));
-        if (v == NULL) {
-            rc = -1;
-            break;
-        }
-        if (PyList_Check(v)) {
-            for (Py_ssize_t j = 0; rc == 0 && j < PyList_Size(v); j++) {
-                PyObject *item = PyList_GetItem(v, j);
-                if (PyObject_HasAttr(item, f->t->kit->s__fields)) {
-                    rc = ev(f, item) < 0 ? -1 : 0;
-                }
-            }
-        }
-        else if (v != Py_None && PyObject_HasAttr(v, f->t->kit->s__fields)) {
-            rc = ev(f, v) < 0 ? -1 : 0;
-        }
-        Py_DECREF(v);
-    }
-    Py_DECREF(fields);
-    return rc;
+    return ast_each_child(f->t->kit, node, ev_child, f);
 }
 
 /* ---- names ---------------------------------------------------------- */
@@ -251,8 +232,8 @@ assign_items(fw *f, PyObject *elts, int value, scope *s, PyObject *loc)
         if (ast_kind_of(f->t->kit, e) == AK_Starred) {
             /* `first, *rest = xs`: rest is a new list of the items */
             PyObject *inner = ast_get(e, f->t->kit->s_value);
-            aobj init = {.kind = O_CONTAINER, .inner = tx_new_var(f->t), .inner2 = -1, .ref = -1};
-            int list = init.inner < 0 ? -1 : tx_obj(f->t, O_CONTAINER, e, &init);
+            aobj init = {.kind = O_CONTAINER, .inner = -1, .inner2 = -1, .ref = -1};
+            int list = tx_obj_with_vars(f->t, O_CONTAINER, e, &init, 1);
             int lv = list < 0 ? -1 : tx_new_var(f->t);
             rc = inner == NULL || lv < 0 || tx_keep(f->t, e) < 0 || con_obj(f, lv, list) < 0 ||
                          con(f, K_COPY, f->t->objs[list].inner, items) < 0
@@ -413,8 +394,8 @@ done:
 static int
 container(fw *f, PyObject *node, int *elements)
 {
-    aobj init = {.kind = O_CONTAINER, .node = node, .inner = tx_new_var(f->t), .inner2 = -1, .ref = -1};
-    int obj = init.inner < 0 || tx_keep(f->t, node) < 0 ? -1 : tx_obj(f->t, O_CONTAINER, node, &init);
+    aobj init = {.kind = O_CONTAINER, .node = node, .inner = -1, .inner2 = -1, .ref = -1};
+    int obj = tx_keep(f->t, node) < 0 ? -1 : tx_obj_with_vars(f->t, O_CONTAINER, node, &init, 1);
     int v = obj < 0 ? -1 : tx_new_var(f->t);
     if (v < 0 || con_obj(f, v, obj) < 0) {
         return -1;
@@ -1067,6 +1048,16 @@ bind_lib(fw *f, PyObject *node, PyObject *field)
     return rc;
 }
 
+static int pattern(fw *f, PyObject *p);
+
+/* A sub-pattern, or an expression inside a pattern (a class, a key). */
+static int
+pattern_child(void *f, PyObject *child)
+{
+    ast_kind k = ast_kind_of(((fw *)f)->t->kit, child);
+    return k >= AK_MatchValue && k <= AK_MatchOr ? pattern(f, child) : ev_child(f, child);
+}
+
 static int
 pattern(fw *f, PyObject *p)
 {
@@ -1083,34 +1074,7 @@ pattern(fw *f, PyObject *p)
     else if (k == AK_MatchValue) {
         return ev_field(f, p, kit->s_value);
     }
-    PyObject *fields = PyObject_GetAttr((PyObject *)Py_TYPE(p), kit->s__fields);
-    if (fields == NULL) {
-        return -1;
-    }
-    int rc = 0;
-    for (Py_ssize_t i = 0; rc == 0 && i < PyTuple_Size(fields); i++) {
-        PyObject *v = ast_get(p, PyTuple_GetItem(fields, i));
-        if (v == NULL) {
-            rc = -1;
-            break;
-        }
-        if (PyList_Check(v)) {
-            for (Py_ssize_t j = 0; rc == 0 && j < PyList_Size(v); j++) {
-                PyObject *item = PyList_GetItem(v, j);
-                ast_kind ik = ast_kind_of(kit, item);
-                rc = ik >= AK_MatchValue && ik <= AK_MatchOr ? pattern(f, item)
-                     : PyObject_HasAttr(item, kit->s__fields) ? (ev(f, item) < 0 ? -1 : 0)
-                                                             : 0;
-            }
-        }
-        else if (v != Py_None && PyObject_HasAttr(v, kit->s__fields)) {
-            ast_kind vk = ast_kind_of(kit, v);
-            rc = vk >= AK_MatchValue && vk <= AK_MatchOr ? pattern(f, v) : (ev(f, v) < 0 ? -1 : 0);
-        }
-        Py_DECREF(v);
-    }
-    Py_DECREF(fields);
-    return rc;
+    return ast_each_child(kit, p, pattern_child, f);
 }
 
 static int

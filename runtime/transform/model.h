@@ -428,6 +428,7 @@ int tx_keep(tx *t, PyObject *obj);
 int tx_new_var(tx *t);
 /* Objects made once per key. */
 int tx_obj(tx *t, obj_kind kind, PyObject *key, const aobj *init);
+int tx_obj_with_vars(tx *t, obj_kind kind, PyObject *key, const aobj *init, int fresh_vars);
 int tx_module_obj(tx *t, PyObject *dotted);
 int tx_prim_obj(tx *t, prim p);
 int tx_add_constraint(tx *t, const constraint *c);

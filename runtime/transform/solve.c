@@ -102,22 +102,7 @@ site_obj(tx *t, site *s, obj_kind kind, wrap_kind wrap, const char *tag)
         return -1;
     }
     aobj init = {.kind = kind, .wrap = wrap, .made_at = s, .inner = -1, .inner2 = -1, .ref = -1};
-    PyObject *k2 = Py_BuildValue("(iO)", (int)kind, key);
-    int have = k2 ? (PyDict_GetItemWithError(t->obj_of_key, k2) != NULL) : -1;
-    Py_XDECREF(k2);
-    if (have < 0 || PyErr_Occurred()) {
-        Py_DECREF(key);
-        return -1;
-    }
-    if (!have) {
-        init.inner = tx_new_var(t);
-        init.inner2 = init.inner < 0 ? -1 : tx_new_var(t);
-        if (init.inner2 < 0) {
-            Py_DECREF(key);
-            return -1;
-        }
-    }
-    int id = tx_obj(t, kind, key, &init);
+    int id = tx_obj_with_vars(t, kind, key, &init, 2);
     Py_DECREF(key);
     return id;
 }
@@ -285,18 +270,7 @@ container_for(tx *t, const char *tag, int index)
         return -1;
     }
     aobj init = {.kind = O_CONTAINER, .inner = -1, .inner2 = -1, .ref = -1};
-    PyObject *k2 = Py_BuildValue("(iO)", (int)O_CONTAINER, key);
-    int have = k2 ? PyDict_GetItemWithError(t->obj_of_key, k2) != NULL : -1;
-    Py_XDECREF(k2);
-    if (have < 0 || PyErr_Occurred()) {
-        Py_DECREF(key);
-        return -1;
-    }
-    if (!have && (init.inner = tx_new_var(t)) < 0) {
-        Py_DECREF(key);
-        return -1;
-    }
-    int id = tx_obj(t, O_CONTAINER, key, &init);
+    int id = tx_obj_with_vars(t, O_CONTAINER, key, &init, 1);
     Py_DECREF(key);
     return id;
 }
