@@ -723,6 +723,18 @@ tx_note_import(tx *t, module_info *m, PyObject *absolute, PyObject *site_names, 
     return 0;
 }
 
+/* The name `import name [as asname]` binds: `import a.b` binds `a`, the
+ * top-level package; `import a.b as z` binds z. A new reference. */
+PyObject *
+tx_import_binding(PyObject *name, PyObject *asname)
+{
+    if (asname != Py_None) {
+        return Py_NewRef(asname);
+    }
+    Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), 1);
+    return dot >= 0 ? PyUnicode_Substring(name, 0, dot) : Py_NewRef(name);
+}
+
 static int
 walk_import(walker *w, PyObject *node, ctx *c, int is_from)
 {
@@ -752,11 +764,7 @@ walk_import(walker *w, PyObject *node, ctx *c, int is_from)
         PyObject *bound = NULL;
         if (!is_from) {
             rc = tx_note_import(t, w->mod, name, NULL, NULL);
-            Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), 1);
-            /* `import a.b` binds `a`, the top-level package */
-            bound = asname != Py_None ? Py_NewRef(asname)
-                    : dot >= 0        ? PyUnicode_Substring(name, 0, dot)
-                                      : Py_NewRef(name);
+            bound = tx_import_binding(name, asname);
         }
         else if (PyUnicode_CompareWithASCIIString(name, "*") == 0) {
             if (from_abs != Py_None) {

@@ -734,12 +734,9 @@ stmt_import(fw *f, PyObject *node, int is_from)
         }
         if (!is_from) {
             rc = tx_note_import(t, f->mod, name, site_names, required);
-            Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), 1);
-            /* `import a.b` binds `a`; `import a.b as z` binds a.b */
-            PyObject *bound = asname != Py_None ? Py_NewRef(asname)
-                              : dot >= 0        ? PyUnicode_Substring(name, 0, dot)
-                                                : Py_NewRef(name);
-            PyObject *modname = asname != Py_None || dot < 0 ? Py_NewRef(name) : PyUnicode_Substring(name, 0, dot);
+            /* `import a.b` binds module a; `import a.b as z` binds a.b */
+            PyObject *bound = tx_import_binding(name, asname);
+            PyObject *modname = bound == NULL ? NULL : asname != Py_None ? Py_NewRef(name) : Py_NewRef(bound);
             int m = rc == 0 && modname ? tx_module_obj(t, modname) : -1;
             int target = m < 0 || bound == NULL ? -1 : store_var(f, f->scope, tx_intern(t, bound));
             rc = target < 0 ? -1 : con_obj(f, target, m);

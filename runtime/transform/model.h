@@ -437,6 +437,7 @@ binding *tx_bind(tx *t, scope *s, PyObject *name);
 /* The absolute name of a module imported `level` dots up from m; None
  * when it cannot be resolved statically. */
 PyObject *tx_absolute_module(tx *t, module_info *m, PyObject *name, long level);
+PyObject *tx_import_binding(PyObject *name, PyObject *asname);
 /* Notes a module the program may import, and its parent packages, on m's
  * imports and the given lists (NULL: none). */
 int tx_note_import(tx *t, module_info *m, PyObject *absolute, PyObject *site_names, PyObject *required);
