@@ -156,7 +156,7 @@ plan_module(main_plan *p, PyObject *name, PyObject **status)
     if (first != 0) {
         return first < 0 ? -1 : 2;
     }
-    PyObject *spec = p->no_import ? pyrun_find_spec_quietly(name)
+    PyObject *spec = p->no_import ? pyrun_find_spec_quietly(p->st, name)
                                   : call_module("importlib.util", "find_spec", "(O)", name);
     if (spec == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_ImportError)) {

@@ -608,6 +608,8 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->in_flight);
     Py_VISIT(st->transform_packages);
     Py_VISIT(st->code_cache);
+    Py_VISIT(st->path_finder);
+    Py_VISIT(st->source_loaders);
     Py_VISIT(st->finder);
     Py_VISIT(st->loader_type);
     Py_VISIT(st->finder_type);
@@ -673,6 +675,8 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->in_flight);
     Py_CLEAR(st->transform_packages);
     Py_CLEAR(st->code_cache);
+    Py_CLEAR(st->path_finder);
+    Py_CLEAR(st->source_loaders);
     Py_CLEAR(st->finder);
     Py_CLEAR(st->loader_type);
     Py_CLEAR(st->finder_type);

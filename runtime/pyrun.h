@@ -122,6 +122,9 @@ typedef struct {
     PyTypeObject *loader_type;
     PyObject *finder;          /* our entry in sys.meta_path */
     PyObject *code_cache;      /* dict: path -> (mtime_ns, size, code) */
+    PyObject *path_finder;     /* importlib's PathFinder, held from start-up: a program may
+                                  take importlib out of sys.modules and import it again */
+    PyObject *source_loaders;  /* tuple: the loader classes of .py files (on disk, in a zip) */
     PyObject *transform_packages; /* set: site-packages packages opted in */
     PyObject *in_flight;       /* dict: module name -> (task, future) of an import under way */
     PyObject *library_prefixes; /* tuple: directories of the stdlib and site-packages */

@@ -175,12 +175,17 @@ run_source(PyObject *module, PyObject *all, int is_eval)
         Py_DECREF(code);
         return NULL;
     }
-    PyObject *r = PyEval_EvalCode(code, globals, locals);
+    /* Only code that awaits runs as a coroutine: a coroutine that the
+     * source evaluates to (`eval("coro()")`) is the value, not awaited. */
+    PyObject *flags = PyObject_GetAttrString(code, "co_flags");
+    long co_flags = flags ? PyLong_AsLong(flags) : -1;
+    Py_XDECREF(flags);
+    PyObject *r = co_flags == -1 && PyErr_Occurred() ? NULL : PyEval_EvalCode(code, globals, locals);
     Py_DECREF(code);
     if (r == NULL) {
         return NULL;
     }
-    if ((PyObject *)Py_TYPE(r) == st->coroutine_type) {
+    if (co_flags & CO_COROUTINE_FLAG) {
         return r; /* the rewritten source awaits: so does the caller */
     }
     if (!is_eval) {

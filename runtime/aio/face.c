@@ -14,17 +14,20 @@
  * A face binds as its function does (methods, classmethods), and reads as
  * it (__name__, __doc__, __wrapped__...). */
 #include "helpers.h"
+#include <structmember.h> /* T_PYSSIZET, READONLY */
 
 typedef struct {
     PyObject_HEAD
     PyObject *fn;     /* the async function, a bound method of one, or a classmethod of one */
     PyObject *parent; /* for a face made by binding: the face it was bound from */
     PyObject *code;   /* __code__ as a plain function's would read, made on first use */
+    PyObject *weakrefs;
 } Face;
 
 typedef struct {
     PyObject_HEAD
     PyObject *agen; /* the async generator */
+    PyObject *weakrefs;
 } SyncGen;
 
 static int
@@ -51,6 +54,9 @@ face_dealloc(Face *f)
 {
     PyTypeObject *type = Py_TYPE((PyObject *)f);
     PyObject_GC_UnTrack(f);
+    if (f->weakrefs != NULL) {
+        PyObject_ClearWeakRefs((PyObject *)f);
+    }
     face_clear(f);
     ((freefunc)PyType_GetSlot(type, Py_tp_free))(f);
     Py_DECREF(type);
@@ -190,30 +196,16 @@ face_descr_get(Face *f, PyObject *obj, PyObject *type)
     return face;
 }
 
-#define CO_GENERATOR_FLAG 0x0020
-#define CO_COROUTINE_FLAG 0x0080
-#define CO_ASYNC_GENERATOR_FLAG 0x0200
-
 /* __code__ as the user's own def would have it: the same code, flagged as
  * a plain function (or a generator), so that introspection (inspect's
  * iscoroutinefunction, which mock.patch and others ask) sees what the
  * program wrote, not what pyrun made of it. One view per code object, as
  * every function made by one def shares its __code__. */
 static PyObject *
-face_code(Face *f)
+code_view(pyrun_state *st, PyObject *code)
 {
-    if (f->code != NULL) {
-        return Py_NewRef(f->code);
-    }
-    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)f));
-    PyObject *code = st ? PyObject_GetAttrString(f->fn, "__code__") : NULL;
-    if (code == NULL) {
-        return NULL;
-    }
     PyObject *known = PyObject_GetItem(st->plain_codes, code);
     if (known != NULL || !PyErr_ExceptionMatches(PyExc_KeyError)) {
-        Py_DECREF(code);
-        f->code = Py_XNewRef(known);
         return known;
     }
     PyErr_Clear();
@@ -221,7 +213,6 @@ face_code(Face *f)
     long v = flags ? PyLong_AsLong(flags) : -1;
     Py_XDECREF(flags);
     if (v == -1 && PyErr_Occurred()) {
-        Py_XDECREF(code);
         return NULL;
     }
     long plain = v & ~(CO_COROUTINE_FLAG | CO_ASYNC_GENERATOR_FLAG);
@@ -242,9 +233,19 @@ face_code(Face *f)
         Py_CLEAR(view);
     }
     Py_XDECREF(ref);
-    Py_DECREF(code);
-    f->code = Py_XNewRef(view);
     return view;
+}
+
+static PyObject *
+face_code(Face *f)
+{
+    if (f->code == NULL) {
+        pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)f));
+        PyObject *code = st ? PyObject_GetAttrString(f->fn, "__code__") : NULL;
+        f->code = code ? code_view(st, code) : NULL;
+        Py_XDECREF(code);
+    }
+    return Py_XNewRef(f->code);
 }
 
 /* What a face answers itself; every other attribute (__name__, __doc__,
@@ -416,6 +417,12 @@ face_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     return fn;
 }
 
+/* weakref.ref(f) works as on the plain function */
+static PyMemberDef face_members[] = {
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(Face, weakrefs), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot face_slots[] = {
     {Py_tp_new, face_new},
     {Py_tp_dealloc, face_dealloc},
@@ -430,11 +437,12 @@ static PyType_Slot face_slots[] = {
     {Py_tp_repr, face_repr},
     {Py_tp_richcompare, face_richcompare},
     {Py_tp_hash, face_hash},
+    {Py_tp_members, face_members},
     {0, NULL},
 };
 
 static PyType_Spec face_spec = {
-    .name = "pyrun.Face",
+    .name = "function", /* as type() of the plain function prints it */
     .basicsize = sizeof(Face),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .slots = face_slots,
@@ -464,10 +472,27 @@ gen_dealloc(SyncGen *g)
 {
     PyTypeObject *type = Py_TYPE((PyObject *)g);
     PyObject_GC_UnTrack(g);
+    if (g->weakrefs != NULL) {
+        PyObject_ClearWeakRefs((PyObject *)g);
+    }
     gen_finalize(g);
     gen_clear(g);
     ((freefunc)PyType_GetSlot(type, Py_tp_free))(g);
     Py_DECREF(type);
+}
+
+/* Resumed from inside itself, a generator raises ValueError (an async
+ * generator, RuntimeError): -1 with that set. */
+static int
+gen_refuse_reentry(SyncGen *g)
+{
+    PyObject *running = PyObject_GetAttrString(g->agen, "ag_running");
+    int busy = running ? PyObject_IsTrue(running) : -1;
+    Py_XDECREF(running);
+    if (busy > 0) {
+        PyErr_SetString(PyExc_ValueError, "generator already executing");
+    }
+    return busy == 0 ? 0 : -1;
 }
 
 /* One step of the async generator, waited for here: its value, or NULL
@@ -478,6 +503,10 @@ gen_step(SyncGen *g, PyObject *awaitable)
     pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)g));
     if (st == NULL || awaitable == NULL) {
         Py_XDECREF(awaitable);
+        return NULL;
+    }
+    if (gen_refuse_reentry(g) < 0) {
+        Py_DECREF(awaitable);
         return NULL;
     }
     PyObject *what = qualname_of(g->agen, "()");
@@ -620,25 +649,61 @@ gen_repr(SyncGen *g)
 }
 
 /* A generator's gi_frame, gi_running... are the async generator's
- * ag_frame, ag_running...; the rest (__name__...) is its too. */
+ * ag_frame, ag_running... (gen_getset); the rest (__name__...) is its too. */
 static PyObject *
 gen_getattro(SyncGen *g, PyObject *name)
 {
+    if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__class__") == 0) {
+        /* isinstance(g, types.GeneratorType), as for a plain generator */
+        PyObject *types = PyImport_ImportModule("types");
+        PyObject *cls = types ? PyObject_GetAttrString(types, "GeneratorType") : NULL;
+        Py_XDECREF(types);
+        return cls;
+    }
     PyObject *r = PyObject_GenericGetAttr((PyObject *)g, name);
     if (r != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError)) {
         return r;
     }
     PyErr_Clear();
-    static const char *const renamed[][2] = {
-        {"gi_frame", "ag_frame"}, {"gi_running", "ag_running"}, {"gi_code", "ag_code"},
-        {"gi_yieldfrom", "ag_await"}, {"gi_suspended", "ag_suspended"},
-    };
-    for (size_t i = 0; PyUnicode_Check(name) && i < sizeof renamed / sizeof renamed[0]; i++) {
-        if (PyUnicode_CompareWithASCIIString(name, renamed[i][0]) == 0) {
-            return PyObject_GetAttrString(g->agen, renamed[i][1]);
-        }
-    }
     return PyObject_GetAttr(g->agen, name);
+}
+
+static PyObject *
+gen_async_attr(SyncGen *g, void *async_name)
+{
+    return PyObject_GetAttrString(g->agen, (const char *)async_name);
+}
+
+/* the same code object as the generator function's __code__ */
+static PyObject *
+gen_code(SyncGen *g, void *closure)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)g));
+    PyObject *code = st ? PyObject_GetAttrString(g->agen, "ag_code") : NULL;
+    PyObject *view = code ? code_view(st, code) : NULL;
+    Py_XDECREF(code);
+    return view;
+}
+
+/* Async generators have no ag_suspended before 3.12: paused at a yield
+ * is a frame that has started and is not running. */
+static PyObject *
+gen_suspended(SyncGen *g, void *closure)
+{
+    PyObject *r = PyObject_GetAttrString(g->agen, "ag_suspended");
+    if (r != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        return r;
+    }
+    PyErr_Clear();
+    PyObject *frame = PyObject_GetAttrString(g->agen, "ag_frame");
+    PyObject *running = frame && frame != Py_None ? PyObject_GetAttrString(g->agen, "ag_running") : NULL;
+    PyObject *lasti = running == Py_False ? PyObject_GetAttrString(frame, "f_lasti") : NULL;
+    long at = lasti ? PyLong_AsLong(lasti) : 0;
+    int failed = PyErr_Occurred() != NULL;
+    Py_XDECREF(frame);
+    Py_XDECREF(running);
+    Py_XDECREF(lasti);
+    return failed ? NULL : PyBool_FromLong(at > 0);
 }
 
 static PyObject *
@@ -653,6 +718,9 @@ gen_async(SyncGen *g, void *closure)
 static PyObject *
 gen_async_next(SyncGen *g)
 {
+    if (gen_refuse_reentry(g) < 0) {
+        return NULL;
+    }
     return PyObject_CallMethod(g->agen, "__anext__", NULL);
 }
 
@@ -665,10 +733,21 @@ static PyMethodDef gen_methods[] = {
 
 static PyGetSetDef gen_getset[] = {
     {"__pyrun_async__", (getter)gen_async, NULL, "the async generator behind this generator", NULL},
+    {"gi_frame", (getter)gen_async_attr, NULL, NULL, "ag_frame"},
+    {"gi_running", (getter)gen_async_attr, NULL, NULL, "ag_running"},
+    {"gi_code", (getter)gen_code, NULL, NULL, NULL},
+    {"gi_yieldfrom", (getter)gen_async_attr, NULL, NULL, "ag_await"},
+    {"gi_suspended", (getter)gen_suspended, NULL, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+static PyMemberDef gen_members[] = {
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(SyncGen, weakrefs), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot gen_slots[] = {
+    {Py_tp_members, gen_members},
     {Py_am_aiter, pyrun_return_self},
     {Py_am_anext, gen_async_next},
     {Py_tp_dealloc, gen_dealloc},
@@ -684,7 +763,7 @@ static PyType_Slot gen_slots[] = {
 };
 
 static PyType_Spec gen_spec = {
-    .name = "pyrun.Generator",
+    .name = "generator",
     .basicsize = sizeof(SyncGen),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .slots = gen_slots,

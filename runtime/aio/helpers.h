@@ -5,6 +5,11 @@
 
 #include "awaitable.h"
 
+/* co_flags bits (code.h is not in the limited API) */
+#define CO_GENERATOR_FLAG 0x0020
+#define CO_COROUTINE_FLAG 0x0080
+#define CO_ASYNC_GENERATOR_FLAG 0x0200
+
 /* Registration of the helpers' types, and the __pyrun__ module itself. */
 int pyrun_sleep_register(PyObject *module, pyrun_state *st);
 int pyrun_face_register(PyObject *module, pyrun_state *st);

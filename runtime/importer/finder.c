@@ -6,13 +6,30 @@
 
 #include "../aio/helpers.h"
 
-static PyObject *
-path_finder(void)
+/* Found once, when pyrun starts: asking importlib.machinery during an
+ * import would import importlib again, through this finder, when a
+ * program has taken it out of sys.modules (test.support's
+ * import_fresh_module does). */
+static int
+find_machinery(pyrun_state *st)
 {
-    PyObject *machinery = PyImport_ImportModule("importlib.machinery");
-    PyObject *finder = machinery ? PyObject_GetAttrString(machinery, "PathFinder") : NULL;
-    Py_XDECREF(machinery);
-    return finder;
+    PyObject *external = PyImport_ImportModule("_frozen_importlib_external");
+    PyObject *zipimport = external ? PyImport_ImportModule("zipimport") : NULL;
+    PyObject *source = zipimport ? PyObject_GetAttrString(external, "SourceFileLoader") : NULL;
+    PyObject *zipped = source ? PyObject_GetAttrString(zipimport, "zipimporter") : NULL;
+    st->source_loaders = zipped ? PyTuple_Pack(2, source, zipped) : NULL;
+    st->path_finder = st->source_loaders ? PyObject_GetAttrString(external, "PathFinder") : NULL;
+    Py_XDECREF(external);
+    Py_XDECREF(zipimport);
+    Py_XDECREF(source);
+    Py_XDECREF(zipped);
+    return st->path_finder == NULL ? -1 : 0;
+}
+
+static PyObject *
+path_finder(pyrun_state *st)
+{
+    return Py_NewRef(st->path_finder);
 }
 
 static int
@@ -123,23 +140,9 @@ pyrun_is_user_module(pyrun_state *st, PyObject *name, PyObject *filename)
 /* Loaders whose modules pyrun can rewrite: those of .py files, on disk or
  * in a zip archive (Pyodide's stdlib). */
 static int
-is_source_loader(PyObject *loader)
+is_source_loader(pyrun_state *st, PyObject *loader)
 {
-    static const char *const kinds[][2] = {
-        {"importlib.machinery", "SourceFileLoader"},
-        {"zipimport", "zipimporter"},
-    };
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        PyObject *module = PyImport_ImportModule(kinds[i][0]);
-        PyObject *cls = module ? PyObject_GetAttrString(module, kinds[i][1]) : NULL;
-        Py_XDECREF(module);
-        int r = cls ? PyObject_IsInstance(loader, cls) : -1;
-        Py_XDECREF(cls);
-        if (r != 0) {
-            return r;
-        }
-    }
-    return 0;
+    return PyObject_IsInstance(loader, st->source_loaders);
 }
 
 /* A spec's submodule_search_locations as a plain list (None for a module).
@@ -167,7 +170,7 @@ search_locations(PyObject *spec)
 /* PathFinder's spec for name, searching its parent package's locations;
  * None when there is none, NULL on error. */
 static PyObject *
-find_spec(PyObject *name, int depth)
+find_spec(pyrun_state *st, PyObject *name, int depth)
 {
     if (depth > 64) {
         Py_RETURN_NONE;
@@ -176,7 +179,7 @@ find_spec(PyObject *name, int depth)
     Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), -1);
     if (dot >= 0) {
         PyObject *parent = PyUnicode_Substring(name, 0, dot);
-        PyObject *pspec = parent ? find_spec(parent, depth + 1) : NULL;
+        PyObject *pspec = parent ? find_spec(st, parent, depth + 1) : NULL;
         Py_XDECREF(parent);
         if (pspec == NULL || pspec == Py_None) {
             Py_DECREF(path);
@@ -191,7 +194,7 @@ find_spec(PyObject *name, int depth)
             return path; /* the parent is not a package */
         }
     }
-    PyObject *finder = path_finder();
+    PyObject *finder = path_finder(st);
     PyObject *spec = finder ? PyObject_CallMethod(finder, "find_spec", "OO", name, path) : NULL;
     if (spec == NULL && finder != NULL && PyErr_ExceptionMatches(PyExc_KeyError)) {
         /* A namespace package inside one that is not imported: find_spec
@@ -242,9 +245,9 @@ user_namespace(pyrun_state *st, PyObject *name, PyObject *locations)
 }
 
 PyObject *
-pyrun_find_spec_quietly(PyObject *name)
+pyrun_find_spec_quietly(pyrun_state *st, PyObject *name)
 {
-    return find_spec(name, 0);
+    return find_spec(st, name, 0);
 }
 
 /* A module the path finder does not know that exists all the same: in
@@ -260,7 +263,7 @@ found_elsewhere(pyrun_state *st, PyObject *name)
     Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, PyUnicode_GetLength(name), 1);
     PyObject *top = dot >= 0 ? PyUnicode_Substring(name, 0, dot) : Py_NewRef(name);
     PyObject *meta_path = top ? PySys_GetObject("meta_path") : NULL;
-    PyObject *path = meta_path ? path_finder() : NULL;
+    PyObject *path = meta_path ? path_finder(st) : NULL;
     PyObject *finders = path ? PySequence_List(meta_path) : NULL;
     int found = finders ? 0 : -1;
     for (Py_ssize_t i = 0; found == 0 && finders && i < PyList_Size(finders); i++) {
@@ -300,7 +303,7 @@ resolve_user_module(PyObject *module, PyObject *name)
     if (builtin != 0) {
         return builtin < 0 ? NULL : Py_NewRef(Py_False);
     }
-    PyObject *spec = find_spec(name, 0);
+    PyObject *spec = find_spec(st, name, 0);
     if (spec == NULL) {
         /* a parent that raises while being found: the import will say */
         PyErr_Clear();
@@ -323,7 +326,7 @@ resolve_user_module(PyObject *module, PyObject *name)
         result = user_namespace(st, name, locations);
         goto done;
     }
-    int source = loader != Py_None ? is_source_loader(loader) : 0;
+    int source = loader != Py_None ? is_source_loader(st, loader) : 0;
     int user = source > 0 ? pyrun_is_user_module(st, name, origin) : source;
     if (user < 0) {
         goto done;
@@ -373,7 +376,7 @@ finder_find_spec(PyObject *self, PyObject *args)
     if (st == NULL || !PyArg_ParseTuple(args, "U|OO:find_spec", &fullname, &path, &target)) {
         return NULL;
     }
-    PyObject *finder = path_finder();
+    PyObject *finder = path_finder(st);
     PyObject *spec = finder ? PyObject_CallMethod(finder, "find_spec", "OOO", fullname, path, target) : NULL;
     Py_XDECREF(finder);
     if (spec == NULL || spec == Py_None) {
@@ -381,7 +384,7 @@ finder_find_spec(PyObject *self, PyObject *args)
     }
     PyObject *loader = PyObject_GetAttrString(spec, "loader");
     PyObject *origin = loader ? PyObject_GetAttrString(spec, "origin") : NULL;
-    int swap = origin && loader != Py_None ? is_source_loader(loader) : (origin ? 0 : -1);
+    int swap = origin && loader != Py_None ? is_source_loader(st, loader) : (origin ? 0 : -1);
     if (swap > 0) {
         swap = pyrun_is_user_module(st, fullname, origin);
     }
@@ -431,6 +434,9 @@ static PyType_Spec finder_spec = {
 int
 pyrun_importer_register(PyObject *module, pyrun_state *st)
 {
+    if (find_machinery(st) < 0) {
+        return -1;
+    }
     st->finder_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &finder_spec, NULL);
     st->code_cache = st->finder_type ? PyDict_New() : NULL;
     st->transform_packages = st->code_cache ? PySet_New(NULL) : NULL;
@@ -459,7 +465,7 @@ pyrun_importer_install(pyrun_state *st)
     if (ensure_library_prefixes(st) < 0) {
         return -1;
     }
-    PyObject *finder = path_finder();
+    PyObject *finder = path_finder(st);
     if (finder == NULL) {
         return -1;
     }

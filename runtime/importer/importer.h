@@ -18,7 +18,7 @@ int pyrun_importer_install(pyrun_state *st);
 int pyrun_is_user_module(pyrun_state *st, PyObject *name, PyObject *filename);
 /* importlib's spec for a module, found without importing its parent
  * packages; None when there is none. */
-PyObject *pyrun_find_spec_quietly(PyObject *name);
+PyObject *pyrun_find_spec_quietly(pyrun_state *st, PyObject *name);
 
 /* loader.c */
 int pyrun_loader_register(PyObject *module, pyrun_state *st);

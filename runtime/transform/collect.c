@@ -1087,7 +1087,18 @@ void
 tx_at(tx *t, module_info *m, PyObject *node)
 {
     t->at_mod = m;
-    t->at_line = node ? ast_get_int(node, t->kit->s_lineno) : 0;
+    Py_XSETREF(t->at_node, Py_XNewRef(node));
+}
+
+long
+tx_at_line(tx *t)
+{
+    /* asked while the failure's exception is pending: keep it */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    long line = t->at_node ? ast_get_int(t->at_node, t->kit->s_lineno) : 0;
+    PyErr_Restore(type, value, tb);
+    return line < 0 ? 0 : line;
 }
 
 module_info *
@@ -1162,6 +1173,7 @@ tx_free(tx *t)
 {
     PyMem_Free(t->calls_made);
     PyMem_Free(t->walk_stack);
+    Py_CLEAR(t->at_node);
     for (int i = 0; i < t->nscopes; i++) {
         scope *s = t->scopes[i];
         Py_XDECREF(s->names);

@@ -397,11 +397,13 @@ typedef struct tx {
     int changed;
     /* Where the transform is working, for pyrun.InternalError's message. */
     module_info *at_mod;
-    long at_line;
+    PyObject *at_node; /* its line is read only when the message is made */
 } tx;
 
-/* Records the statement or site being worked on (see tx.at_line). */
+/* Records the statement or site being worked on (see tx.at_node). */
 void tx_at(tx *t, module_info *m, PyObject *node);
+/* The line of that statement or site, 0 when there is none. */
+long tx_at_line(tx *t);
 
 /* prims.c */
 int prims_init(ast_kit *kit);

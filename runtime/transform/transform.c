@@ -324,7 +324,7 @@ pyrun_transform_program(pyrun_state *st, PyObject *source, PyObject *filename, P
     out = results(&t);
 done:
     if (out == NULL) {
-        pyrun_transform_failed(st, t.at_mod ? t.at_mod->filename : filename, t.at_line, 0);
+        pyrun_transform_failed(st, t.at_mod ? t.at_mod->filename : filename, tx_at_line(&t), 0);
     }
     tx_free(&t);
     Py_DECREF(tree);
