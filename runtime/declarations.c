@@ -284,12 +284,12 @@ pyrun_declarations(pyrun_state *st, PyObject *globals, PyObject *locals, PyObjec
 {
     *count = 0;
     *colored = 0;
-    PyObject *types = PyImport_ImportModule("types");
-    PyObject *functools = types ? PyImport_ImportModule("functools") : NULL;
+    PyObject *types = pyrun_import("types");
+    PyObject *functools = types ? pyrun_import("functools") : NULL;
     colored_probe p = {.st = st};
     p.method_type = functools ? PyObject_GetAttrString(types, "MethodType") : NULL;
     p.partial_type = p.method_type ? PyObject_GetAttrString(functools, "partial") : NULL;
-    PyObject *builtins = p.partial_type ? PyImport_ImportModule("builtins") : NULL;
+    PyObject *builtins = p.partial_type ? pyrun_import("builtins") : NULL;
     p.staticmethod_type = builtins ? PyObject_GetAttrString(builtins, "staticmethod") : NULL;
     p.classmethod_type = p.staticmethod_type ? PyObject_GetAttrString(builtins, "classmethod") : NULL;
     p.property_type = p.classmethod_type ? PyObject_GetAttrString(builtins, "property") : NULL;
@@ -346,7 +346,7 @@ pyrun_declarations(pyrun_state *st, PyObject *globals, PyObject *locals, PyObjec
 PyObject *
 pyrun_declared_statements(PyObject *tree, Py_ssize_t declared)
 {
-    PyObject *ast = PyImport_ImportModule("ast");
+    PyObject *ast = pyrun_import("ast");
     PyObject *body = ast ? PyObject_GetAttrString(tree, "body") : NULL;
     PyObject *kept = body ? PyList_New(0) : NULL;
     for (Py_ssize_t i = 0; kept != NULL && i < PyList_Size(body); i++) {

@@ -100,7 +100,7 @@ int
 pyrun_raised_where_suspended(PyObject *exc, PyObject *coro)
 {
     PyObject *frames = awaiting_frames(coro);
-    PyObject *types = frames ? PyImport_ImportModule("types") : NULL;
+    PyObject *types = frames ? pyrun_import("types") : NULL;
     PyObject *tb_type = types ? PyObject_GetAttrString(types, "TracebackType") : NULL;
     Py_XDECREF(types);
     PyObject *tb = tb_type ? Py_NewRef(Py_None) : NULL;

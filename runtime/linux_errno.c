@@ -160,7 +160,7 @@ static const struct {
 static int
 find_linux_error(PyObject *number, size_t *index)
 {
-    PyObject *errno_mod = PyImport_ImportModule("errno");
+    PyObject *errno_mod = pyrun_import("errno");
     PyObject *codes = errno_mod ? PyObject_GetAttrString(errno_mod, "errorcode") : NULL;
     Py_XDECREF(errno_mod);
     if (codes == NULL) {
@@ -188,7 +188,7 @@ is_library_message(PyObject *number, PyObject *message)
     if (!PyUnicode_Check(message)) {
         return 0;
     }
-    PyObject *os = PyImport_ImportModule("os");
+    PyObject *os = pyrun_import("os");
     PyObject *library = os ? PyObject_CallMethod(os, "strerror", "O", number) : NULL;
     Py_XDECREF(os);
     if (library == NULL) {

@@ -47,7 +47,7 @@ plan_clear(main_plan *p)
 static PyObject *
 call_module(const char *module, const char *func, const char *fmt, ...)
 {
-    PyObject *mod = PyImport_ImportModule(module);
+    PyObject *mod = pyrun_import(module);
     if (mod == NULL) {
         return NULL;
     }
@@ -108,7 +108,7 @@ fail(int status, const char *format, ...)
 static PyObject *
 builtin_importer_dunders(void)
 {
-    PyObject *machinery = PyImport_ImportModule("importlib.machinery");
+    PyObject *machinery = pyrun_import("importlib.machinery");
     if (machinery == NULL) {
         return NULL;
     }
@@ -373,7 +373,7 @@ new_main_module(PyObject *dunders)
         return NULL;
     }
     PyObject *dict = PyModule_GetDict(main);
-    PyObject *builtins = PyImport_ImportModule("builtins");
+    PyObject *builtins = pyrun_import("builtins");
     if (builtins == NULL || PyDict_SetItemString(dict, "__builtins__", builtins) < 0) {
         Py_XDECREF(builtins);
         goto error;

@@ -44,7 +44,7 @@ make_unbuffered(const char *name, const char *dunder_name)
     }
     /* A raw file of its own: the old stream closes its raw file when it
      * is collected. */
-    PyObject *io = PyImport_ImportModule("io");
+    PyObject *io = pyrun_import("io");
     PyObject *fd = io ? PyObject_CallMethod(stream, "fileno", NULL) : NULL;
     PyObject *raw = fd ? PyObject_CallMethod(io, "FileIO", "Osi", fd, "wb", 0) : NULL;
     Py_XDECREF(fd);
@@ -266,14 +266,18 @@ flush_stream(const char *name)
 static PyObject *
 pyrun_finish(PyObject *module, PyObject *arg)
 {
-    (void)module;
     long status = PyLong_AsLong(arg);
     if (status == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    PyObject *atexit = PyImport_ImportModule("atexit");
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *atexit = st ? pyrun_import("atexit") : NULL;
     if (atexit != NULL) {
+        /* the host calls this with no Python running: a colored callback
+         * is waited for here, not left as a task that never runs */
+        st->exiting = 1;
         PyObject *r = PyObject_CallMethod(atexit, "_run_exitfuncs", NULL);
+        st->exiting = 0;
         Py_XDECREF(r);
         Py_DECREF(atexit);
     }
@@ -282,7 +286,7 @@ pyrun_finish(PyObject *module, PyObject *arg)
     }
     /* CPython's finalization collects garbage, which is when a task whose
      * exception nobody retrieved says so. */
-    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *gc = pyrun_import("gc");
     PyObject *collected = gc ? PyObject_CallMethod(gc, "collect", NULL) : NULL;
     Py_XDECREF(collected);
     Py_XDECREF(gc);
@@ -329,7 +333,7 @@ pyrun_transform(PyObject *module, PyObject *args, PyObject *kwargs)
                                      : Py_NewRef(source);
     }
     else {
-        PyObject *ast_mod = PyImport_ImportModule("ast");
+        PyObject *ast_mod = pyrun_import("ast");
         text = ast_mod ? PyObject_CallMethod(ast_mod, "unparse", "O", tree) : NULL;
         Py_XDECREF(ast_mod);
     }
@@ -365,7 +369,7 @@ pyrun_transform_program_api(PyObject *module, PyObject *args)
                                                             st->module_resolver)
                                   : NULL;
     Py_XDECREF(main_name);
-    PyObject *ast_mod = modules ? PyImport_ImportModule("ast") : NULL;
+    PyObject *ast_mod = modules ? pyrun_import("ast") : NULL;
     PyObject *out = ast_mod ? PyList_New(0) : NULL;
     for (Py_ssize_t i = 0; out != NULL && i < PyList_Size(modules); i++) {
         /* (name, filename, source, tree or None, notes, colored) */
@@ -490,7 +494,7 @@ static PyMethodDef pyrun_methods[] = {
 static PyObject *
 import_attr(const char *module, const char *attr)
 {
-    PyObject *mod = PyImport_ImportModule(module);
+    PyObject *mod = pyrun_import(module);
     if (mod == NULL) {
         return NULL;
     }

@@ -122,6 +122,7 @@ typedef struct {
     PyTypeObject *loader_type;
     PyObject *finder;          /* our entry in sys.meta_path */
     PyObject *code_cache;      /* dict: path -> (mtime_ns, size, code) */
+    int exiting;               /* _finish is running atexit's callbacks */
     PyObject *path_finder;     /* importlib's PathFinder, held from start-up: a program may
                                   take importlib out of sys.modules and import it again */
     PyObject *source_loaders;  /* tuple: the loader classes of .py files (on disk, in a zip) */
@@ -137,6 +138,8 @@ pyrun_state *pyrun_get_state(PyObject *module);
 pyrun_state *pyrun_state_from_type(PyTypeObject *type);
 
 /* source.c: reading and compiling a program's source the way CPython does. */
+/* own_import.c: a module, imported without calling builtins.__import__ */
+PyObject *pyrun_import(const char *name);
 PyObject *pyrun_read_file(PyObject *path);
 PyObject *pyrun_compile_source(pyrun_state *st, PyObject *source,
                                PyObject *filename, PyObject *package);

@@ -126,7 +126,7 @@ transformed_code(ReplSession *self, pyrun_state *st, PyObject *source, PyObject 
     }
     else if (root != NULL) {
         PyObject *kept = pyrun_declared_statements(PyTuple_GetItem(root, 3), declared);
-        PyObject *ast = kept ? PyImport_ImportModule("ast") : NULL;
+        PyObject *ast = kept ? pyrun_import("ast") : NULL;
         PyObject *interactive = ast ? PyObject_CallMethod(ast, "Interactive", "O", kept) : NULL;
         Py_XDECREF(ast);
         Py_XDECREF(kept);
@@ -359,7 +359,7 @@ repl_open(PyObject *module, PyObject *args)
     if (type == NULL) {
         return NULL;
     }
-    PyObject *codeop = PyImport_ImportModule("codeop");
+    PyObject *codeop = pyrun_import("codeop");
     PyObject *compiler = codeop ? PyObject_CallMethod(codeop, "CommandCompiler", NULL) : NULL;
     Py_XDECREF(codeop);
     PyObject *inner = compiler ? PyObject_GetAttrString(compiler, "compiler") : NULL;

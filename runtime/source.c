@@ -13,7 +13,7 @@
 PyObject *
 pyrun_read_file(PyObject *path)
 {
-    PyObject *io = PyImport_ImportModule("io");
+    PyObject *io = pyrun_import("io");
     if (io == NULL) {
         return NULL;
     }

@@ -207,7 +207,7 @@ static PyType_Spec memo_call_spec = {
 static int
 is_caching_decorator(PyObject *decorator)
 {
-    PyObject *functools = PyImport_ImportModule("functools");
+    PyObject *functools = pyrun_import("functools");
     PyObject *cache = functools ? PyObject_GetAttrString(functools, "cache") : NULL;
     PyObject *lru_cache = cache ? PyObject_GetAttrString(functools, "lru_cache") : NULL;
     int known = lru_cache != NULL && (decorator == cache || decorator == lru_cache);

@@ -414,7 +414,7 @@ cached_property_next(pyrun_step *s, PyObject *value, PyObject **out)
 static PyObject *
 cached_property_async(pyrun_state *st, PyObject *obj, PyObject *descr)
 {
-    PyObject *functools = PyImport_ImportModule("functools");
+    PyObject *functools = pyrun_import("functools");
     PyObject *type = functools ? PyObject_GetAttrString(functools, "cached_property") : NULL;
     Py_XDECREF(functools);
     int is = type ? PyObject_IsInstance(descr, type) : -1;

@@ -139,7 +139,7 @@ async_generator_cm(pyrun_state *st, PyObject *cm)
         Py_XDECREF(gen);
         return NULL;
     }
-    PyObject *contextlib = PyImport_ImportModule("contextlib");
+    PyObject *contextlib = pyrun_import("contextlib");
     PyObject *cls = contextlib ? PyObject_GetAttrString(contextlib, "_AsyncGeneratorContextManager") : NULL;
     PyObject *obj = cls ? PyObject_CallMethod((PyObject *)&PyBaseObject_Type, "__new__", "O", cls) : NULL;
     static const char *const fields[] = {"func", "args", "kwds"};

@@ -76,7 +76,7 @@ as_expression(PyObject *statements)
         PyErr_Clear();
         return Py_NewRef(Py_None);
     }
-    PyObject *ast = PyImport_ImportModule("ast");
+    PyObject *ast = pyrun_import("ast");
     PyObject *expr = ast ? PyObject_CallMethod(ast, "Expression", "O", value) : NULL;
     Py_XDECREF(ast);
     Py_DECREF(value);
@@ -86,7 +86,7 @@ as_expression(PyObject *statements)
 static PyObject *
 as_module(PyObject *statements)
 {
-    PyObject *ast = PyImport_ImportModule("ast");
+    PyObject *ast = pyrun_import("ast");
     PyObject *module = ast ? PyObject_CallMethod(ast, "Module", "O[]", statements) : NULL;
     Py_XDECREF(ast);
     return module;

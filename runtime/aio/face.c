@@ -147,8 +147,9 @@ face_call(Face *f, PyObject *args, PyObject *kwargs)
     if ((PyObject *)Py_TYPE(r) != st->coroutine_type && !pyrun_is_memo(st, r)) {
         return r;
     }
-    if (PyEval_GetFrame() == NULL) {
-        /* Called by the host with no Python running: an event handler. */
+    if (PyEval_GetFrame() == NULL && !st->exiting) {
+        /* Called by the host with no Python running: an event handler.
+         * (atexit's callbacks, run by _finish, are waited for.) */
         PyObject *loop = PyObject_CallNoArgs(st->get_running_loop);
         PyObject *task = NULL;
         if (loop != NULL && pyrun_is_memo(st, r)) {
@@ -292,7 +293,7 @@ face_reduce(Face *f, PyObject *Py_UNUSED(ignored))
         return PyObject_GetAttrString(f->fn, "__qualname__");
     }
     PyObject *name = PyObject_GetAttrString(f->fn, "__name__");
-    PyObject *builtins = name ? PyImport_ImportModule("builtins") : NULL;
+    PyObject *builtins = name ? pyrun_import("builtins") : NULL;
     PyObject *getattr = builtins ? PyObject_GetAttrString(builtins, "getattr") : NULL;
     PyObject *r = getattr ? Py_BuildValue("(O(OO))", getattr, self, name) : NULL;
     Py_XDECREF(getattr);
@@ -394,7 +395,7 @@ face_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (ref == NULL) {
         PyErr_Clear(); /* some other code: a plain function */
     }
-    PyObject *types = st ? PyImport_ImportModule("types") : NULL;
+    PyObject *types = st ? pyrun_import("types") : NULL;
     PyObject *function_type = types ? PyObject_GetAttrString(types, "FunctionType") : NULL;
     PyObject *fn = NULL;
     if (function_type != NULL && async_code != NULL && async_code != Py_None) {
@@ -655,7 +656,7 @@ gen_getattro(SyncGen *g, PyObject *name)
 {
     if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__class__") == 0) {
         /* isinstance(g, types.GeneratorType), as for a plain generator */
-        PyObject *types = PyImport_ImportModule("types");
+        PyObject *types = pyrun_import("types");
         PyObject *cls = types ? PyObject_GetAttrString(types, "GeneratorType") : NULL;
         Py_XDECREF(types);
         return cls;
@@ -787,7 +788,7 @@ pyrun_face_register(PyObject *module, pyrun_state *st)
     st->face_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &face_spec, NULL);
     st->sync_gen_type =
         st->face_type ? (PyTypeObject *)PyType_FromModuleAndSpec(module, &gen_spec, NULL) : NULL;
-    PyObject *types = st->sync_gen_type ? PyImport_ImportModule("types") : NULL;
+    PyObject *types = st->sync_gen_type ? pyrun_import("types") : NULL;
     st->async_gen_type = types ? PyObject_GetAttrString(types, "AsyncGeneratorType") : NULL;
     Py_XDECREF(types);
     if (st->async_gen_type == NULL) {

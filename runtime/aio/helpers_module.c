@@ -103,10 +103,10 @@ pyrun_helpers_install(PyObject *module, pyrun_state *st)
         return -1;
     }
     Py_DECREF(modname);
-    PyObject *contextlib = PyImport_ImportModule("contextlib");
+    PyObject *contextlib = pyrun_import("contextlib");
     PyObject *acm = contextlib ? PyObject_GetAttrString(contextlib, "asynccontextmanager") : NULL;
     PyObject *exhausted = acm ? PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type) : NULL;
-    PyObject *builtins = exhausted ? PyImport_ImportModule("builtins") : NULL;
+    PyObject *builtins = exhausted ? pyrun_import("builtins") : NULL;
     int rc = builtins && PyModule_AddObjectRef(helpers, "asynccontextmanager", acm) == 0 &&
                      PyModule_AddObjectRef(helpers, "EXHAUSTED", exhausted) == 0 &&
                      PyModule_AddObjectRef(helpers, "BlockingError", st->blocking_error) == 0 &&

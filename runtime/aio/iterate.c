@@ -655,7 +655,7 @@ static step_result
 finish_with(pyrun_step *s, const char *name, PyObject *args, PyObject *kwargs, finish_kind kind, PyObject **out)
 {
     pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
-    PyObject *builtins = st && args ? PyImport_ImportModule("builtins") : NULL;
+    PyObject *builtins = st && args ? pyrun_import("builtins") : NULL;
     PyObject *fn = builtins ? PyObject_GetAttrString(builtins, name) : NULL;
     *out = fn ? pyrun_replay_call(st, fn, args, kwargs, NULL) : NULL;
     Py_XDECREF(builtins);
@@ -672,7 +672,7 @@ finish_with(pyrun_step *s, const char *name, PyObject *args, PyObject *kwargs, f
 static step_result
 finish_by_keys(pyrun_step *s, const char *name, int reverse, finish_kind kind, PyObject **out)
 {
-    PyObject *builtins = PyImport_ImportModule("builtins");
+    PyObject *builtins = pyrun_import("builtins");
     PyObject *range = builtins ? PyObject_CallMethod(builtins, "range", "n", PyList_Size(s->o[C_ITEMS])) : NULL;
     PyObject *getter = range ? PyObject_GetAttrString(s->o[C_KEYS], "__getitem__") : NULL;
     PyObject *args = getter ? PyTuple_Pack(1, range) : NULL;

@@ -345,7 +345,7 @@ await_then_return(pyrun_step *s, PyObject *value, PyObject **out)
 static int
 is_event_loop(PyObject *obj)
 {
-    PyObject *events = PyImport_ImportModule("asyncio.events");
+    PyObject *events = pyrun_import("asyncio.events");
     PyObject *base = events ? PyObject_GetAttrString(events, "AbstractEventLoop") : NULL;
     Py_XDECREF(events);
     int r = base ? PyObject_IsInstance(obj, base) : -1;

@@ -34,9 +34,9 @@
 static int
 is_library_file(PyObject *filename)
 {
-    PyObject *os = PyImport_ImportModule("os");
+    PyObject *os = pyrun_import("os");
     PyObject *os_file = os ? PyObject_GetAttrString(os, "__file__") : NULL;
-    PyObject *path = os_file ? PyImport_ImportModule("os.path") : NULL;
+    PyObject *path = os_file ? pyrun_import("os.path") : NULL;
     PyObject *stdlib = path ? PyObject_CallMethod(path, "dirname", "O", os_file) : NULL;
     int r = stdlib ? PyUnicode_Tailmatch(filename, stdlib, 0, PY_SSIZE_T_MAX, -1) : -1;
     Py_XDECREF(os);
@@ -111,7 +111,7 @@ jspi_run_sync(pyrun_state *st)
 {
     if (st->pyodide_ffi == NULL) {
         /* looked for once: a failed import searches the whole path */
-        st->pyodide_ffi = PyImport_ImportModule("pyodide.ffi");
+        st->pyodide_ffi = pyrun_import("pyodide.ffi");
         if (st->pyodide_ffi == NULL) {
             PyErr_Clear();
             st->pyodide_ffi = Py_NewRef(Py_None);
@@ -427,7 +427,7 @@ pyrun_wait_synchronously(pyrun_state *st, PyObject *awaitable, PyObject *what, c
 double
 pyrun_monotonic(void)
 {
-    PyObject *time = PyImport_ImportModule("time");
+    PyObject *time = pyrun_import("time");
     PyObject *now = time ? PyObject_CallMethod(time, "monotonic", NULL) : NULL;
     Py_XDECREF(time);
     double t = now ? PyFloat_AsDouble(now) : -1.0;

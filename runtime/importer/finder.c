@@ -13,8 +13,8 @@
 static int
 find_machinery(pyrun_state *st)
 {
-    PyObject *external = PyImport_ImportModule("_frozen_importlib_external");
-    PyObject *zipimport = external ? PyImport_ImportModule("zipimport") : NULL;
+    PyObject *external = pyrun_import("_frozen_importlib_external");
+    PyObject *zipimport = external ? pyrun_import("zipimport") : NULL;
     PyObject *source = zipimport ? PyObject_GetAttrString(external, "SourceFileLoader") : NULL;
     PyObject *zipped = source ? PyObject_GetAttrString(zipimport, "zipimporter") : NULL;
     st->source_loaders = zipped ? PyTuple_Pack(2, source, zipped) : NULL;
@@ -54,16 +54,16 @@ static PyObject *
 library_prefixes(void)
 {
     PyObject *found = PySet_New(NULL);
-    PyObject *os = found ? PyImport_ImportModule("os") : NULL;
+    PyObject *os = found ? pyrun_import("os") : NULL;
     PyObject *os_file = os ? PyObject_GetAttrString(os, "__file__") : NULL;
-    PyObject *os_path = os_file ? PyImport_ImportModule("os.path") : NULL;
+    PyObject *os_path = os_file ? pyrun_import("os.path") : NULL;
     PyObject *stdlib = os_path ? PyObject_CallMethod(os_path, "dirname", "O", os_file) : NULL;
     int rc = stdlib ? add_prefix(found, stdlib) : -1;
     Py_XDECREF(os);
     Py_XDECREF(os_file);
     Py_XDECREF(os_path);
     Py_XDECREF(stdlib);
-    PyObject *sysconfig = rc == 0 ? PyImport_ImportModule("sysconfig") : NULL;
+    PyObject *sysconfig = rc == 0 ? pyrun_import("sysconfig") : NULL;
     PyObject *paths = sysconfig ? PyObject_CallMethod(sysconfig, "get_paths", NULL) : NULL;
     Py_XDECREF(sysconfig);
     static const char *const keys[] = {"stdlib", "platstdlib", "purelib", "platlib"};
@@ -74,7 +74,7 @@ library_prefixes(void)
         rc = -1;
     }
     Py_XDECREF(paths);
-    PyObject *site = rc == 0 ? PyImport_ImportModule("site") : NULL;
+    PyObject *site = rc == 0 ? pyrun_import("site") : NULL;
     PyObject *sites = site ? PyObject_CallMethod(site, "getsitepackages", NULL) : NULL;
     PyObject *user = sites ? PyObject_CallMethod(site, "getusersitepackages", NULL) : NULL;
     if (sites != NULL && user == NULL) {

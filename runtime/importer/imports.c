@@ -127,7 +127,7 @@ parent_of(PyObject *name)
 static PyObject *
 current_task(void)
 {
-    PyObject *asyncio = PyImport_ImportModule("asyncio");
+    PyObject *asyncio = pyrun_import("asyncio");
     PyObject *task = asyncio ? PyObject_CallMethod(asyncio, "current_task", NULL) : NULL;
     Py_XDECREF(asyncio);
     return task;
@@ -235,7 +235,7 @@ not_found(PyObject *name)
 static int
 start_import(pyrun_state *st, pyrun_step *s, PyObject *name, PyObject **awaitable)
 {
-    PyObject *util = PyImport_ImportModule("importlib.util");
+    PyObject *util = pyrun_import("importlib.util");
     PyObject *spec = util ? PyObject_CallMethod(util, "find_spec", "O", name) : NULL;
     if (spec == NULL) {
         Py_XDECREF(util);
@@ -558,7 +558,7 @@ import_next(pyrun_step *s, PyObject *value, PyObject **out)
             int other = entry && task && PyTuple_GetItem(entry, 0) != task;
             Py_XDECREF(task);
             if (other) {
-                PyObject *asyncio = PyImport_ImportModule("asyncio");
+                PyObject *asyncio = pyrun_import("asyncio");
                 *out = asyncio ? PyObject_CallMethod(asyncio, "shield", "O", PyTuple_GetItem(entry, 1)) : NULL;
                 Py_XDECREF(asyncio);
                 set_state(s, AWAIT_OTHER);
@@ -850,7 +850,7 @@ pyrun_helper_import_module(PyObject *module, PyObject *args, PyObject *kwargs)
     }
     PyObject *absolute;
     if (PyUnicode_GetLength(name) > 0 && PyUnicode_ReadChar(name, 0) == '.') {
-        PyObject *util = PyImport_ImportModule("importlib.util");
+        PyObject *util = pyrun_import("importlib.util");
         absolute = util ? PyObject_CallMethod(util, "resolve_name", "OO", name, package) : NULL;
         Py_XDECREF(util);
     }

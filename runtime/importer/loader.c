@@ -42,7 +42,7 @@ loader_dealloc(Loader *self)
 static PyObject *
 file_stamp(PyObject *path)
 {
-    PyObject *os = PyImport_ImportModule("os");
+    PyObject *os = pyrun_import("os");
     PyObject *st = os ? PyObject_CallMethod(os, "stat", "O", path) : NULL;
     Py_XDECREF(os);
     if (st == NULL) {

@@ -31,7 +31,7 @@ pyrun_helper_reload(PyObject *module, PyObject *target)
     if (st == NULL) {
         return NULL;
     }
-    PyObject *importlib = PyImport_ImportModule("importlib");
+    PyObject *importlib = pyrun_import("importlib");
     if (importlib == NULL) {
         return NULL;
     }

@@ -31,7 +31,7 @@ ast_kit_init(ast_kit *kit)
     }
     PYRUN_AST_FIELDS(PYRUN_AST_FIELD_INIT)
 #undef PYRUN_AST_FIELD_INIT
-    kit->ast_module = PyImport_ImportModule("ast");
+    kit->ast_module = pyrun_import("ast");
     kit->empty_tuple = PyTuple_New(0);
     if (kit->ast_module == NULL || kit->empty_tuple == NULL) {
         return -1;
@@ -355,7 +355,7 @@ ast_each_child(ast_kit *kit, PyObject *node, int (*visit)(void *arg, PyObject *c
 PyObject *
 ast_template(ast_kit *kit, const char *source, PyObject *loc, PyObject *subs)
 {
-    PyObject *builtins = PyImport_ImportModule("builtins");
+    PyObject *builtins = pyrun_import("builtins");
     PyObject *compile = builtins ? PyObject_GetAttrString(builtins, "compile") : NULL;
     Py_XDECREF(builtins);
     PyObject *tree = compile ? PyObject_CallFunction(compile, "sssi", source, "<pyrun>", "exec",
