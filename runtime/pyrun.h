@@ -90,6 +90,8 @@ typedef struct {
     PyTypeObject *acm_type;
     PyTypeObject *memo_type;      /* aio/cache.c */
     PyTypeObject *memo_call_type;
+    PyTypeObject *dispatch_type;        /* aio/dispatch.c */
+    PyTypeObject *dispatch_method_type;
     PyTypeObject *replay_type;    /* aio/replay.c */
     PyTypeObject *resumed_type;
     PyObject *replay_stop;        /* pyrun._ReplayStop: ends an attempt */

@@ -201,6 +201,46 @@ pyrun_helper_run_in_executor(PyObject *module, PyObject *const *args, Py_ssize_t
     return st ? task_of_call(st, args + 1, nargs - 1, kwnames, "run_in_executor") : NULL;
 }
 
+/* ---- callbacks the event loop calls --------------------------------- */
+
+/* self: (module, callback). The loop calls it with the callback's
+ * arguments: a colored callback runs as a task (the loop cannot wait for
+ * it), anything else is called then and there, as the loop would. */
+static PyObject *
+task_callback(PyObject *self, PyObject *args)
+{
+    PyObject *callback = PyTuple_GetItem(self, 1);
+    pyrun_state *st = pyrun_get_state(PyTuple_GetItem(self, 0));
+    if (st == NULL) {
+        return NULL;
+    }
+    PyObject *coro = pyrun_face_call_async(st, callback, args, NULL);
+    if (coro == NULL) {
+        return PyErr_Occurred() ? NULL : PyObject_Call(callback, args, NULL);
+    }
+    PyObject *aw = awaitable_of(st, coro);
+    PyObject *task = aw ? PyObject_CallOneArg_compat(st->ensure_future, aw) : NULL;
+    Py_XDECREF(aw);
+    if (task == NULL) {
+        return NULL;
+    }
+    Py_DECREF(task);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef task_callback_def = {"task_callback", task_callback, METH_VARARGS, NULL};
+
+/* as_task(callback): what loop.call_soon / call_later are given instead of
+ * a callback that may be colored. */
+PyObject *
+pyrun_helper_as_task(PyObject *module, PyObject *callback)
+{
+    PyObject *self = PyTuple_Pack(2, module, callback);
+    PyObject *fn = self ? PyCFunction_New(&task_callback_def, self) : NULL;
+    Py_XDECREF(self);
+    return fn;
+}
+
 /* ---- StopIteration carried out of a coroutine (see the transform) ----- */
 
 typedef struct {

@@ -258,7 +258,7 @@ face_getattro(Face *f, PyObject *name)
     if (PyUnicode_Check(name)) {
         if (PyUnicode_CompareWithASCIIString(name, "__class__") == 0) {
             /* isinstance(f, types.FunctionType), as for the user's def */
-            return Py_NewRef((PyObject *)Py_TYPE(f->fn));
+            return PyObject_GetAttr(f->fn, name);
         }
         if (PyUnicode_CompareWithASCIIString(name, "__code__") == 0) {
             return face_code(f);

@@ -85,6 +85,11 @@ int pyrun_replay_wait(pyrun_state *st, PyObject *awaitable, PyObject **result);
 /* cache.c: lru_cache and cache over colored functions */
 int pyrun_cache_register(PyObject *module, pyrun_state *st);
 PyObject *pyrun_helper_cached(PyObject *module, PyObject *decorator);
+/* dispatch.c */
+int pyrun_dispatch_register(PyObject *module, pyrun_state *st);
+PyObject *pyrun_helper_dispatching(PyObject *module, PyObject *decorator);
+/* calls.c: as_task(callback), for loop.call_soon and call_later */
+PyObject *pyrun_helper_as_task(PyObject *module, PyObject *callback);
 int pyrun_is_memo(pyrun_state *st, PyObject *obj);
 
 /* eval.c */

@@ -40,6 +40,8 @@ static PyMethodDef helper_defs[] = {
     H("getattr", pyrun_helper_getattr, VA),
     H("face", pyrun_helper_face, METH_O),
     H("cached", pyrun_helper_cached, METH_O),
+    H("dispatching", pyrun_helper_dispatching, METH_O),
+    H("as_task", pyrun_helper_as_task, METH_O),
     H("stopped", pyrun_helper_stopped, METH_O),
     H("eval", pyrun_helper_eval, VA),
     H("exec", pyrun_helper_exec, VA),

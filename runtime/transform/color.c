@@ -158,7 +158,8 @@ unit_colored(unit *u)
 static int
 wraps_calls(const aobj *o)
 {
-    return o->kind == O_WRAP && (o->wrap == W_CALLS || o->wrap == W_STATIC || o->wrap == W_CLASSMETHOD);
+    return o->kind == O_WRAP &&
+           (o->wrap == W_CALLS || o->wrap == W_STATIC || o->wrap == W_CLASSMETHOD || o->wrap == W_DISPATCH);
 }
 
 /* Whether calling object `id` may run a colored function: itself, or what

@@ -59,6 +59,8 @@ typedef enum {
     P_LOOP_STOP,      /* loop.stop / loop.close */
     P_TO_THREAD,      /* asyncio.to_thread */
     P_RUN_IN_EXECUTOR,/* loop.run_in_executor */
+    P_CALL_SOON,      /* loop.call_soon / call_soon_threadsafe: calls its first argument later */
+    P_CALL_LATER,     /* loop.call_later / call_at: calls its second argument later */
     /* wrappers of callables */
     P_WRAPS,          /* functools.wraps */
     P_UPDATE_WRAPPER, /* functools.update_wrapper */
@@ -67,6 +69,8 @@ typedef enum {
     P_CACHE,          /* functools.cache */
     P_CACHED_PROPERTY,/* functools.cached_property */
     P_CMP_TO_KEY,     /* functools.cmp_to_key: its keys compare by calling the function */
+    P_SINGLEDISPATCH, /* functools.singledispatch */
+    P_SINGLEDISPATCHMETHOD, /* functools.singledispatchmethod */
     P_CONTEXTMANAGER, /* contextlib.contextmanager */
     P_PROPERTY,
     P_STATICMETHOD,
@@ -140,6 +144,8 @@ typedef enum {
     W_PARTIAL_DECO, /* lru_cache(maxsize=...) and the like: a decorator making W_CALLS */
     W_ITEMS_GET,  /* container.get, .pop...: calling gives the items of .ref */
     W_ITEMS_ADD,  /* container.append, .update...: calling adds to the items of .ref */
+    W_DISPATCH,   /* singledispatch(method): calling it calls .inner, its base and registered functions */
+    W_REGISTER,   /* .register of dispatch .ref: calling adds what it is given to the dispatch */
 } wrap_kind;
 
 typedef struct {

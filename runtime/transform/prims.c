@@ -36,6 +36,8 @@ static const struct {
     {"functools", "cache", P_CACHE},
     {"functools", "cached_property", P_CACHED_PROPERTY},
     {"functools", "cmp_to_key", P_CMP_TO_KEY},
+    {"functools", "singledispatch", P_SINGLEDISPATCH},
+    {"functools", "singledispatchmethod", P_SINGLEDISPATCHMETHOD},
     {"contextlib", "contextmanager", P_CONTEXTMANAGER},
     {"pyodide.ffi", "create_proxy", P_JS_CALLBACK},
     {"pyodide.ffi", "create_once_callable", P_JS_CALLBACK},

@@ -375,6 +375,54 @@ callees_may_stop(tx *t, site *s)
     return 0;
 }
 
+/* Does the call put functools' cache (cache, lru_cache, or the decorator
+ * lru_cache(...) makes) over a function that may be colored? */
+static int
+caches_colored(tx *t, site *s)
+{
+    if (s->kind != SITE_CALL || s->nargs < 1 || s->starred[0]) {
+        return 0;
+    }
+    const idset *callee = tx_values(t, s->func);
+    int caching = 0;
+    for (int i = 0; i < callee->n && !caching; i++) {
+        aobj *o = &t->objs[callee->v[i]];
+        caching = (o->kind == O_PRIM && (o->p == P_LRU_CACHE || o->p == P_CACHE)) ||
+                  (o->kind == O_WRAP && o->wrap == W_PARTIAL_DECO);
+    }
+    const idset *fn = caching ? tx_values(t, s->args[0]) : NULL;
+    for (int i = 0; fn != NULL && i < fn->n; i++) {
+        if (obj_colored(t, fn->v[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* loop.call_soon / call_later / call_at with a callback that may be
+ * colored, given positionally (not starred) */
+static int
+loop_calls_back_colored(tx *t, site *s)
+{
+    prim p = s->kind == SITE_CALL ? site_prim(t, s) : P_NONE;
+    int first = p == P_CALL_SOON ? 0 : p == P_CALL_LATER ? 1 : -1;
+    if (first < 0 || s->nargs <= first) {
+        return 0;
+    }
+    for (int i = 0; i <= first; i++) {
+        if (s->starred[i]) {
+            return 0;
+        }
+    }
+    const idset *fn = tx_values(t, s->args[first]);
+    for (int i = 0; i < fn->n; i++) {
+        if (obj_colored(t, fn->v[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *
 rw_call(rw *r, PyObject *call)
 {
@@ -414,6 +462,41 @@ rw_call(rw *r, PyObject *call)
         Py_XDECREF(recv);
         Py_XDECREF(attr);
         goto done;
+    }
+    if (st != NULL && caches_colored(t, st)) {
+        /* lru_cache(...)(f), cache(f): as the decorator forms are */
+        PyObject *args1 = PyList_New(1);
+        PyObject *cached = NULL;
+        if (args1 != NULL) {
+            PyList_SetItem(args1, 0, Py_NewRef(func));
+            cached = ast_helper_call(kit, call, "cached", args1, NULL);
+            Py_DECREF(args1);
+        }
+        if (cached == NULL || ast_set(call, kit->s_func, cached) < 0 ||
+            rw_note(r, call, "cache over a colored function -> __pyrun__.cached, keeps results") < 0) {
+            Py_XDECREF(cached);
+            goto done;
+        }
+        Py_SETREF(func, cached);
+    }
+    if (st != NULL && loop_calls_back_colored(t, st)) {
+        /* loop.call_soon(f, ...), call_later(delay, f, ...): f's run
+         * becomes a task of the loop, where it can wait */
+        int first = site_prim(t, st) == P_CALL_SOON ? 0 : 1;
+        PyObject *args = ast_get(call, kit->s_args);
+        PyObject *fn = args ? PyList_GetItem(args, first) : NULL;
+        PyObject *one = fn ? PyList_New(1) : NULL;
+        PyObject *wrapped = NULL;
+        if (one != NULL) {
+            PyList_SetItem(one, 0, Py_NewRef(fn));
+            wrapped = ast_helper_call(kit, fn, "as_task", one, NULL);
+            Py_DECREF(one);
+        }
+        int rc = wrapped ? PyList_SetItem(args, first, wrapped) : -1;
+        Py_XDECREF(args);
+        if (rc < 0 || rw_note(r, call, "loop callback that is colored -> runs as a task") < 0) {
+            goto done;
+        }
     }
     /* a check alone is for code that can await anyway */
     if (!needs_await(e) || (e == E_CHECKED && !r->can_await && st->target == NULL)) {

@@ -208,6 +208,24 @@ rw_decorators(rw *r, PyObject *node, unit *u)
             }
         }
     }
+    /* functools' dispatchers call what they pick synchronously; its
+     * registered implementations may be colored even when this one is not */
+    for (Py_ssize_t i = 0; rc == 0 && u != NULL && i < PyList_Size(decorators) && i < u->ndecos; i++) {
+        if (!decorator_is(r, u, (int)i, P_SINGLEDISPATCH) && !decorator_is(r, u, (int)i, P_SINGLEDISPATCHMETHOD)) {
+            continue;
+        }
+        PyObject *args = PyList_New(1);
+        PyObject *d = PyList_GetItem(decorators, i);
+        if (args != NULL) {
+            PyList_SetItem(args, 0, Py_NewRef(d));
+        }
+        PyObject *wrapped = args ? ast_helper_call(kit, d, "dispatching", args, NULL) : NULL;
+        Py_XDECREF(args);
+        rc = wrapped == NULL ? -1 : PyList_SetItem(decorators, i, wrapped);
+        if (rc == 0) {
+            rc = rw_note(r, wrapped, "functools dispatcher -> awaits the colored implementations it picks");
+        }
+    }
     if (rc == 0 && u != NULL && u->colored && !u->native_async) {
         Py_ssize_t n = PyList_Size(decorators);
         Py_ssize_t at = n > 0 && decorator_is(r, u, (int)n - 1, P_CLASSMETHOD) ? n - 1 : n;

@@ -606,6 +606,10 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
         return wrap_first(t, s, a, W_STATIC, "staticmethod", dst);
     case P_CLASSMETHOD:
         return wrap_first(t, s, a, W_CLASSMETHOD, "classmethod", dst);
+    case P_SINGLEDISPATCH:
+    case P_SINGLEDISPATCHMETHOD:
+        /* calls go to the base function or one registered later */
+        return wrap_first(t, s, a, W_DISPATCH, "dispatch", dst);
     case P_CONTEXTMANAGER:
     case P_CACHE:
     case P_CMP_TO_KEY:
@@ -738,6 +742,20 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
             rest.nkw = 0;
         }
         return add(t, dst, 0) < 0 ? -1 : call_var(t, s, positional(a, first), &rest, aux_var(t, s, "result"), depth + 1);
+    }
+    case P_CALL_SOON:
+    case P_CALL_LATER: {
+        /* the loop calls the callback later, with the arguments after it;
+         * not this call (no callee recorded: it is not awaited) */
+        int first = p == P_CALL_SOON ? 0 : 1;
+        argv rest = *a;
+        int skip = first + 1 <= a->nargs ? first + 1 : a->nargs;
+        rest.args += skip;
+        rest.starred += skip;
+        rest.nargs = a->nargs - skip;
+        rest.nkw = 0;
+        mark_prim(t, s, p);
+        return add(t, dst, 0) < 0 ? -1 : call_var(t, NULL, positional(a, first), &rest, -1, depth + 1);
     }
     case P_NEXT:
         mark_prim(t, s, p); /* it may raise StopIteration (color.c) */
@@ -885,7 +903,18 @@ call_obj(tx *t, site *s, int obj, const argv *a, int dst, int depth)
         case W_CALLS:
         case W_STATIC:
         case W_CLASSMETHOD:
+        case W_DISPATCH:
             return call_var(t, s, o.inner, a, dst, depth + 1);
+        case W_REGISTER: {
+            /* register(f), register(cls, f), or register(cls) making a
+             * decorator: what it is given may be called; it returns the
+             * function, or itself as the decorator */
+            int rc = add(t, dst, obj);
+            for (int i = 0; rc == 0 && i < a->nargs; i++) {
+                rc = copy(t, t->objs[o.ref].inner, a->args[i]);
+            }
+            return rc < 0 ? -1 : copy(t, dst, positional(a, a->nargs > 1 ? 1 : 0));
+        }
         case W_SETTER: {
             aobj prop = t->objs[o.ref];
             return copy(t, prop.inner2, positional(a, 0)) < 0 ? -1 : add(t, dst, o.ref);
@@ -938,6 +967,24 @@ class_value(tx *t, int obj, int through_instance, site *s, int dst, int depth)
     }
     if (o.kind == O_WRAP && o.wrap == W_STATIC) {
         return copy(t, dst, o.inner);
+    }
+    if (o.kind == O_WRAP && o.wrap == W_DISPATCH && through_instance) {
+        /* a dispatcher read through an instance calls its functions bound */
+        PyObject *key = Py_BuildValue("(is)", obj, "bound");
+        aobj init = {.kind = O_WRAP, .wrap = W_CALLS, .inner = -1, .inner2 = -1, .ref = -1};
+        int w = key ? tx_obj_with_vars(t, O_WRAP, key, &init, 2) : -1;
+        Py_XDECREF(key);
+        idset fns;
+        if (w < 0 || snapshot(t, o.inner, &fns) < 0) {
+            return -1;
+        }
+        int rc = add(t, dst, w);
+        for (int i = 0; rc == 0 && i < fns.n; i++) {
+            aobj *f = &t->objs[fns.v[i]];
+            rc = add(t, t->objs[w].inner, f->kind == O_FUNC ? f->u->bound_obj : fns.v[i]);
+        }
+        idset_free(&fns);
+        return rc;
     }
     if (o.kind == O_WRAP && o.wrap == W_CLASSMETHOD) {
         idset fns;
@@ -1166,7 +1213,9 @@ attr_into(tx *t, int obj, PyObject *name, site *s, int dst, int depth)
                 const char *name;
                 prim p;
             } methods[] = {{"run_until_complete", P_RUN_UNTIL_COMPLETE}, {"run_forever", P_RUN_FOREVER},
-                           {"stop", P_LOOP_STOP}, {"close", P_LOOP_STOP}, {"run_in_executor", P_RUN_IN_EXECUTOR}};
+                           {"stop", P_LOOP_STOP}, {"close", P_LOOP_STOP}, {"run_in_executor", P_RUN_IN_EXECUTOR},
+                           {"call_soon", P_CALL_SOON}, {"call_soon_threadsafe", P_CALL_SOON},
+                           {"call_later", P_CALL_LATER}, {"call_at", P_CALL_LATER}};
             for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
                 if (PyUnicode_CompareWithASCIIString(name, methods[i].name) == 0) {
                     int p = tx_prim_obj(t, methods[i].p);
@@ -1186,7 +1235,14 @@ attr_into(tx *t, int obj, PyObject *name, site *s, int dst, int depth)
         if (o.wrap == W_PROPERTY && PyUnicode_CompareWithASCIIString(name, "fget") == 0) {
             return copy(t, dst, o.inner);
         }
-        if ((o.wrap == W_CALLS || o.wrap == W_STATIC || o.wrap == W_CLASSMETHOD) &&
+        if (o.wrap == W_DISPATCH && PyUnicode_CompareWithASCIIString(name, "register") == 0) {
+            PyObject *key = Py_BuildValue("(is)", obj, "register");
+            aobj init = {.kind = O_WRAP, .wrap = W_REGISTER, .inner = -1, .inner2 = -1, .ref = obj};
+            int w = key ? tx_obj(t, O_WRAP, key, &init) : -1;
+            Py_XDECREF(key);
+            return w < 0 ? -1 : add(t, dst, w);
+        }
+        if ((o.wrap == W_CALLS || o.wrap == W_STATIC || o.wrap == W_CLASSMETHOD || o.wrap == W_DISPATCH) &&
             (PyUnicode_CompareWithASCIIString(name, "__wrapped__") == 0 ||
              PyUnicode_CompareWithASCIIString(name, "__func__") == 0 ||
              PyUnicode_CompareWithASCIIString(name, "func") == 0)) {
