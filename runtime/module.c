@@ -549,7 +549,7 @@ pyrun_exec(PyObject *module)
     if (pyrun_errors_register(module, st) < 0 || pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
         pyrun_sleep_register(module, st) < 0 || pyrun_face_register(module, st) < 0 ||
         pyrun_cm_register(module, st) < 0 || pyrun_iterate_register(module, st) < 0 ||
-        pyrun_calls_register(module, st) < 0 || pyrun_replay_register(module, st) < 0 || pyrun_cache_register(module, st) < 0 || pyrun_dispatch_register(module, st) < 0 || pyrun_importer_register(module, st) < 0 ||
+        pyrun_calls_register(module, st) < 0 || pyrun_replay_register(module, st) < 0 || pyrun_cache_register(module, st) < 0 || pyrun_dispatch_register(module, st) < 0 || pyrun_delegate_register(module, st) < 0 || pyrun_importer_register(module, st) < 0 ||
         pyrun_run_reset_register(module) < 0 || pyrun_repl_register(module) < 0) {
         return -1;
     }
@@ -588,6 +588,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->memo_call_type);
     Py_VISIT(st->dispatch_type);
     Py_VISIT(st->dispatch_method_type);
+    Py_VISIT(st->delegate_type);
     Py_VISIT(st->resumed_type);
     Py_VISIT(st->replay_stop);
     Py_VISIT(st->pyodide_ffi);
@@ -655,6 +656,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->memo_call_type);
     Py_CLEAR(st->dispatch_type);
     Py_CLEAR(st->dispatch_method_type);
+    Py_CLEAR(st->delegate_type);
     Py_CLEAR(st->resumed_type);
     Py_CLEAR(st->replay_stop);
     Py_CLEAR(st->pyodide_ffi);

@@ -40,6 +40,10 @@
 
 /* The builtin name under which transformed code finds the helpers. */
 #define PYRUN_HELPERS_BUILTIN "__pyrun__"
+/* The local where a generator that blocks (an async generator, which
+ * cannot return a value) keeps the value it returns, for its StopIteration
+ * and `yield from`: one underscore, as class bodies mangle two. */
+#define PYRUN_RETURNED_LOCAL "_pyrun_returned"
 
 /* Exit statuses that match CPython's. */
 #define PYRUN_EXIT_OK 0
@@ -92,6 +96,7 @@ typedef struct {
     PyTypeObject *memo_call_type;
     PyTypeObject *dispatch_type;        /* aio/dispatch.c */
     PyTypeObject *dispatch_method_type;
+    PyTypeObject *delegate_type;        /* aio/delegate.c */
     PyTypeObject *replay_type;    /* aio/replay.c */
     PyTypeObject *resumed_type;
     PyObject *replay_stop;        /* pyrun._ReplayStop: ends an attempt */

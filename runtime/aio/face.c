@@ -15,6 +15,7 @@
  * it (__name__, __doc__, __wrapped__...). */
 #include "helpers.h"
 #include <structmember.h> /* T_PYSSIZET, READONLY */
+#include <string.h>
 
 typedef struct {
     PyObject_HEAD
@@ -28,6 +29,11 @@ typedef struct {
     PyObject_HEAD
     PyObject *agen; /* the async generator */
     PyObject *weakrefs;
+    /* A colored generator that returns a value keeps it in a local of its
+     * frame (an async generator cannot return one; see the transform):
+     * its frame, held across the last step, still has it. */
+    int returns;
+    PyObject *frame;
 } SyncGen;
 
 static int
@@ -95,8 +101,20 @@ sync_gen_make(pyrun_state *st, PyObject *agen)
 {
     allocfunc alloc = (allocfunc)PyType_GetSlot(st->sync_gen_type, Py_tp_alloc);
     SyncGen *g = (SyncGen *)alloc(st->sync_gen_type, 0);
-    if (g != NULL) {
-        g->agen = Py_NewRef(agen);
+    if (g == NULL) {
+        return NULL;
+    }
+    g->agen = Py_NewRef(agen);
+    PyObject *code = PyObject_GetAttrString(agen, "ag_code");
+    PyObject *names = code ? PyObject_GetAttrString(code, "co_varnames") : NULL;
+    PyObject *local = names ? PyUnicode_FromString(PYRUN_RETURNED_LOCAL) : NULL;
+    g->returns = local ? PySequence_Contains(names, local) : -1;
+    Py_XDECREF(code);
+    Py_XDECREF(names);
+    Py_XDECREF(local);
+    if (g->returns < 0) {
+        Py_DECREF(g);
+        return NULL;
     }
     return (PyObject *)g;
 }
@@ -456,6 +474,7 @@ gen_traverse(SyncGen *g, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE((PyObject *)g));
     Py_VISIT(g->agen);
+    Py_VISIT(g->frame);
     return 0;
 }
 
@@ -463,7 +482,99 @@ static int
 gen_clear(SyncGen *g)
 {
     Py_CLEAR(g->agen);
+    Py_CLEAR(g->frame);
     return 0;
+}
+
+static int gen_refuse_reentry(SyncGen *g);
+static int agen_just_started(PyObject *agen);
+
+/* Before each step of a generator that returns a value: its frame. */
+static int
+gen_watch(SyncGen *g)
+{
+    if (!g->returns) {
+        return 0;
+    }
+    PyObject *frame = PyObject_GetAttrString(g->agen, "ag_frame");
+    if (frame == NULL) {
+        return -1;
+    }
+    if (frame == Py_None) {
+        Py_DECREF(frame);
+        return 0;
+    }
+    Py_XSETREF(g->frame, frame);
+    return 0;
+}
+
+/* What the generator returned once finished (None if nothing). */
+static PyObject *
+gen_returned(SyncGen *g)
+{
+    if (g->frame == NULL) {
+        Py_RETURN_NONE;
+    }
+    PyObject *locals = PyObject_GetAttrString(g->frame, "f_locals");
+    PyObject *value = locals ? PyMapping_GetItemString(locals, PYRUN_RETURNED_LOCAL) : NULL;
+    Py_XDECREF(locals);
+    if (value == NULL && PyErr_ExceptionMatches(PyExc_KeyError)) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    return value;
+}
+
+/* StopIteration, with the value the generator returned if any. */
+static void
+gen_set_stop(SyncGen *g)
+{
+    PyObject *value = gen_returned(g);
+    if (value == NULL) {
+        return;
+    }
+    if (value == Py_None) {
+        PyErr_SetNone(PyExc_StopIteration);
+    }
+    else {
+        PyObject *exc = PyObject_CallOneArg_compat(PyExc_StopIteration, value);
+        if (exc != NULL) {
+            PyErr_SetObject(PyExc_StopIteration, exc);
+            Py_DECREF(exc);
+        }
+    }
+    Py_DECREF(value);
+}
+
+PyObject *
+pyrun_sync_gen_resume(pyrun_state *st, PyObject *obj, const char *method, PyObject *args)
+{
+    if (Py_TYPE(obj) != st->sync_gen_type) {
+        return NULL;
+    }
+    SyncGen *g = (SyncGen *)obj;
+    if (gen_refuse_reentry(g) < 0 || gen_watch(g) < 0) {
+        return NULL;
+    }
+    if (strcmp(method, "asend") == 0 && PyTuple_Size(args) == 1 && PyTuple_GetItem(args, 0) != Py_None &&
+        agen_just_started(g->agen)) {
+        /* as the generator the program wrote says it */
+        PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started generator");
+        return NULL;
+    }
+    PyObject *fn = PyObject_GetAttrString(g->agen, method);
+    PyObject *r = fn ? PyObject_Call(fn, args, NULL) : NULL;
+    Py_XDECREF(fn);
+    return r;
+}
+
+PyObject *
+pyrun_sync_gen_returned(pyrun_state *st, PyObject *obj)
+{
+    if (Py_TYPE(obj) != st->sync_gen_type) {
+        return NULL;
+    }
+    return gen_returned((SyncGen *)obj);
 }
 
 static void gen_finalize(SyncGen *g);
@@ -496,6 +607,32 @@ gen_refuse_reentry(SyncGen *g)
     return busy == 0 ? 0 : -1;
 }
 
+/* A generator that yields when closed (or thrown GeneratorExit) is said
+ * to be a generator, as the program wrote it. */
+void
+pyrun_rename_ignored_exit(void)
+{
+    if (!PyErr_ExceptionMatches(PyExc_RuntimeError)) {
+        return;
+    }
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *text = value ? PyObject_Str(value) : NULL;
+    int ignored = text && PyUnicode_CompareWithASCIIString(text, "async generator ignored GeneratorExit") == 0;
+    Py_XDECREF(text);
+    PyErr_Clear();
+    if (ignored) {
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        PyErr_SetString(PyExc_RuntimeError, "generator ignored GeneratorExit");
+    }
+    else {
+        PyErr_Restore(type, value, tb);
+    }
+}
+
 /* One step of the async generator, waited for here: its value, or NULL
  * (StopIteration set for its end, as a generator ends). */
 static PyObject *
@@ -506,7 +643,7 @@ gen_step(SyncGen *g, PyObject *awaitable)
         Py_XDECREF(awaitable);
         return NULL;
     }
-    if (gen_refuse_reentry(g) < 0) {
+    if (gen_refuse_reentry(g) < 0 || gen_watch(g) < 0) {
         Py_DECREF(awaitable);
         return NULL;
     }
@@ -518,7 +655,10 @@ gen_step(SyncGen *g, PyObject *awaitable)
     Py_XDECREF(what);
     if (r == NULL && PyErr_ExceptionMatches(PyExc_StopAsyncIteration)) {
         PyErr_Clear();
-        PyErr_SetNone(PyExc_StopIteration);
+        gen_set_stop(g);
+    }
+    else if (r == NULL) {
+        pyrun_rename_ignored_exit();
     }
     return r;
 }
@@ -527,8 +667,8 @@ static PyObject *
 gen_next(SyncGen *g)
 {
     PyObject *r = gen_step(g, PyObject_CallMethod(g->agen, "__anext__", NULL));
-    if (r == NULL && PyErr_ExceptionMatches(PyExc_StopIteration)) {
-        PyErr_Clear(); /* tp_iternext ends without an exception */
+    if (r == NULL && !g->returns && PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        PyErr_Clear(); /* tp_iternext ends without an exception (or with the value returned) */
     }
     return r;
 }
@@ -566,7 +706,7 @@ gen_send(SyncGen *g, PyObject *value)
         PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started generator");
         return NULL;
     }
-    return gen_step(g, PyObject_CallMethod(g->agen, "asend", "O", value));
+    return gen_step(g, PyObject_CallMethod(g->agen, "asend", "(O)", value));
 }
 
 static PyObject *
@@ -592,25 +732,6 @@ gen_close(SyncGen *g, PyObject *Py_UNUSED(ignored))
     if (r == NULL && PyErr_ExceptionMatches(PyExc_StopIteration)) {
         PyErr_Clear();
         Py_RETURN_NONE;
-    }
-    if (r == NULL && PyErr_ExceptionMatches(PyExc_RuntimeError)) {
-        /* said of the generator the program wrote */
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        PyErr_NormalizeException(&type, &value, &tb);
-        PyObject *text = value ? PyObject_Str(value) : NULL;
-        int ignored = text && PyUnicode_CompareWithASCIIString(text, "async generator ignored GeneratorExit") == 0;
-        Py_XDECREF(text);
-        PyErr_Clear();
-        if (ignored) {
-            Py_XDECREF(type);
-            Py_XDECREF(value);
-            Py_XDECREF(tb);
-            PyErr_SetString(PyExc_RuntimeError, "generator ignored GeneratorExit");
-        }
-        else {
-            PyErr_Restore(type, value, tb);
-        }
     }
     return r;
 }
@@ -719,7 +840,7 @@ gen_async(SyncGen *g, void *closure)
 static PyObject *
 gen_async_next(SyncGen *g)
 {
-    if (gen_refuse_reentry(g) < 0) {
+    if (gen_refuse_reentry(g) < 0 || gen_watch(g) < 0) {
         return NULL;
     }
     return PyObject_CallMethod(g->agen, "__anext__", NULL);

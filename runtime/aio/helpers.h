@@ -44,6 +44,26 @@ PyObject *pyrun_helper_unsupported(PyObject *module, PyObject *what);
 /* The async generator behind a pyrun.Generator; NULL (no exception) if
  * obj is not one. Borrowed. */
 PyObject *pyrun_sync_gen_async(pyrun_state *st, PyObject *obj);
+/* What a pyrun generator returned (None before it ends); NULL without an
+ * exception for anything else. */
+PyObject *pyrun_sync_gen_returned(pyrun_state *st, PyObject *obj);
+/* asend / athrow / aclose of a pyrun generator's async generator, called
+ * with the tuple args, as `yield from` and `g.send(v)` resume it (its
+ * return value watched); NULL without an exception for anything else. */
+PyObject *pyrun_sync_gen_resume(pyrun_state *st, PyObject *obj, const char *method, PyObject *args);
+/* With a RuntimeError "async generator ignored GeneratorExit" set: the
+ * generator's own message instead. */
+void pyrun_rename_ignored_exit(void);
+/* delegate.c */
+int pyrun_delegate_register(PyObject *module, pyrun_state *st);
+PyObject *pyrun_helper_delegate(PyObject *module, PyObject *sub);
+/* What the X of a Delegate returned; NULL without an exception for anything else. */
+PyObject *pyrun_delegate_returned(pyrun_state *st, PyObject *obj);
+/* StopAsyncIteration when awaited (iterate.c) */
+PyObject *pyrun_stop_async(pyrun_state *st);
+/* iterate.c: returned(it), the value of `yield from` after its loop */
+PyObject *pyrun_helper_returned(PyObject *module, PyObject *it);
+PyObject *pyrun_helper_resume(PyObject *module, PyObject *args);
 /* A pyrun.Generator over an async generator. */
 PyObject *pyrun_sync_gen_wrap(pyrun_state *st, PyObject *agen);
 /* In strict mode, code driven synchronously reached `what` (a sleep, a

@@ -24,6 +24,9 @@ check_next(PyObject *module, PyObject *value)
         PyErr_SetNone(PyExc_StopIteration);
         return NULL;
     }
+    if (pyrun_reraise_stopped(st, value) < 0) {
+        return NULL; /* StopIteration with what a generator returned */
+    }
     return Py_NewRef(value);
 }
 
@@ -56,6 +59,9 @@ static PyMethodDef helper_defs[] = {
     H("input", pyrun_helper_input, VA),
     H("stdin", pyrun_helper_stdin, VA),
     H("aiter", pyrun_helper_aiter, METH_O),
+    H("returned", pyrun_helper_returned, METH_O),
+    H("delegate", pyrun_helper_delegate, METH_O),
+    H("resume", pyrun_helper_resume, VA),
     H("map", pyrun_helper_map, VA),
     H("filter", pyrun_helper_filter, VA),
     H("enumerate", pyrun_helper_enumerate, KW),

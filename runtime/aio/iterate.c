@@ -18,6 +18,7 @@ typedef struct {
     PyObject *source; /* sync iterator, async iterator, or tuple of them */
     PyObject *fn;
     Py_ssize_t count;
+    PyObject *returned; /* AI_SYNC over a generator: what it returned, once ended */
 } AsyncIter;
 
 static int
@@ -26,6 +27,7 @@ ai_traverse(AsyncIter *a, visitproc visit, void *arg)
     Py_VISIT(Py_TYPE((PyObject *)a));
     Py_VISIT(a->source);
     Py_VISIT(a->fn);
+    Py_VISIT(a->returned);
     return 0;
 }
 
@@ -34,6 +36,7 @@ ai_clear(AsyncIter *a)
 {
     Py_CLEAR(a->source);
     Py_CLEAR(a->fn);
+    Py_CLEAR(a->returned);
     return 0;
 }
 
@@ -168,15 +171,19 @@ ai_anext(AsyncIter *a)
     pyrun_step *s;
     switch (a->mode) {
     case AI_SYNC: {
-        PyObject *item = PyIter_Next(a->source);
-        if (item != NULL) {
+        /* sent None rather than next(): a generator's return value is kept,
+         * for `x = yield from gen` in a generator that blocks */
+        PyObject *item = NULL;
+        PySendResult sent = PyIter_Send(a->source, Py_None, &item);
+        if (sent == PYGEN_NEXT) {
             PyObject *r = pyrun_ready(st, item);
             Py_DECREF(item);
             return r;
         }
-        if (PyErr_Occurred()) {
+        if (sent == PYGEN_ERROR) {
             return NULL;
         }
+        Py_XSETREF(a->returned, item);
         return (PyObject *)pyrun_step_new(st, stop_async, NULL);
     }
     case AI_STDIN:
@@ -293,6 +300,35 @@ to_aiter(pyrun_state *st, PyObject *iterable)
     PyObject *a = ai_new(st, AI_SYNC, it, NULL);
     Py_DECREF(it);
     return a;
+}
+
+PyObject *
+pyrun_stop_async(pyrun_state *st)
+{
+    return (PyObject *)pyrun_step_new(st, stop_async, NULL);
+}
+
+/* returned(it): after `async for` over aiter(X) has ended, what X
+ * returned, as the value of `yield from X`. */
+PyObject *
+pyrun_helper_returned(PyObject *module, PyObject *it)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    PyObject *value = pyrun_delegate_returned(st, it);
+    if (value == NULL && !PyErr_Occurred()) {
+        value = pyrun_sync_gen_returned(st, it);
+    }
+    if (value != NULL || PyErr_Occurred()) {
+        return value;
+    }
+    if (Py_TYPE(it) == st->aiter_type && ((AsyncIter *)it)->mode == AI_SYNC &&
+        ((AsyncIter *)it)->returned != NULL) {
+        return Py_NewRef(((AsyncIter *)it)->returned);
+    }
+    Py_RETURN_NONE;
 }
 
 PyObject *
@@ -574,8 +610,25 @@ next_next(pyrun_step *s, PyObject *value, PyObject **out)
 static step_result
 next_end(pyrun_step *s, PyObject **out)
 {
-    *out = Py_NewRef(s->o[C_EXTRA]);
-    return STEP_DONE;
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    PyObject *returned = st ? pyrun_sync_gen_returned(st, s->o[C_AIT]) : NULL;
+    if (returned == NULL && PyErr_Occurred()) {
+        return STEP_ERROR;
+    }
+    PyObject *exhausted = returned && returned != Py_None ? PyObject_GetAttrString(st->helpers, "EXHAUSTED") : NULL;
+    if (exhausted != NULL && exhausted == s->o[C_EXTRA]) {
+        /* no default: StopIteration with what the generator returned */
+        PyObject *exc = PyObject_CallOneArg_compat(PyExc_StopIteration, returned);
+        PyObject *module = exc ? PyType_GetModule(Py_TYPE((PyObject *)s)) : NULL;
+        *out = module ? pyrun_helper_stopped(module, exc) : NULL;
+        Py_XDECREF(exc);
+    }
+    else {
+        *out = Py_NewRef(s->o[C_EXTRA]);
+    }
+    Py_XDECREF(exhausted);
+    Py_XDECREF(returned);
+    return *out ? STEP_DONE : STEP_ERROR;
 }
 
 static step_result
@@ -611,6 +664,97 @@ pyrun_helper_next(PyObject *module, PyObject *args)
         return NULL;
     }
     return (PyObject *)s;
+}
+
+/* resume(g, method, *args): g.send(v), g.throw(...) or g.close() where g
+ * may be a generator that blocks. Resolves to what it yields next (None
+ * for close), or, once it ends, to what check_next() raises in the
+ * caller: StopIteration with what it returned. */
+static step_result
+resume_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    if (value == NULL) {
+        s->phase = PULLING;
+        *out = Py_NewRef(s->o[C_FN]);
+        return STEP_AWAIT;
+    }
+    *out = Py_NewRef(value);
+    return STEP_DONE;
+}
+
+static step_result
+resume_error(pyrun_step *s, PyObject **out)
+{
+    step_result r = next_error(s, out);
+    if (r == STEP_ERROR) {
+        pyrun_rename_ignored_exit();
+    }
+    return r;
+}
+
+PyObject *
+pyrun_helper_resume(PyObject *module, PyObject *args)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    PyObject *g = PyTuple_Size(args) >= 2 ? PyTuple_GetItem(args, 0) : NULL;
+    PyObject *method = g ? PyTuple_GetItem(args, 1) : NULL;
+    if (method == NULL || !PyUnicode_Check(method)) {
+        PyErr_SetString(PyExc_TypeError, "resume(generator, method, *args)");
+        return NULL;
+    }
+    PyObject *rest = PyTuple_GetSlice(args, 2, PyTuple_Size(args));
+    if (rest == NULL) {
+        return NULL;
+    }
+    PyObject *r = NULL;
+    if (pyrun_sync_gen_async(st, g) != NULL) {
+        int close = PyUnicode_CompareWithASCIIString(method, "close") == 0;
+        int throw = PyUnicode_CompareWithASCIIString(method, "throw") == 0;
+        PyObject *agen = pyrun_sync_gen_async(st, g);
+        PyObject *frame = throw ? PyObject_GetAttrString(agen, "ag_frame") : NULL;
+        if (frame == Py_None) {
+            r = pyrun_raise_thrown(rest); /* as a finished generator does */
+        }
+        else if (!throw || frame != NULL) {
+            PyObject *aw = pyrun_sync_gen_resume(st, g, close ? "aclose" : throw ? "athrow" : "asend", rest);
+            pyrun_step *s = aw ? pyrun_step_new(st, resume_next, resume_error) : NULL;
+            if (s != NULL) {
+                s->o[C_AIT] = Py_NewRef(g);
+                s->o[C_FN] = Py_NewRef(aw);
+                s->o[C_EXTRA] = close ? Py_NewRef(Py_None) : PyObject_GetAttrString(st->helpers, "EXHAUSTED");
+                if (s->o[C_EXTRA] == NULL) {
+                    Py_CLEAR(s);
+                }
+            }
+            Py_XDECREF(aw);
+            r = (PyObject *)s;
+        }
+        Py_XDECREF(frame);
+    }
+    else {
+        /* a plain generator after all: resumed here */
+        PyObject *fn = PyObject_GetAttr(g, method);
+        PyObject *value = fn ? PyObject_Call(fn, rest, NULL) : NULL;
+        Py_XDECREF(fn);
+        if (value == NULL && PyErr_ExceptionMatches(PyExc_StopIteration)) {
+            PyObject *type, *exc, *tb;
+            PyErr_Fetch(&type, &exc, &tb);
+            PyErr_NormalizeException(&type, &exc, &tb);
+            if (exc != NULL && tb != NULL) {
+                PyException_SetTraceback(exc, tb);
+            }
+            value = exc ? pyrun_helper_stopped(module, exc) : NULL;
+            Py_XDECREF(type);
+            Py_XDECREF(exc);
+            Py_XDECREF(tb);
+        }
+        r = pyrun_maybe_steal(st, value);
+    }
+    Py_DECREF(rest);
+    return r;
 }
 
 /* Collect items and, with a key function, their keys (awaited if

@@ -469,6 +469,10 @@ call_effect(tx *t, site *s, unit **target)
         }
         return E_NONE;
     }
+    if ((p == P_GEN_SEND || p == P_GEN_THROW || p == P_GEN_CLOSE) && s->base >= 0 &&
+        var_is_async_items(t, s->base) > 0) {
+        return E_RESUME;
+    }
     if (is_hof(p) && *target != NULL) {
         return E_HOF;
     }

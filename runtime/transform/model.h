@@ -95,6 +95,9 @@ typedef enum {
     P_FROZENSET,
     P_DICT,
     P_NEXT,
+    P_GEN_SEND,       /* generator.send / throw / close: resume it */
+    P_GEN_THROW,
+    P_GEN_CLOSE,
     P_ENUMERATE,
     P_ZIP,
     P_ITER,
@@ -291,6 +294,7 @@ typedef enum {
     E_CHECKED,     /* some callee may be colored: await only if it is */
     E_HOF,         /* sorted/min/max/map/filter/reduce/list.sort/to_thread... with a colored callable */
     E_CONSUME,     /* a consumer (sum, list, any, next...) of async items */
+    E_RESUME,      /* send/throw/close of a generator that blocks */
     E_ASYNC_FOR,
     E_ASYNC_WITH,
     E_PROPERTY,    /* read of a property whose getter blocks */

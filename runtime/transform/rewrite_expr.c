@@ -527,6 +527,19 @@ rw_call(rw *r, PyObject *call)
         note = st->target != NULL ? "callable that may be colored -> await __pyrun__.call"
                                   : "callable pyrun cannot follow -> await __pyrun__.call, in case it is colored";
         break;
+    case E_RESUME: {
+        /* g.send(v) -> check_next(await __pyrun__.resume(g, "send", v)) */
+        PyObject *recv = ast_get(func, kit->s_value);
+        PyObject *attr = recv ? ast_get(func, kit->s_attr) : NULL;
+        PyObject *method = attr ? str_const(r, call, attr) : NULL;
+        awaitable = method ? helper_over(r, call, "resume", recv, method) : NULL;
+        Py_XDECREF(recv);
+        Py_XDECREF(attr);
+        Py_XDECREF(method);
+        what = "resuming a generator that blocks";
+        note = "send/throw/close of a generator that blocks -> await __pyrun__.resume";
+        break;
+    }
     case E_EVAL:
         awaitable = helper_over(r, call, p == P_EVAL ? "eval" : "exec", func, NULL);
         what = p == P_EVAL ? "eval()" : "exec()";
@@ -609,7 +622,7 @@ rw_call(rw *r, PyObject *call)
             }
             out = checked;
         }
-        if (out != NULL && e == E_CONSUME && p == P_NEXT) {
+        if (out != NULL && ((e == E_CONSUME && p == P_NEXT) || e == E_RESUME)) {
             /* an awaitable cannot raise StopIteration (that is how it
              * returns): next()'s exhaustion is raised here instead */
             PyObject *one = PyList_New(1);

@@ -547,19 +547,42 @@ rw_with(rw *r, PyObject *node, PyObject *out)
 }
 
 /* `yield from X` in a generator that became async: async generators have
- * no `yield from`, so it becomes a loop that yields each item; when the
- * generator is closed or left, so is X, as `yield from` closes it (its
- * own error, from a `finally` of its, coming out then). */
+ * no `yield from`, so it is PEP 380's expansion, with awaits, over a
+ * Delegate (aio/delegate.c): each item of X is yielded, what is sent in is
+ * sent on, an exception thrown in is thrown into X, GeneratorExit closes
+ * X. Its value, in `TARGET = yield from X` or `return (yield from X)`, is
+ * what X returned: a generator that blocks keeps that in a local (see
+ * AK_Return below), a plain one in its StopIteration. */
 static const char YIELD_FROM[] =
-    "SUB = __pyrun__.aiter(X)\n"
+    "SUB = __pyrun__.delegate(X)\n"
     "try:\n"
-    "    async for __pyrun_item in SUB:\n"
-    "        yield __pyrun_item\n"
-    "finally:\n"
-    "    await __pyrun__.aclose(SUB)\n";
+    "    __pyrun_y = await SUB.send(None)\n"
+    "except StopAsyncIteration:\n"
+    "    pass\n"
+    "else:\n"
+    "    while True:\n"
+    "        try:\n"
+    "            __pyrun_s = yield __pyrun_y\n"
+    "        except GeneratorExit:\n"
+    "            await SUB.close()\n"
+    "            raise\n"
+    "        except BaseException as __pyrun_e:\n"
+    "            try:\n"
+    "                __pyrun_y = await SUB.throw(__pyrun_e)\n"
+    "            except StopAsyncIteration:\n"
+    "                break\n"
+    "        else:\n"
+    "            try:\n"
+    "                __pyrun_y = await SUB.send(__pyrun_s)\n"
+    "            except StopAsyncIteration:\n"
+    "                break\n";
+static const char YIELD_FROM_VALUE[] = "TARGET = __pyrun__.returned(SUB)\n";
+/* what `return v` becomes in an async generator, which cannot return a
+ * value: the runtime reads that local */
+static const char RETURN_VALUE[] = PYRUN_RETURNED_LOCAL " = V\nreturn\n";
 
 static int
-rw_yield_from_stmt(rw *r, PyObject *stmt, PyObject *yf, PyObject *out)
+rw_yield_from_stmt(rw *r, PyObject *stmt, PyObject *yf, PyObject *target, PyObject *out)
 {
     ast_kit *kit = r->kit;
     PyObject *x = ast_get(yf, kit->s_value);
@@ -572,12 +595,22 @@ rw_yield_from_stmt(rw *r, PyObject *stmt, PyObject *yf, PyObject *out)
     PyObject *sub = PyUnicode_FromFormat("__pyrun_sub%ld_%ld", ast_get_int(stmt, kit->s_lineno),
                                          ast_get_int(stmt, kit->s_col_offset));
     PyObject *subs = sub ? Py_BuildValue("{sOsO}", "X", nx, "SUB", sub) : NULL;
-    PyObject *stmts = subs ? ast_template(kit, YIELD_FROM, stmt, subs) : NULL;
-    Py_ssize_t n = stmts ? PyList_Size(out) : 0;
-    int rc = stmts && PyList_SetSlice(out, n, n, stmts) == 0 ? 0 : -1;
-    if (rc == 0) {
-        rc = rw_note(r, stmt, "yield from in a generator that blocks -> loop of yields");
+    if (subs != NULL && target != NULL && PyDict_SetItemString(subs, "TARGET", target) < 0) {
+        Py_CLEAR(subs);
     }
+    PyObject *stmts = subs ? ast_template(kit, YIELD_FROM, stmt, subs) : NULL;
+    PyObject *value = stmts && target ? ast_template(kit, YIELD_FROM_VALUE, stmt, subs) : NULL;
+    Py_ssize_t n = stmts ? PyList_Size(out) : 0;
+    int rc = stmts && (target == NULL || value != NULL) && PyList_SetSlice(out, n, n, stmts) == 0 ? 0 : -1;
+    n = rc == 0 ? PyList_Size(out) : 0;
+    if (rc == 0 && value != NULL) {
+        rc = PyList_SetSlice(out, n, n, value);
+    }
+    if (rc == 0) {
+        rc = rw_note(r, stmt, target ? "value of yield from in a generator that blocks -> delegation with awaits, then what it returned"
+                                     : "yield from in a generator that blocks -> delegation with awaits (PEP 380)");
+    }
+    Py_XDECREF(value);
     Py_XDECREF(sub);
     Py_XDECREF(subs);
     Py_XDECREF(stmts);
@@ -814,12 +847,74 @@ rw_assign(rw *r, PyObject *stmt, PyObject *out)
     return rc < 0 ? -1 : PyList_Append(out, stmt);
 }
 
+/* `return v` in a generator that became async; steals v */
+static int
+rw_return_value(rw *r, PyObject *stmt, PyObject *v, PyObject *out)
+{
+    ast_kit *kit = r->kit;
+    int rc;
+    if (ast_kind_of(kit, v) == AK_YieldFrom) {
+        /* return (yield from X) */
+        PyObject *id = PyUnicode_InternFromString(PYRUN_RETURNED_LOCAL);
+        PyObject *target = id ? ast_name(kit, stmt, id, kit->store) : NULL;
+        PyObject *ret = target ? ast_make(kit, AK_Return, stmt, NULL) : NULL;
+        rc = ret && rw_yield_from_stmt(r, stmt, v, target, out) == 0 ? PyList_Append(out, ret) : -1;
+        Py_XDECREF(id);
+        Py_XDECREF(target);
+        Py_XDECREF(ret);
+    }
+    else {
+        PyObject *nv = rw_expr(r, v);
+        PyObject *subs = nv ? Py_BuildValue("{sO}", "V", nv) : NULL;
+        PyObject *stmts = subs ? ast_template(kit, RETURN_VALUE, stmt, subs) : NULL;
+        Py_ssize_t n = stmts ? PyList_Size(out) : 0;
+        rc = stmts && PyList_SetSlice(out, n, n, stmts) == 0 ? 0 : -1;
+        Py_XDECREF(nv);
+        Py_XDECREF(subs);
+        Py_XDECREF(stmts);
+    }
+    Py_DECREF(v);
+    return rc;
+}
+
+/* `x = yield from X`, `x += yield from X`, `x: T = yield from X` in a
+ * generator that became async: the delegation first, its value in a
+ * local, then the statement with that local as its value. 1 when done. */
+static int
+rw_yield_from_value(rw *r, PyObject *stmt, ast_kind kind, PyObject *out)
+{
+    ast_kit *kit = r->kit;
+    if ((kind != AK_Assign && kind != AK_AugAssign && kind != AK_AnnAssign) || !rw_in_async_generator(r)) {
+        return 0;
+    }
+    PyObject *v = ast_get(stmt, kit->s_value);
+    if (v == NULL || ast_kind_of(kit, v) != AK_YieldFrom) {
+        Py_XDECREF(v);
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    PyObject *id = PyUnicode_InternFromString("__pyrun_yielded_from");
+    PyObject *target = id ? ast_name(kit, v, id, kit->store) : NULL;
+    PyObject *load = target ? ast_name(kit, v, id, kit->load) : NULL;
+    int rc = load && rw_yield_from_stmt(r, stmt, v, target, out) == 0 && ast_set(stmt, kit->s_value, load) == 0
+                 ? rw_stmt(r, stmt, out)
+                 : -1;
+    Py_XDECREF(id);
+    Py_XDECREF(target);
+    Py_XDECREF(load);
+    Py_DECREF(v);
+    return rc < 0 ? -1 : 1;
+}
+
 static int
 rw_stmt(rw *r, PyObject *stmt, PyObject *out)
 {
     ast_kit *kit = r->kit;
     ast_kind kind = ast_kind_of(kit, stmt);
     tx_at(r->t, r->mod, stmt);
+    int hoisted = rw_yield_from_value(r, stmt, kind, out);
+    if (hoisted != 0) {
+        return hoisted < 0 ? -1 : 0;
+    }
     switch (kind) {
     case AK_FunctionDef:
     case AK_AsyncFunctionDef:
@@ -838,7 +933,7 @@ rw_stmt(rw *r, PyObject *stmt, PyObject *out)
         int is_yf = ast_kind_of(kit, v) == AK_YieldFrom;
         int rc;
         if (is_yf && rw_in_async_generator(r)) {
-            rc = rw_yield_from_stmt(r, stmt, v, out);
+            rc = rw_yield_from_stmt(r, stmt, v, NULL, out);
         }
         else {
             rc = rw_field(r, stmt, kit->s_value);
@@ -851,22 +946,16 @@ rw_stmt(rw *r, PyObject *stmt, PyObject *out)
     }
     case AK_Return: {
         if (rw_in_async_generator(r)) {
-            /* An async generator cannot return a value: the value is still
-             * computed, then the generator ends. */
+            /* An async generator cannot return a value: it is kept in a
+             * local, where what iterates the generator finds it (for
+             * StopIteration.value and `yield from`), then the generator
+             * ends. */
             PyObject *v = ast_get(stmt, kit->s_value);
             if (v == NULL) {
                 return -1;
             }
             if (v != Py_None) {
-                PyObject *nv = rw_expr(r, v);
-                PyObject *expr = nv ? ast_make(kit, AK_Expr, stmt, kit->s_value, nv, NULL) : NULL;
-                PyObject *ret = expr ? ast_make(kit, AK_Return, stmt, NULL) : NULL;
-                int rc = ret && PyList_Append(out, expr) == 0 && PyList_Append(out, ret) == 0 ? 0 : -1;
-                Py_XDECREF(nv);
-                Py_XDECREF(expr);
-                Py_XDECREF(ret);
-                Py_DECREF(v);
-                return rc;
+                return rw_return_value(r, stmt, v, out);
             }
             Py_DECREF(v);
         }

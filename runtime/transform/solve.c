@@ -757,6 +757,14 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
         mark_prim(t, s, p);
         return add(t, dst, 0) < 0 ? -1 : call_var(t, NULL, positional(a, first), &rest, -1, depth + 1);
     }
+    case P_GEN_SEND:
+    case P_GEN_THROW:
+        /* the generator's next item */
+        mark_prim(t, s, p);
+        return s == NULL || s->base < 0 ? add(t, dst, 0) : items_of_var(t, s->base, NULL, dst, depth);
+    case P_GEN_CLOSE:
+        mark_prim(t, s, p);
+        return add(t, dst, 0);
     case P_NEXT:
         mark_prim(t, s, p); /* it may raise StopIteration (color.c) */
         return items_of_var(t, positional(a, 0), NULL, dst, depth) < 0 ? -1 : copy(t, dst, positional(a, 1));
@@ -1091,6 +1099,16 @@ named(PyObject *name, const char *const *list, size_t n)
 static int
 container_method(tx *t, int obj, PyObject *name, int dst)
 {
+    static const struct {
+        const char *name;
+        prim p;
+    } resume[] = {{"send", P_GEN_SEND}, {"throw", P_GEN_THROW}, {"close", P_GEN_CLOSE}};
+    for (size_t i = 0; t->objs[obj].kind == O_GENERATOR && i < sizeof resume / sizeof resume[0]; i++) {
+        if (PyUnicode_CompareWithASCIIString(name, resume[i].name) == 0) {
+            int p = tx_prim_obj(t, resume[i].p);
+            return p < 0 ? -1 : add(t, dst, p);
+        }
+    }
     int getter = named(name, item_getters, sizeof item_getters / sizeof item_getters[0]);
     int adder = named(name, item_adders, sizeof item_adders / sizeof item_adders[0]);
     if (PyUnicode_CompareWithASCIIString(name, "sort") == 0) {
