@@ -16,6 +16,7 @@ typedef struct {
     PyObject *target; /* singledispatch's function, or a singledispatchmethod */
     PyObject *obj;    /* a method's: the instance (or None) and class it was read through */
     PyObject *cls;
+    PyObject *view;   /* a method's: what singledispatchmethod.__get__ gives, for its attributes */
     int bound;
 } Dispatch;
 
@@ -31,6 +32,7 @@ dispatch_traverse(Dispatch *d, visitproc visit, void *arg)
     Py_VISIT(d->target);
     Py_VISIT(d->obj);
     Py_VISIT(d->cls);
+    Py_VISIT(d->view);
     return 0;
 }
 
@@ -40,6 +42,7 @@ dispatch_clear(Dispatch *d)
     Py_CLEAR(d->target);
     Py_CLEAR(d->obj);
     Py_CLEAR(d->cls);
+    Py_CLEAR(d->view);
     return 0;
 }
 
@@ -86,10 +89,7 @@ dispatch_call(Dispatch *d, PyObject *args, PyObject *kwargs)
         if (!d->bound) {
             return PyObject_Call(d->target, args, kwargs);
         }
-        PyObject *method = PyObject_CallMethod(d->target, "__get__", "OO", d->obj, d->cls);
-        PyObject *r = method ? PyObject_Call(method, args, kwargs) : NULL;
-        Py_XDECREF(method);
-        return r;
+        return PyObject_Call(d->view, args, kwargs);
     }
     PyObject *impl = implementation(d, args);
     if (impl == NULL) {
@@ -104,21 +104,13 @@ dispatch_call(Dispatch *d, PyObject *args, PyObject *kwargs)
     return r;
 }
 
-/* register, dispatch, registry, __name__, __wrapped__, __class__...: the
- * dispatcher's (for a method, its singledispatchmethod's, then its
- * function's) */
+/* register, dispatch, registry, __name__, __doc__, __wrapped__,
+ * __class__...: the dispatcher's (for a method, those of the function
+ * singledispatchmethod.__get__ gives) */
 static PyObject *
 dispatch_getattro(Dispatch *d, PyObject *name)
 {
-    PyObject *r = PyObject_GetAttr(d->target, name);
-    if (r != NULL || !d->bound || !PyErr_ExceptionMatches(PyExc_AttributeError)) {
-        return r;
-    }
-    PyErr_Clear();
-    PyObject *func = PyObject_GetAttrString(d->target, "func");
-    r = func ? PyObject_GetAttr(func, name) : NULL;
-    Py_XDECREF(func);
-    return r;
+    return PyObject_GetAttr(d->bound ? d->view : d->target, name);
 }
 
 static PyType_Slot dispatch_slots[] = {
@@ -149,6 +141,11 @@ dispatch_face(pyrun_state *st, PyObject *module, PyObject *target, PyObject *obj
     d->bound = obj != NULL;
     d->obj = Py_XNewRef(obj);
     d->cls = Py_XNewRef(cls);
+    d->view = d->bound ? PyObject_CallMethod(target, "__get__", "OO", obj, cls) : NULL;
+    if (d->bound && d->view == NULL) {
+        Py_DECREF(d);
+        return NULL;
+    }
     PyObject *face = pyrun_helper_face(module, (PyObject *)d);
     Py_DECREF(d);
     return face;

@@ -55,6 +55,7 @@ print(area([1, 2, 3]))
 class Negator:
     @functools.singledispatchmethod
     def neg(self, arg):
+        "Negate arg."
         time.sleep(0)
         raise NotImplementedError("Cannot negate a")
 
@@ -82,6 +83,7 @@ class Negator:
 
 n = Negator()
 print(n.neg(5), n.neg(True), Negator.make("x"), Negator.make(7), n.make(8))
+print(n.neg.__name__, Negator.neg.__doc__, Negator.neg.register is not None, Negator.__dict__["neg"].func.__name__)
 try:
     n.neg("s")
 except NotImplementedError as e:
