@@ -206,7 +206,9 @@ pyrun_init(PyObject *module, PyObject *args)
         return NULL;
     }
     Py_DECREF(r);
-    if (install_loop_exit_handlers(module, st) < 0 || pyrun_importer_install(st) < 0) {
+    pyrun_find_pyodide_ffi(st);
+    if (install_loop_exit_handlers(module, st) < 0 || pyrun_importer_install(st) < 0 ||
+        pyrun_trace_filter_install(module, st) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -549,7 +551,7 @@ pyrun_exec(PyObject *module)
     if (pyrun_errors_register(module, st) < 0 || pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
         pyrun_sleep_register(module, st) < 0 || pyrun_face_register(module, st) < 0 ||
         pyrun_cm_register(module, st) < 0 || pyrun_iterate_register(module, st) < 0 ||
-        pyrun_calls_register(module, st) < 0 || pyrun_replay_register(module, st) < 0 || pyrun_cache_register(module, st) < 0 || pyrun_dispatch_register(module, st) < 0 || pyrun_delegate_register(module, st) < 0 || pyrun_importer_register(module, st) < 0 ||
+        pyrun_calls_register(module, st) < 0 || pyrun_replay_register(module, st) < 0 || pyrun_cache_register(module, st) < 0 || pyrun_dispatch_register(module, st) < 0 || pyrun_delegate_register(module, st) < 0 || pyrun_trace_filter_register(module, st) < 0 || pyrun_importer_register(module, st) < 0 ||
         pyrun_run_reset_register(module) < 0 || pyrun_repl_register(module) < 0) {
         return -1;
     }
@@ -589,6 +591,14 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->dispatch_type);
     Py_VISIT(st->dispatch_method_type);
     Py_VISIT(st->delegate_type);
+    Py_VISIT(st->tracer_type);
+    Py_VISIT(st->program_files);
+    Py_VISIT(st->colored_codes);
+    Py_VISIT(st->loop_dirs);
+    Py_VISIT(st->sys_settrace);
+    Py_VISIT(st->sys_setprofile);
+    Py_VISIT(st->sys_gettrace);
+    Py_VISIT(st->sys_getprofile);
     Py_VISIT(st->resumed_type);
     Py_VISIT(st->replay_stop);
     Py_VISIT(st->pyodide_ffi);
@@ -657,6 +667,14 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->dispatch_type);
     Py_CLEAR(st->dispatch_method_type);
     Py_CLEAR(st->delegate_type);
+    Py_CLEAR(st->tracer_type);
+    Py_CLEAR(st->program_files);
+    Py_CLEAR(st->colored_codes);
+    Py_CLEAR(st->loop_dirs);
+    Py_CLEAR(st->sys_settrace);
+    Py_CLEAR(st->sys_setprofile);
+    Py_CLEAR(st->sys_gettrace);
+    Py_CLEAR(st->sys_getprofile);
     Py_CLEAR(st->resumed_type);
     Py_CLEAR(st->replay_stop);
     Py_CLEAR(st->pyodide_ffi);

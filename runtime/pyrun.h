@@ -40,6 +40,10 @@
 
 /* The builtin name under which transformed code finds the helpers. */
 #define PYRUN_HELPERS_BUILTIN "__pyrun__"
+/* co_flags bits (code.h is not in the limited API) */
+#define CO_GENERATOR_FLAG 0x0020
+#define CO_COROUTINE_FLAG 0x0080
+#define CO_ASYNC_GENERATOR_FLAG 0x0200
 /* The local where a generator that blocks (an async generator, which
  * cannot return a value) keeps the value it returns, for its StopIteration
  * and `yield from`: one underscore, as class bodies mangle two. */
@@ -97,6 +101,18 @@ typedef struct {
     PyTypeObject *dispatch_type;        /* aio/dispatch.c */
     PyTypeObject *dispatch_method_type;
     PyTypeObject *delegate_type;        /* aio/delegate.c */
+    PyTypeObject *tracer_type;          /* aio/trace_filter.c */
+    PyObject *program_files;    /* set: filenames of the code pyrun compiled for the program */
+    PyObject *colored_codes;    /* set: code objects of the defs the transform made async */
+    PyObject *loop_dirs;        /* tuple: directories of the event loop's code, found on first use */
+    int yield_value_op;         /* opcodes, from dis */
+    int resume_op;
+    int send_op;
+    int end_send_op;            /* -1 before 3.12 */
+    PyObject *sys_settrace;     /* CPython's sys.settrace, setprofile, gettrace, getprofile */
+    PyObject *sys_setprofile;
+    PyObject *sys_gettrace;
+    PyObject *sys_getprofile;
     PyTypeObject *replay_type;    /* aio/replay.c */
     PyTypeObject *resumed_type;
     PyObject *replay_stop;        /* pyrun._ReplayStop: ends an attempt */
@@ -145,6 +161,11 @@ pyrun_state *pyrun_get_state(PyObject *module);
 pyrun_state *pyrun_state_from_type(PyTypeObject *type);
 
 /* source.c: reading and compiling a program's source the way CPython does. */
+/* aio/trace_filter.c: a colored def's (or a module body's) code, and the
+ * comprehensions in it that the transform made async, are a colored
+ * function's frames, whose waits a trace function of the program does not
+ * see. */
+int pyrun_trace_mark_colored(pyrun_state *st, PyObject *code);
 /* own_import.c: a module, imported without calling builtins.__import__ */
 PyObject *pyrun_import(const char *name);
 PyObject *pyrun_read_file(PyObject *path);

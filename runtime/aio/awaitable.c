@@ -84,6 +84,16 @@ ready_send(Ready *self, PyObject *arg)
     return ready_next(self);
 }
 
+/* The awaits of transformed code end here without a StopIteration (which a
+ * trace function would see as an exception event). */
+static PySendResult
+ready_am_send(Ready *self, PyObject *arg, PyObject **result)
+{
+    *result = self->value ? self->value : Py_NewRef(Py_None);
+    self->value = NULL;
+    return PYGEN_RETURN;
+}
+
 static PyObject *
 ready_throw(Ready *self, PyObject *args)
 {
@@ -110,6 +120,7 @@ static PyType_Slot ready_slots[] = {
     {Py_tp_traverse, ready_traverse},
     {Py_tp_iter, pyrun_return_self},
     {Py_tp_iternext, ready_next},
+    {Py_am_send, ready_am_send},
     {Py_am_await, pyrun_return_self},
     {Py_tp_methods, ready_methods},
     {0, NULL},
@@ -165,6 +176,17 @@ yield_once_send(YieldOnce *self, PyObject *arg)
     return yield_once_next(self);
 }
 
+static PySendResult
+yield_once_am_send(YieldOnce *self, PyObject *arg, PyObject **result)
+{
+    *result = Py_NewRef(Py_None);
+    if (!self->yielded) {
+        self->yielded = 1;
+        return PYGEN_NEXT;
+    }
+    return PYGEN_RETURN;
+}
+
 static PyObject *
 yield_once_throw(YieldOnce *self, PyObject *args)
 {
@@ -190,6 +212,7 @@ static PyType_Slot yield_once_slots[] = {
     {Py_tp_dealloc, plain_dealloc},
     {Py_tp_iter, pyrun_return_self},
     {Py_tp_iternext, yield_once_next},
+    {Py_am_send, yield_once_am_send},
     {Py_am_await, pyrun_return_self},
     {Py_tp_methods, yield_once_methods},
     {0, NULL},
@@ -366,6 +389,26 @@ step_send(pyrun_step *self, PyObject *arg)
     return step_advance(self, NULL, NULL);
 }
 
+static PySendResult
+step_am_send(pyrun_step *self, PyObject *arg, PyObject **result)
+{
+    *result = step_advance(self, NULL, NULL);
+    if (*result != NULL) {
+        return PYGEN_NEXT;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        return PYGEN_ERROR;
+    }
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    *result = v ? PyObject_GetAttrString(v, "value") : Py_NewRef(Py_None);
+    Py_XDECREF(t);
+    Py_XDECREF(v);
+    Py_XDECREF(tb);
+    return *result ? PYGEN_RETURN : PYGEN_ERROR;
+}
+
 static PyObject *
 step_throw(pyrun_step *self, PyObject *args)
 {
@@ -406,6 +449,7 @@ static PyType_Slot step_slots[] = {
     {Py_tp_clear, step_clear},
     {Py_tp_iter, pyrun_return_self},
     {Py_tp_iternext, step_iternext},
+    {Py_am_send, step_am_send},
     {Py_am_await, pyrun_return_self},
     {Py_tp_methods, step_methods},
     {0, NULL},

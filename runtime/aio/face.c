@@ -960,6 +960,14 @@ pyrun_helper_face(PyObject *module, PyObject *fn)
     if (Py_TYPE(fn) == st->face_type) {
         return Py_NewRef(fn);
     }
+    /* its frames are a colored function's, for sys.settrace (aio/trace_filter.c) */
+    PyObject *code = PyObject_GetAttrString(fn, "__code__");
+    int rc = code ? pyrun_trace_mark_colored(st, code) : 0;
+    Py_XDECREF(code);
+    if (rc < 0 || (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_AttributeError))) {
+        return NULL;
+    }
+    PyErr_Clear();
     return face_make(st, fn);
 }
 

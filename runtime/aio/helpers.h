@@ -5,10 +5,6 @@
 
 #include "awaitable.h"
 
-/* co_flags bits (code.h is not in the limited API) */
-#define CO_GENERATOR_FLAG 0x0020
-#define CO_COROUTINE_FLAG 0x0080
-#define CO_ASYNC_GENERATOR_FLAG 0x0200
 
 /* Registration of the helpers' types, and the __pyrun__ module itself. */
 int pyrun_sleep_register(PyObject *module, pyrun_state *st);
@@ -54,6 +50,12 @@ PyObject *pyrun_sync_gen_resume(pyrun_state *st, PyObject *obj, const char *meth
 /* With a RuntimeError "async generator ignored GeneratorExit" set: the
  * generator's own message instead. */
 void pyrun_rename_ignored_exit(void);
+/* wait_sync.c: pyodide.ffi (None natively), found at start-up */
+void pyrun_find_pyodide_ffi(pyrun_state *st);
+/* trace_filter.c: sys.settrace/setprofile that see the program's events only */
+int pyrun_trace_filter_register(PyObject *module, pyrun_state *st);
+int pyrun_trace_filter_install(PyObject *module, pyrun_state *st);
+
 /* delegate.c */
 int pyrun_delegate_register(PyObject *module, pyrun_state *st);
 PyObject *pyrun_helper_delegate(PyObject *module, PyObject *sub);

@@ -34,14 +34,17 @@
 static int
 is_library_file(PyObject *filename)
 {
+    /* os.py's directory, cut by hand: no Python code runs here (a trace
+     * function of the program would see it) */
     PyObject *os = pyrun_import("os");
     PyObject *os_file = os ? PyObject_GetAttrString(os, "__file__") : NULL;
-    PyObject *path = os_file ? pyrun_import("os.path") : NULL;
-    PyObject *stdlib = path ? PyObject_CallMethod(path, "dirname", "O", os_file) : NULL;
+    Py_ssize_t slash = os_file && PyUnicode_Check(os_file)
+                           ? PyUnicode_FindChar(os_file, '/', 0, PyUnicode_GetLength(os_file), -1)
+                           : -2;
+    PyObject *stdlib = slash >= 0 ? PyUnicode_Substring(os_file, 0, slash) : NULL;
     int r = stdlib ? PyUnicode_Tailmatch(filename, stdlib, 0, PY_SSIZE_T_MAX, -1) : -1;
     Py_XDECREF(os);
     Py_XDECREF(os_file);
-    Py_XDECREF(path);
     Py_XDECREF(stdlib);
     if (r < 0) {
         PyErr_Clear();
@@ -105,18 +108,25 @@ pyrun_caller_location(void)
     return fallback;
 }
 
-/* JSPI's run_sync, if this runtime can stack-switch here; else NULL. */
-static PyObject *
-jspi_run_sync(pyrun_state *st)
+void
+pyrun_find_pyodide_ffi(pyrun_state *st)
 {
     if (st->pyodide_ffi == NULL) {
-        /* looked for once: a failed import searches the whole path */
+        /* looked for once, at start-up: a failed import searches the whole
+         * path, which a trace function of the program would see */
         st->pyodide_ffi = pyrun_import("pyodide.ffi");
         if (st->pyodide_ffi == NULL) {
             PyErr_Clear();
             st->pyodide_ffi = Py_NewRef(Py_None);
         }
     }
+}
+
+/* JSPI's run_sync, if this runtime can stack-switch here; else NULL. */
+static PyObject *
+jspi_run_sync(pyrun_state *st)
+{
+    pyrun_find_pyodide_ffi(st);
     if (st->pyodide_ffi == Py_None) {
         return NULL;
     }

@@ -226,6 +226,24 @@ ast_name(ast_kit *kit, PyObject *loc, PyObject *id, PyObject *ctx)
     return ast_make(kit, AK_Name, loc, kit->s_id, id, kit->s_ctx, ctx, NULL);
 }
 
+static int
+at_start(ast_kit *kit, PyObject *node)
+{
+    PyObject *line = PyObject_GetAttr(node, kit->s_lineno);
+    PyObject *col = line ? PyObject_GetAttr(node, kit->s_col_offset) : NULL;
+    if (col == NULL) {
+        Py_XDECREF(line);
+        PyErr_Clear(); /* no location to keep */
+        return 0;
+    }
+    int rc = PyObject_SetAttr(node, kit->s_end_lineno, line) < 0 || PyObject_SetAttr(node, kit->s_end_col_offset, col) < 0
+                 ? -1
+                 : 0;
+    Py_DECREF(line);
+    Py_DECREF(col);
+    return rc;
+}
+
 PyObject *
 ast_helper(ast_kit *kit, PyObject *loc, const char *helper)
 {
@@ -235,6 +253,12 @@ ast_helper(ast_kit *kit, PyObject *loc, const char *helper)
     PyObject *node = base ? ast_make(kit, AK_Attribute, loc, kit->s_value, base, kit->s_attr, attr,
                                      kit->s_ctx, kit->load, NULL)
                           : NULL;
+    /* where loc starts, not over all its lines: the compiler puts an
+     * attribute load on its last line, and a trace function would see the
+     * line events of a decorated def or a call jump there and back */
+    if (node != NULL && (at_start(kit, base) < 0 || at_start(kit, node) < 0)) {
+        Py_CLEAR(node);
+    }
     Py_XDECREF(base);
     Py_XDECREF(attr);
     Py_XDECREF(id);

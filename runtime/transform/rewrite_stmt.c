@@ -242,7 +242,11 @@ rw_decorators(rw *r, PyObject *node, unit *u)
             at = n; /* before the classmethod just added */
         }
         Py_XDECREF(wrap);
-        PyObject *face = rc == 0 ? ast_helper(kit, node, "face") : NULL;
+        /* where the first decorator is, as CPython starts the def there
+         * (co_firstlineno, line events), also once the others that block
+         * are applied after the statement */
+        PyObject *first = n > 0 ? PyList_GetItem(decorators, 0) : node;
+        PyObject *face = rc == 0 ? ast_helper(kit, first, "face") : NULL;
         rc = face == NULL ? -1 : PyList_Insert(decorators, at, face);
         Py_XDECREF(face);
     }
@@ -253,9 +257,11 @@ rw_decorators(rw *r, PyObject *node, unit *u)
 /* Decorators whose application blocks cannot stay decorators: the
  * innermost one that blocks and all the ones outside it are applied after
  * the statement, awaited:
- *     @d0 @d1 def f  ->  def f; f = await call(d1, f); f = await call(d0, f) */
+ *     @d0 @d1 def f  ->  def f; f = await call(d1, f); f = await call(d0, f)
+ * `analysed` is the statement as the analysis saw it (node may be its
+ * async version). */
 static int
-rw_blocking_decorators(rw *r, PyObject *node, PyObject *name, PyObject *out)
+rw_blocking_decorators(rw *r, PyObject *node, PyObject *analysed, PyObject *name, PyObject *out)
 {
     tx *t = r->t;
     ast_kit *kit = r->kit;
@@ -266,7 +272,7 @@ rw_blocking_decorators(rw *r, PyObject *node, PyObject *name, PyObject *out)
     /* the innermost that blocks, and all outside it, are applied by hand */
     Py_ssize_t n = PyList_Size(decorators), first = -1;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *key = Py_BuildValue("(On)", node, i);
+        PyObject *key = Py_BuildValue("(On)", analysed, i);
         site *s = key ? tx_site_of(t, key) : NULL;
         Py_XDECREF(key);
         if (PyErr_Occurred()) {
@@ -433,7 +439,7 @@ rw_def(rw *r, PyObject *node, PyObject *out)
         return -1;
     }
     if (!u->colored || u->native_async) {
-        return rw_blocking_decorators(r, node, u->name, out);
+        return rw_blocking_decorators(r, node, node, u->name, out);
     }
     if (u->may_stop && !u->generator && rw_carry_stop_iteration(r, node) < 0) {
         return -1;
@@ -441,7 +447,8 @@ rw_def(rw *r, PyObject *node, PyObject *out)
     PyObject *async_def = ast_retype(kit, node, AK_AsyncFunctionDef);
     rc = async_def == NULL ? -1 : note_colored(r, u, u->name);
     if (rc == 0) {
-        rc = rw_blocking_decorators(r, async_def, u->name, out);
+        /* the sites of its decorators are the def's as analysed */
+        rc = rw_blocking_decorators(r, async_def, node, u->name, out);
     }
     Py_XDECREF(async_def);
     return rc;
@@ -472,7 +479,7 @@ rw_class(rw *r, PyObject *node, PyObject *out)
     if (rw_body(&inner, node, kit->s_body) < 0) {
         return -1;
     }
-    return rw_blocking_decorators(r, node, s->cls->name, out);
+    return rw_blocking_decorators(r, node, node, s->cls->name, out);
 }
 
 static int

@@ -356,9 +356,17 @@ pyrun_transform_source(pyrun_state *st, PyObject *source, PyObject *filename, in
 static PyObject *
 compile_exec(pyrun_state *st, PyObject *what, PyObject *filename)
 {
+    /* its frames are the program's, for sys.settrace (aio/trace_filter.c) */
+    if (PySet_Add(st->program_files, filename) < 0) {
+        return NULL;
+    }
     PyObject *args = Py_BuildValue("(OOsii)", what, filename, "exec", PYRUN_CF_ALLOW_TOP_LEVEL_AWAIT, 1);
     PyObject *code = args ? PyObject_CallObject(st->compile, args) : NULL;
     Py_XDECREF(args);
+    /* a body that awaits waits as a colored function does */
+    if (code != NULL && pyrun_trace_mark_colored(st, code) < 0) {
+        Py_CLEAR(code);
+    }
     return code;
 }
 

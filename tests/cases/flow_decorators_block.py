@@ -50,3 +50,26 @@ def outer():
 print(plain(), stacked(), stacked.label, assigned(), changed(21))
 n = outer()
 print(n(), n.label)
+
+
+# a decorator that blocks over a function that blocks too
+def slow_part():
+    time.sleep(0)
+    return "slow part"
+
+
+@register
+def both_block():
+    return slow_part()
+
+
+def in_function():
+    @tagged("inner")
+    @register
+    def inner():
+        return slow_part() + " inside"
+
+    return inner()
+
+
+print(both_block(), in_function(), both_block.__code__.co_firstlineno == both_block.__code__.co_firstlineno)
