@@ -64,14 +64,21 @@ _loop_setup0 = (_loop.get_exception_handler(), _loop.get_task_factory(), _loop.g
 
 # Loop callbacks and JS proxies made since the last reset: those of the
 # program that ran, and of its event handlers after it ended.
-_handles = weakref.WeakSet()
+# (Weak references without callbacks, not a WeakSet: its callback would
+# run as Python code inside the program, which sys.settrace would see.)
+_handles = []
 _proxies = []
 
 _call_later = _loop.call_later
 def _tracked_call_later(delay, callback, *args, context=None):
     handle = _call_later(delay, callback, *args, context=context)
-    _handles.add(handle)
+    if len(_handles) > 1000:
+        _handles[:] = [r for r in _handles if r() is not None]
+    _handles.append(weakref.ref(handle))
     return handle
+
+def _live_handles():
+    return [h for h in (r() for r in _handles) if h is not None]
 # call_soon and call_at go through call_later on Pyodide's loop.
 _loop.call_later = _tracked_call_later
 
@@ -138,7 +145,7 @@ async def retire():
     # The previous program's handlers and callbacks never run again, and
     # its tasks are cancelled (their finally blocks run now, with output
     # discarded by the host).
-    for handle in list(_handles):
+    for handle in _live_handles():
         handle.cancel()
     _handles.clear()
     for proxy in _proxies:
@@ -153,7 +160,7 @@ async def retire():
         task.cancel()
     if tasks:
         await asyncio.wait(tasks, timeout=0.1)
-    for handle in list(_handles):
+    for handle in _live_handles():
         handle.cancel()
     _handles.clear()
 
@@ -274,7 +281,8 @@ function removePaths(FS, paths) {
  */
 export function isolateRuns(pyodide, runtime, { programDir, mute }) {
   const scope = pyodide.globals.get("dict")();
-  pyodide.runPython(ISOLATION_PY, { globals: scope });
+  // its frames are pyrun's, which a program's sys.settrace does not see
+  pyodide.runPython(ISOLATION_PY, { globals: scope, filename: "<pyrun run isolation>" });
   const [retire, reset, liveHandlers] = ["retire", "reset", "live_handlers"].map((name) => scope.get(name));
   scope.destroy();
   const skip = new Set(["/dev", "/proc", "/sys", "/lib", "/usr", programDir]);

@@ -88,7 +88,8 @@ frame_filename(PyObject *frame)
 }
 
 /* Where the loop's code is (prefixes of filenames): asyncio's directory,
- * selectors, and Pyodide's own packages (its webloop). */
+ * selectors, Pyodide's own packages (its webloop), and pyrun's own Python
+ * that a host runs under a "<pyrun ...>" name. */
 static int
 ensure_loop_dirs(pyrun_state *st)
 {
@@ -127,6 +128,12 @@ ensure_loop_dirs(pyrun_state *st)
         Py_XDECREF(dir);
         Py_XDECREF(prefix);
     }
+    /* pyrun's own Python, run by a host (its browser loader's run isolation) */
+    PyObject *own = rc == 0 ? PyUnicode_FromString("<pyrun ") : NULL;
+    if (own == NULL || PyList_Append(dirs, own) < 0) {
+        rc = -1;
+    }
+    Py_XDECREF(own);
     Py_XDECREF(os_path);
     st->loop_dirs = rc == 0 ? PyList_AsTuple(dirs) : NULL;
     Py_XDECREF(dirs);
@@ -182,6 +189,22 @@ is_asyncgens_removal(PyObject *frame)
     return r < 0 ? 0 : r;
 }
 
+/* pyrun's own Python, whatever calls it */
+static int
+is_own_code(PyObject *filename)
+{
+    static const char prefix[] = "<pyrun ";
+    if (filename == NULL || !PyUnicode_Check(filename) || PyUnicode_GetLength(filename) < (Py_ssize_t)strlen(prefix)) {
+        return 0;
+    }
+    for (size_t i = 0; i < strlen(prefix); i++) {
+        if (PyUnicode_ReadChar(filename, (Py_ssize_t)i) != (Py_UCS4)prefix[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* The hooks asyncio gives async generators: the program's generators
  * that block are async ones, its plain ones have none. */
 static int
@@ -214,7 +237,8 @@ frame_is_loop(pyrun_state *st, PyObject *frame)
         PyObject *file = frame_filename(f);
         int program = file ? PySet_Contains(st->program_files, file) : -1;
         int in_loop = program == 0 ? in_loop_code(st, file) : 0;
-        int is_hook = in_loop > 0 ? is_asyncgen_hook(f) : program == 0 ? is_asyncgens_removal(f) : 0;
+        int is_hook = in_loop > 0 ? (is_own_code(file) ? 1 : is_asyncgen_hook(f))
+                                  : program == 0 ? is_asyncgens_removal(f) : 0;
         Py_XDECREF(file);
         if (program < 0 || in_loop < 0 || is_hook < 0) {
             r = -1;

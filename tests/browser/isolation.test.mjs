@@ -32,7 +32,7 @@ function allPrograms() {
     argv: [],
     stdin: c.stdin ? c.stdin.split("\n").slice(0, -1) : [],
     place: "<cases>",
-    expected: { plain: c.expected, jspi: c.expected },
+    expected: { plain: c.expected, jspi: c.expectedJspi },
   }));
   const programs = listPrograms().map((p) => {
     const files = filesUnder(p.dir);

@@ -21,6 +21,7 @@ export function readCase(name) {
   const values = (key) => header.filter((l) => l.startsWith(`# ${key}: `)).map((l) => l.slice(key.length + 4));
   const outFile = path.join(CASES_DIR, `${name}.out`);
   const strictOutFile = path.join(CASES_DIR, `${name}.strict.out`);
+  const jspiOutFile = path.join(CASES_DIR, `${name}.jspi.out`);
   const notesFile = path.join(CASES_DIR, `${name}.notes`);
   const read = (f) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8") : null);
   return {
@@ -35,6 +36,11 @@ export function readCase(name) {
     // .strict.out, written by hand, says so. With JSPI it waits there in
     // both modes, and the program prints what CPython prints.
     expectedStrict: read(strictOutFile) ?? read(outFile),
+    // Where Pyodide has JSPI, each turn of its event loop starts from
+    // JavaScript with no trace or profile function (sys.settrace), plain
+    // Pyodide's own coroutines included; a .jspi.out, written by hand, says
+    // what a case that traces across a wait prints there.
+    expectedJspi: read(jspiOutFile) ?? read(outFile),
     notes: read(notesFile),
     outFile,
     notesFile,
