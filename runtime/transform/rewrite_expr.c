@@ -4,6 +4,8 @@
  * colored callables handed to code pyrun does not rewrite (made faces). */
 #include "rewrite.h"
 
+#include <stdio.h>
+
 #include <stdarg.h>
 #include <string.h>
 
@@ -241,7 +243,7 @@ blocking_prim(rw *r, site *st, PyObject *call, PyObject *func, effect e, const c
     }
     /* sys.stdin.readline(), loop.run_until_complete(): methods */
     if (ast_kind_of(kit, func) != AK_Attribute) {
-        *what = "a call that blocks";
+        *what = "this call";
         *note = "callable that may block -> await __pyrun__.call";
         return helper_over(r, call, "call", func, NULL);
     }
@@ -375,6 +377,35 @@ callees_may_stop(tx *t, site *s)
     return 0;
 }
 
+/* "a call of f()" for a colored unit reached, else "this call" */
+static const char *
+call_of(unit *target, char *buf, size_t size)
+{
+    const char *name = target && target->name && PyUnicode_Check(target->name)
+                           ? PyUnicode_AsUTF8AndSize(target->name, NULL)
+                           : NULL;
+    if (name == NULL) {
+        PyErr_Clear();
+        return "this call";
+    }
+    snprintf(buf, size, "a call of %s()", name);
+    return buf;
+}
+
+/* "creating a C" for the __init__ (or __new__) of class C, else "creating this object" */
+static const char *
+creating(unit *target, char *buf, size_t size)
+{
+    PyObject *cls = target && target->owner ? target->owner->name : NULL;
+    const char *name = cls && PyUnicode_Check(cls) ? PyUnicode_AsUTF8AndSize(cls, NULL) : NULL;
+    if (name == NULL) {
+        PyErr_Clear();
+        return "creating this object";
+    }
+    snprintf(buf, size, "creating a %s", name);
+    return buf;
+}
+
 /* Does the call put functools' cache (cache, lru_cache, or the decorator
  * lru_cache(...) makes) over a function that may be colored? */
 static int
@@ -504,7 +535,9 @@ rw_call(rw *r, PyObject *call)
         goto done;
     }
     PyObject *awaitable = NULL;
-    const char *what = "a blocking call";
+    /* where nothing can await, the message says "<what> blocks (...)" */
+    const char *what = "this call";
+    char named[160];
     const char *note = NULL;
     prim p = st ? site_prim(t, st) : P_NONE;
     switch (e) {
@@ -518,12 +551,12 @@ rw_call(rw *r, PyObject *call)
         break;
     case E_AWAIT:
         awaitable = helper_over(r, call, "call", func, NULL);
-        what = "a call of a function that blocks";
+        what = call_of(st->target, named, sizeof named);
         note = "call of a colored function -> await";
         break;
     case E_CHECKED:
         awaitable = helper_over(r, call, "call", func, NULL);
-        what = "a call of a callable that may block";
+        what = call_of(st->target, named, sizeof named);
         note = st->target != NULL ? "callable that may be colored -> await __pyrun__.call"
                                   : "callable pyrun cannot follow -> await __pyrun__.call, in case it is colored";
         break;
@@ -536,7 +569,7 @@ rw_call(rw *r, PyObject *call)
         Py_XDECREF(recv);
         Py_XDECREF(attr);
         Py_XDECREF(method);
-        what = "resuming a generator that blocks";
+        what = "resuming this generator";
         note = "send/throw/close of a generator that blocks -> await __pyrun__.resume";
         break;
     }
@@ -548,14 +581,14 @@ rw_call(rw *r, PyObject *call)
         break;
     case E_CONSTRUCT:
         awaitable = helper_over(r, call, "new", func, NULL);
-        what = "creating an object whose __init__ blocks";
+        what = creating(st->target, named, sizeof named);
         note = "class whose __init__ blocks -> await __pyrun__.new";
         break;
     case E_IMPORT:
         awaitable = helper_over(r, call,
                                 p == P_IMPORT_MODULE ? "import_module" : p == P_RELOAD ? "reload" : "dunder_import",
                                 NULL, NULL);
-        what = "importing a module that blocks";
+        what = "importing this module";
         note = st->target == NULL ? UNSEEN_IMPORT_NOTE : BLOCKING_IMPORT_NOTE;
         break;
     case E_HOF:
@@ -565,13 +598,13 @@ rw_call(rw *r, PyObject *call)
             PyObject *recv = ast_get(func, kit->s_value);
             awaitable = recv ? helper_over(r, call, "sort", recv, NULL) : NULL;
             Py_XDECREF(recv);
-            what = "list.sort() with a key that blocks";
+            what = "this list.sort()";
             note = "list.sort with a colored key -> await __pyrun__.sort";
         }
         else if (pname != NULL && (e == E_HOF || p == P_ANY || p == P_ALL || p == P_NEXT || p == P_ENUMERATE ||
                                    p == P_MAP || p == P_FILTER)) {
             awaitable = helper_over(r, call, pname, NULL, NULL);
-            what = "a builtin given a callable or items that block";
+            what = "this call of a builtin";
             note = e == E_HOF ? "builtin with a colored callable -> pyrun's async version"
                               : "consumer of async items -> pyrun's async version";
             if (p == P_MAP || p == P_FILTER || p == P_ENUMERATE) {

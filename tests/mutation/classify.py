@@ -38,11 +38,11 @@ def _extra_lines(reference, got):
 
 def _blocking(line, m):
     what = m.group(1)
-    if what.startswith("creating an object whose __init__ blocks"):
+    if what.startswith("creating a"):
         return "BlockingError from a constructor (__init__)"
     if what.startswith("the body of module"):
         return "BlockingError from an import that is not awaited"
-    if what.startswith("a call of a function that blocks"):
+    if what.startswith("a call of ") or what == "this call":
         return "BlockingError from a call the transform left synchronous"
     short = what.rstrip("()").rsplit(".", 1)[-1]
     if short.startswith("__") and short.endswith("__"):
