@@ -148,7 +148,7 @@ holds_colored(colored_probe *p, PyObject *value, int depth)
         return 0;
     }
     PyTypeObject *type = Py_TYPE(value);
-    if (type == p->st->face_type) {
+    if (type == p->st->face_type || type == p->st->method_face_type) {
         return 1;
     }
     if ((PyObject *)type == p->method_type) {

@@ -514,7 +514,8 @@ pyrun_exec(PyObject *module)
     }
     st->compile = import_attr("builtins", "compile");
     st->coroutine_type = st->compile ? import_attr("types", "CoroutineType") : NULL;
-    st->get_running_loop = st->coroutine_type ? import_attr("asyncio", "get_running_loop") : NULL;
+    st->method_type = st->coroutine_type ? import_attr("types", "MethodType") : NULL;
+    st->get_running_loop = st->method_type ? import_attr("asyncio", "get_running_loop") : NULL;
     st->set_result_unless_cancelled =
         st->get_running_loop ? import_attr("asyncio.futures", "_set_result_unless_cancelled") : NULL;
     st->iscoroutine = st->set_result_unless_cancelled ? import_attr("asyncio", "iscoroutine") : NULL;
@@ -570,6 +571,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->main_runner_type);
     Py_VISIT(st->compile);
     Py_VISIT(st->coroutine_type);
+    Py_VISIT(st->method_type);
     Py_VISIT(st->get_running_loop);
     Py_VISIT(st->set_result_unless_cancelled);
     Py_VISIT(st->iscoroutine);
@@ -584,6 +586,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->step_type);
     Py_VISIT(st->sleep_type);
     Py_VISIT(st->face_type);
+    Py_VISIT(st->method_face_type);
     Py_VISIT(st->acm_type);
     Py_VISIT(st->replay_type);
     Py_VISIT(st->memo_type);
@@ -646,6 +649,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->main_runner_type);
     Py_CLEAR(st->compile);
     Py_CLEAR(st->coroutine_type);
+    Py_CLEAR(st->method_type);
     Py_CLEAR(st->get_running_loop);
     Py_CLEAR(st->set_result_unless_cancelled);
     Py_CLEAR(st->iscoroutine);
@@ -660,6 +664,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->step_type);
     Py_CLEAR(st->sleep_type);
     Py_CLEAR(st->face_type);
+    Py_CLEAR(st->method_face_type);
     Py_CLEAR(st->acm_type);
     Py_CLEAR(st->replay_type);
     Py_CLEAR(st->memo_type);

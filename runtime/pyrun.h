@@ -66,6 +66,7 @@ typedef struct {
     /* Cached callables and types looked up once at import. */
     PyObject *compile;          /* builtins.compile */
     PyObject *coroutine_type;   /* types.CoroutineType */
+    PyObject *method_type; /* types.MethodType */
     PyObject *get_running_loop; /* asyncio.get_running_loop */
     PyObject *set_result_unless_cancelled; /* asyncio.futures._set_result_unless_cancelled */
     PyObject *iscoroutine;      /* asyncio.iscoroutine */
@@ -90,6 +91,7 @@ typedef struct {
     PyTypeObject *step_type;
     PyTypeObject *sleep_type;
     PyTypeObject *face_type;
+    PyTypeObject *method_face_type; /* a face of a bound method */
     PyObject *plain_codes;        /* WeakKeyDictionary: a colored def's code -> its face's __code__ */
     PyObject *async_codes;        /* WeakKeyDictionary: a face's __code__ -> weakref to the def's code */
     PyTypeObject *stopped_type;   /* pyrun.Stopped: a StopIteration carried as a value */

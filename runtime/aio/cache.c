@@ -242,7 +242,7 @@ cached_apply(PyObject *self, PyObject *fn)
     if (st == NULL) {
         return NULL;
     }
-    int known = Py_TYPE(fn) == st->face_type ? is_caching_decorator(decorator) : 0;
+    int known = pyrun_is_face(st, fn) ? is_caching_decorator(decorator) : 0;
     if (known <= 0) {
         return known < 0 ? NULL : PyObject_CallOneArg_compat(decorator, fn);
     }

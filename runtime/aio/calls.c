@@ -17,7 +17,7 @@ call_dunder_async(pyrun_state *st, PyObject *obj, PyObject *args, PyObject *kwar
         return NULL;
     }
     PyObject *coro = NULL;
-    if (Py_TYPE(dunder) == st->face_type) {
+    if (pyrun_is_face(st, dunder)) {
         PyObject *all = PyTuple_New(PyTuple_Size(args) + 1);
         if (all != NULL) {
             PyTuple_SetItem(all, 0, Py_NewRef(obj));
@@ -29,6 +29,32 @@ call_dunder_async(pyrun_state *st, PyObject *obj, PyObject *args, PyObject *kwar
         }
     }
     Py_DECREF(dunder);
+    return coro;
+}
+
+/* A method object over a face (classmethod(obj.method), MethodType(f, x)):
+ * the face's async side with __self__ first. NULL without exception for
+ * anything else. */
+static PyObject *
+call_method_async(pyrun_state *st, PyObject *obj, PyObject *args, PyObject *kwargs)
+{
+    if ((PyObject *)Py_TYPE(obj) != st->method_type) {
+        return NULL;
+    }
+    PyObject *func = PyObject_GetAttrString(obj, "__func__");
+    if (func == NULL || !pyrun_is_face(st, func)) {
+        Py_XDECREF(func);
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *self = PyObject_GetAttrString(obj, "__self__");
+    PyObject *first = self ? PyTuple_Pack(1, self) : NULL;
+    PyObject *all = first ? PySequence_Concat(first, args) : NULL;
+    PyObject *coro = all ? pyrun_face_call_async(st, func, all, kwargs) : NULL;
+    Py_DECREF(func);
+    Py_XDECREF(self);
+    Py_XDECREF(first);
+    Py_XDECREF(all);
     return coro;
 }
 
@@ -45,7 +71,7 @@ call_partial_async(pyrun_state *st, PyObject *obj, PyObject *args, PyObject *kwa
         return NULL;
     }
     PyObject *func = PyObject_GetAttrString(obj, "func");
-    if (func == NULL || Py_TYPE(func) != st->face_type) {
+    if (func == NULL || !pyrun_is_face(st, func)) {
         Py_XDECREF(func);
         PyErr_Clear();
         return NULL;
@@ -97,6 +123,9 @@ pyrun_call_maybe(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *
     PyObject *coro = pyrun_face_call_async(st, callable, args, kwargs);
     if (coro == NULL && !PyErr_Occurred()) {
         coro = call_dunder_async(st, callable, args, kwargs);
+    }
+    if (coro == NULL && !PyErr_Occurred()) {
+        coro = call_method_async(st, callable, args, kwargs);
     }
     if (coro == NULL && !PyErr_Occurred()) {
         coro = call_partial_async(st, callable, args, kwargs);
@@ -460,7 +489,7 @@ cached_property_async(pyrun_state *st, PyObject *obj, PyObject *descr)
     int is = type ? PyObject_IsInstance(descr, type) : -1;
     Py_XDECREF(type);
     PyObject *func = is > 0 ? PyObject_GetAttrString(descr, "func") : NULL;
-    PyObject *attrname = func && Py_TYPE(func) == st->face_type ? PyObject_GetAttrString(descr, "attrname") : NULL;
+    PyObject *attrname = func && pyrun_is_face(st, func) ? PyObject_GetAttrString(descr, "attrname") : NULL;
     PyObject *dict = attrname && PyUnicode_Check(attrname) ? PyObject_GetAttrString(obj, "__dict__") : NULL;
     PyObject *result = NULL;
     if (dict != NULL) {

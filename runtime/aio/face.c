@@ -71,8 +71,9 @@ face_dealloc(Face *f)
 static PyObject *
 face_make(pyrun_state *st, PyObject *fn)
 {
-    allocfunc alloc = (allocfunc)PyType_GetSlot(st->face_type, Py_tp_alloc);
-    Face *f = (Face *)alloc(st->face_type, 0);
+    PyTypeObject *type = (PyObject *)Py_TYPE(fn) == st->method_type ? st->method_face_type : st->face_type;
+    allocfunc alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
+    Face *f = (Face *)alloc(type, 0);
     if (f != NULL) {
         f->fn = Py_NewRef(fn);
     }
@@ -81,10 +82,16 @@ face_make(pyrun_state *st, PyObject *fn)
 
 static int is_async_generator(pyrun_state *st, PyObject *obj);
 
+int
+pyrun_is_face(pyrun_state *st, PyObject *obj)
+{
+    return Py_TYPE(obj) == st->face_type || Py_TYPE(obj) == st->method_face_type;
+}
+
 PyObject *
 pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs)
 {
-    if (Py_TYPE(callable) != st->face_type) {
+    if (!pyrun_is_face(st, callable)) {
         return NULL;
     }
     PyObject *r = PyObject_Call(((Face *)callable)->fn, args, kwargs);
@@ -465,6 +472,27 @@ static PyType_Spec face_spec = {
     .basicsize = sizeof(Face),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .slots = face_slots,
+};
+
+/* The face of a bound method is a "method", and binds as a method binds
+ * on this Python: not at all on 3.11, so that classmethod(obj.method)
+ * binds it as CPython binds the method; as itself where the method type
+ * has __get__ (3.13 and later). */
+#define METHOD_FACE_SLOTS \
+    {Py_tp_new, face_new}, {Py_tp_dealloc, face_dealloc}, {Py_tp_traverse, face_traverse}, \
+        {Py_tp_clear, face_clear}, {Py_tp_call, face_call}, {Py_tp_getattro, face_getattro}, \
+        {Py_tp_setattro, face_setattro}, {Py_tp_getset, face_getset}, {Py_tp_methods, face_methods}, \
+        {Py_tp_repr, face_repr}, {Py_tp_richcompare, face_richcompare}, {Py_tp_hash, face_hash}, \
+        {Py_tp_members, face_members}
+
+static PyType_Slot method_face_slots[] = {METHOD_FACE_SLOTS, {0, NULL}};
+static PyType_Slot binding_method_face_slots[] = {METHOD_FACE_SLOTS, {Py_tp_descr_get, face_descr_get}, {0, NULL}};
+
+static PyType_Spec method_face_spec = {
+    .name = "method",
+    .basicsize = sizeof(Face),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = method_face_slots,
 };
 
 /* ---- generators of colored generator functions, iterated synchronously - */
@@ -907,8 +935,13 @@ int
 pyrun_face_register(PyObject *module, pyrun_state *st)
 {
     st->face_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &face_spec, NULL);
+    if (PyType_GetSlot((PyTypeObject *)st->method_type, Py_tp_descr_get) != NULL) {
+        method_face_spec.slots = binding_method_face_slots;
+    }
+    st->method_face_type =
+        st->face_type ? (PyTypeObject *)PyType_FromModuleAndSpec(module, &method_face_spec, NULL) : NULL;
     st->sync_gen_type =
-        st->face_type ? (PyTypeObject *)PyType_FromModuleAndSpec(module, &gen_spec, NULL) : NULL;
+        st->method_face_type ? (PyTypeObject *)PyType_FromModuleAndSpec(module, &gen_spec, NULL) : NULL;
     PyObject *types = st->sync_gen_type ? pyrun_import("types") : NULL;
     st->async_gen_type = types ? PyObject_GetAttrString(types, "AsyncGeneratorType") : NULL;
     Py_XDECREF(types);
@@ -957,7 +990,7 @@ pyrun_helper_face(PyObject *module, PyObject *fn)
     if (st == NULL) {
         return NULL;
     }
-    if (Py_TYPE(fn) == st->face_type) {
+    if (pyrun_is_face(st, fn)) {
         return Py_NewRef(fn);
     }
     /* its frames are a colored function's, for sys.settrace (aio/trace_filter.c) */

@@ -72,6 +72,7 @@ PyObject *pyrun_sync_gen_wrap(pyrun_state *st, PyObject *agen);
  * read, a turn of the loop): BlockingError, as no fallback is allowed.
  * Returns -1 then, 0 otherwise. */
 int pyrun_sync_strict_check(pyrun_state *st, const char *what);
+int pyrun_is_face(pyrun_state *st, PyObject *obj);
 PyObject *pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs);
 /* wait_sync.c: waits for `awaitable` where code cannot await (JSPI's
  * run_sync, or driving it synchronously, or in strict mode

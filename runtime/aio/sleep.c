@@ -8,7 +8,10 @@
  * Like time.sleep, it never returns early. Pyodide's loop runs timers of
  * 2 ms or less at once (scheduleCallback), and JS timers may fire a little
  * before their time; so short sleeps ask for a real timer, and a sleep
- * woken before its deadline waits again for the rest. */
+ * woken early waits again for the rest. "Early" is judged as a program
+ * judges it, monotonic() - start < secs, not against start + secs: with a
+ * coarse clock (a browser's) a wake exactly at start + secs would fail
+ * the program's check by a rounding error. */
 #include "helpers.h"
 
 #include <math.h>
@@ -21,7 +24,8 @@ typedef struct {
     PyObject *loop;
     PyObject *future;
     PyObject *timer;
-    double deadline; /* in time.monotonic(), the loops' clock */
+    double started; /* in time.monotonic(), the loops' clock */
+    double seconds;
     int state;       /* 0 not started, 1 waiting, 2 over */
 } Sleep;
 
@@ -101,12 +105,40 @@ wait_for_future(Sleep *self)
     return Py_NewRef(self->future);
 }
 
-/* Seconds left before the deadline, or -1.0 with an exception set. */
+/* Seconds still to sleep, or -1.0 with an exception set. */
 static double
 time_left(Sleep *self)
 {
     double t = pyrun_monotonic();
-    return t < 0 ? -1.0 : fmax(self->deadline - t, 0.0);
+    if (t < 0) {
+        return -1.0;
+    }
+    double slept = t - self->started;
+    return slept >= self->seconds ? 0.0 : fmax(self->seconds - slept, 1e-6);
+}
+
+/* One blocking sleep of `left` seconds: 0, or -1 with an exception
+ * (KeyboardInterrupt when Ctrl-C ended it). */
+static int
+sleep_on_host(pyrun_state *st, double left)
+{
+    PyObject *r;
+    if (PyObject_HasAttrString(st->host, "sleep_sync")) {
+        /* true when a Ctrl-C woke it */
+        r = PyObject_CallMethod(st->host, "sleep_sync", "d", left);
+        int interrupted = r ? PyObject_IsTrue(r) : -1;
+        Py_XDECREF(r);
+        if (interrupted > 0) {
+            PyErr_SetNone(PyExc_KeyboardInterrupt);
+        }
+        return interrupted == 0 ? 0 : -1;
+    }
+    r = PyObject_CallFunction(st->time_sleep, "d", left);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    return 0;
 }
 
 /* The whole sleep, now, blocking the process: 0, or -1 with an exception
@@ -117,33 +149,22 @@ sleep_synchronously(Sleep *self, pyrun_state *st)
     if (pyrun_sync_strict_check(st, "time.sleep") < 0) {
         return -1;
     }
-    double left = time_left(self);
-    if (left < 0) {
-        return -1;
-    }
     double started = pyrun_monotonic();
     if (started < 0) {
         return -1;
     }
-    PyObject *r;
-    if (PyObject_HasAttrString(st->host, "sleep_sync")) {
-        /* true when a Ctrl-C woke it */
-        r = PyObject_CallMethod(st->host, "sleep_sync", "d", left);
-        int interrupted = r ? PyObject_IsTrue(r) : -1;
-        Py_XDECREF(r);
-        if (interrupted != 0) {
-            if (interrupted > 0) {
-                PyErr_SetNone(PyExc_KeyboardInterrupt);
-            }
+    /* again while a host's timer woke it early */
+    for (;;) {
+        double left = time_left(self);
+        if (left < 0) {
             return -1;
         }
-    }
-    else {
-        r = PyObject_CallFunction(st->time_sleep, "d", left);
-        if (r == NULL) {
+        if (left == 0) {
+            break;
+        }
+        if (sleep_on_host(st, left) < 0) {
             return -1;
         }
-        Py_DECREF(r);
     }
     double ended = pyrun_monotonic();
     if (ended < 0) {
@@ -321,7 +342,8 @@ pyrun_helper_sleep(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     double t = pyrun_monotonic();
-    self->deadline = t + secs;
+    self->started = t;
+    self->seconds = secs;
     if (t < 0) {
         Py_DECREF(self);
         return NULL;

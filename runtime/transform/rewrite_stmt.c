@@ -257,7 +257,7 @@ rw_decorators(rw *r, PyObject *node, unit *u)
 /* Decorators whose application blocks cannot stay decorators: the
  * innermost one that blocks and all the ones outside it are applied after
  * the statement, awaited:
- *     @d0 @d1 def f  ->  def f; f = await call(d1, f); f = await call(d0, f)
+ *     @d0 @d1 def f  ->  def f; f = await call(d0, await call(d1, f))
  * `analysed` is the statement as the analysis saw it (node may be its
  * async version). */
 static int
@@ -288,37 +288,41 @@ rw_blocking_decorators(rw *r, PyObject *node, PyObject *analysed, PyObject *name
         Py_DECREF(decorators);
         return PyList_Append(out, node);
     }
-    /* applied innermost first, after the statement binds the name */
+    /* applied innermost first, after the statement binds the name, in one
+     * expression: the decorators' own expressions are then evaluated top
+     * to bottom, as CPython evaluates them */
     PyObject *applied = PyList_GetSlice(decorators, 0, first + 1);
     PyObject *kept = applied ? PyList_GetSlice(decorators, first + 1, n) : NULL;
     rc = kept == NULL || ast_set(node, kit->s_decorator_list, kept) < 0 || PyList_Append(out, node) < 0 ? -1 : 0;
-    for (Py_ssize_t i = first; rc == 0 && i >= 0; i--) {
+    PyObject *value = rc == 0 ? ast_name(kit, PyList_GetItem(applied, first), name, kit->load) : NULL;
+    for (Py_ssize_t i = first; value != NULL && i >= 0; i--) {
         PyObject *d = PyList_GetItem(applied, i);
-        PyObject *current = ast_name(kit, d, name, kit->load);
-        PyObject *args = current ? PyList_New(2) : NULL;
+        PyObject *args = PyList_New(2);
         PyObject *call = NULL;
         if (args != NULL) {
             PyList_SetItem(args, 0, Py_NewRef(d));
-            PyList_SetItem(args, 1, Py_NewRef(current));
+            PyList_SetItem(args, 1, Py_NewRef(value));
             call = ast_helper_call(kit, d, "call", args, NULL);
         }
-        PyObject *aw = call ? ast_await(kit, d, call) : NULL;
-        PyObject *target = aw ? ast_name(kit, d, name, kit->store) : NULL;
-        PyObject *targets = target ? PyList_New(1) : NULL;
-        PyObject *assign = NULL;
-        if (targets != NULL) {
-            PyList_SetItem(targets, 0, Py_NewRef(target));
-            assign = ast_make(kit, AK_Assign, d, kit->s_targets, targets, kit->s_value, aw, NULL);
-        }
-        rc = assign && PyList_Append(out, assign) == 0 ? 0 : -1;
-        Py_XDECREF(current);
+        Py_SETREF(value, call ? ast_await(kit, d, call) : NULL);
         Py_XDECREF(args);
         Py_XDECREF(call);
-        Py_XDECREF(aw);
-        Py_XDECREF(target);
-        Py_XDECREF(targets);
-        Py_XDECREF(assign);
     }
+    PyObject *d0 = PyList_GetItem(applied, 0);
+    PyObject *target = value ? ast_name(kit, d0, name, kit->store) : NULL;
+    PyObject *targets = target ? PyList_New(1) : NULL;
+    PyObject *assign = NULL;
+    if (targets != NULL) {
+        PyList_SetItem(targets, 0, Py_NewRef(target));
+        assign = ast_make(kit, AK_Assign, d0, kit->s_targets, targets, kit->s_value, value, NULL);
+    }
+    if (rc == 0 && (assign == NULL || PyList_Append(out, assign) < 0)) {
+        rc = -1;
+    }
+    Py_XDECREF(value);
+    Py_XDECREF(target);
+    Py_XDECREF(targets);
+    Py_XDECREF(assign);
     if (rc == 0) {
         rc = rw_note(r, node, "a decorator that blocks as it decorates -> applied after the statement, awaited");
     }

@@ -24,6 +24,7 @@ const AST_SECONDS = Number(process.env.FUZZ_SECONDS_AST ?? 120);
 const BYTE_SECONDS = Number(process.env.FUZZ_SECONDS ?? 30);
 
 const SANITIZERS = { PYTHONMALLOC: "malloc", ASAN_OPTIONS: "detect_leaks=1" };
+const RESULTS = path.join(ROOT, "test-results");
 
 // A different draw of seeds each day, reproducible with FUZZ_SEED.
 const SEED = process.env.FUZZ_SEED ?? String(Math.floor(Date.now() / 86_400_000));
@@ -43,13 +44,34 @@ function figures(log) {
   return { edges: Number(done[1]), features: Number(done[2]), execsPerSecond: Number(done[3]), runs: Number(runs[1]) };
 }
 
+// What a failed run found, its report before libFuzzer's statistics (a
+// long log's tail is all statistics), and where the input that found it
+// is kept: test-results/fuzz-finding-*.
+function finding(log) {
+  const start = log.search(/==\d+==ERROR|transform_fuzzer: |Traceback \(most recent call last\)|==\d+== ?ERROR: libFuzzer/);
+  const report = start < 0 ? log.slice(-6000) : log.slice(Math.max(0, start - 500), start + 6000);
+  const saved = [...log.matchAll(/Test unit written to (\S+)/g)].map((m) => m[1]);
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const kept = saved.filter((file) => fs.existsSync(file)).map((file) => {
+    const to = path.join(RESULTS, `fuzz-finding-${path.basename(file)}`);
+    fs.copyFileSync(file, to);
+    return to;
+  });
+  const input = kept.length ? `\n--- the input (as mutated, before the transform) ---\n${fs.readFileSync(kept[0], "latin1").slice(0, 4000)}` : "";
+  return `${report}\n\ninput kept as: ${kept.join(", ") || "(none written)"}${input}`;
+}
+
 async function fuzz(t, label, args, env) {
   const r = await run(FUZZER, ["-timeout=60", "-rss_limit_mb=8192", ...args], {
     env: { ...SANITIZERS, ...env },
     timeout: 900_000,
   });
   const log = text(r.stderr);
-  assert.equal(r.status, 0, log.slice(-6000));
+  if (r.status !== 0) {
+    const found = finding(log);
+    t.diagnostic(`${label} found:\n${found}`);
+    assert.fail(`${label}: exit status ${r.status}\n${found}`);
+  }
   const f = figures(log);
   const line = `${label}: ${f.runs} runs, ${f.execsPerSecond} exec/s, coverage ${f.edges} edges (${f.features} features)`;
   t.diagnostic(line);
