@@ -551,6 +551,7 @@ pyrun_exec(PyObject *module)
     }
     if (pyrun_errors_register(module, st) < 0 || pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
         pyrun_sleep_register(module, st) < 0 || pyrun_face_register(module, st) < 0 ||
+        pyrun_stringify_init(st) < 0 ||
         pyrun_cm_register(module, st) < 0 || pyrun_iterate_register(module, st) < 0 ||
         pyrun_calls_register(module, st) < 0 || pyrun_replay_register(module, st) < 0 || pyrun_cache_register(module, st) < 0 || pyrun_dispatch_register(module, st) < 0 || pyrun_delegate_register(module, st) < 0 || pyrun_trace_filter_register(module, st) < 0 || pyrun_importer_register(module, st) < 0 ||
         pyrun_run_reset_register(module) < 0 || pyrun_repl_register(module) < 0) {
@@ -612,6 +613,15 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->sync_what);
     Py_VISIT(st->sync_where);
     Py_VISIT(st->original_input);
+    Py_VISIT(st->builtin_print);
+    Py_VISIT(st->builtin_repr);
+    Py_VISIT(st->builtin_ascii);
+    Py_VISIT(st->builtin_format);
+    Py_VISIT(st->object_str);
+    Py_VISIT(st->object_format);
+    for (int i = 0; i < PYRUN_CONTAINER_REPRS; i++) {
+        Py_VISIT(st->container_reprs[i]);
+    }
     Py_VISIT(st->original_run);
     Py_VISIT(st->helpers);
     Py_VISIT(st->blocking_error);
@@ -690,6 +700,15 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->sync_what);
     Py_CLEAR(st->sync_where);
     Py_CLEAR(st->original_input);
+    Py_CLEAR(st->builtin_print);
+    Py_CLEAR(st->builtin_repr);
+    Py_CLEAR(st->builtin_ascii);
+    Py_CLEAR(st->builtin_format);
+    Py_CLEAR(st->object_str);
+    Py_CLEAR(st->object_format);
+    for (int i = 0; i < PYRUN_CONTAINER_REPRS; i++) {
+        Py_CLEAR(st->container_reprs[i]);
+    }
     Py_CLEAR(st->original_run);
     Py_CLEAR(st->helpers);
     Py_CLEAR(st->blocking_error);

@@ -141,6 +141,13 @@ typedef struct {
     const char *sync_why;
     PyObject *original_input;   /* builtins.input, asyncio.run: what late-bound calls compare with */
     PyObject *original_run;
+    /* The builtins that stringify (aio/stringify.c), and the defaults they
+     * look past: object's __str__ and __format__, the containers' __repr__
+     * (indexed by their kind, 0 unused). */
+    PyObject *builtin_print, *builtin_repr, *builtin_ascii, *builtin_format;
+    PyObject *object_str, *object_format;
+#define PYRUN_CONTAINER_REPRS 6
+    PyObject *container_reprs[PYRUN_CONTAINER_REPRS];
     /* The import hook (importer/): finds and loads user modules. */
     PyObject *module_resolver; /* callable: name -> None or (filename, source, is_package) */
     PyTypeObject *finder_type;

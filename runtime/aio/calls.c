@@ -133,6 +133,9 @@ pyrun_call_maybe(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *
     if (coro != NULL || PyErr_Occurred()) {
         return awaitable_of(st, coro);
     }
+    if (pyrun_is_stringifier(st, callable)) {
+        return pyrun_stringify_call(st, callable, args, kwargs);
+    }
     PyObject *helper = primitive_helper(st, callable);
     if (helper == NULL) {
         return PyErr_Occurred() ? NULL : pyrun_maybe_steal(st, PyObject_Call(callable, args, kwargs));

@@ -73,6 +73,11 @@ PyObject *pyrun_sync_gen_wrap(pyrun_state *st, PyObject *agen);
  * Returns -1 then, 0 otherwise. */
 int pyrun_sync_strict_check(pyrun_state *st, const char *what);
 int pyrun_is_face(pyrun_state *st, PyObject *obj);
+/* stringify.c: print/str/repr/ascii/format whose protocol method may block */
+int pyrun_stringify_init(pyrun_state *st);
+int pyrun_is_stringifier(pyrun_state *st, PyObject *fn);
+PyObject *pyrun_stringify_call(pyrun_state *st, PyObject *fn, PyObject *args, PyObject *kwargs);
+PyObject *pyrun_helper_fvalue(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs);
 /* wait_sync.c: waits for `awaitable` where code cannot await (JSPI's
  * run_sync, or driving it synchronously, or in strict mode

@@ -39,6 +39,7 @@ static PyMethodDef helper_defs[] = {
     H("stop_loop", pyrun_helper_stop_loop, METH_O),
     H("close_loop", pyrun_helper_close_loop, METH_O),
     H("call", pyrun_helper_call, METH_FASTCALL | METH_KEYWORDS),
+    H("fvalue", pyrun_helper_fvalue, METH_FASTCALL),
     H("new", pyrun_helper_new, KW),
     H("getattr", pyrun_helper_getattr, VA),
     H("face", pyrun_helper_face, METH_O),

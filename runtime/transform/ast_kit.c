@@ -36,6 +36,14 @@ ast_kit_init(ast_kit *kit)
     if (kit->ast_module == NULL || kit->empty_tuple == NULL) {
         return -1;
     }
+    kit->ast_base = (PyTypeObject *)PyObject_GetAttrString(kit->ast_module, "AST");
+    if (kit->ast_base == NULL) {
+        return -1;
+    }
+    if (!PyType_Check((PyObject *)kit->ast_base)) {
+        PyErr_SetString(PyExc_TypeError, "ast.AST is not a class");
+        return -1;
+    }
     for (int k = 1; k < AK_COUNT; k++) {
         PyObject *cls = PyObject_GetAttrString(kit->ast_module, kind_names[k]);
         if (cls == NULL) {
@@ -67,6 +75,7 @@ ast_kit_clear(ast_kit *kit)
     Py_CLEAR(kit->store);
     Py_CLEAR(kit->empty_tuple);
     Py_CLEAR(kit->ast_module);
+    Py_CLEAR(kit->ast_base);
 #define PYRUN_AST_FIELD_CLEAR(name) Py_CLEAR(kit->s_##name);
     PYRUN_AST_FIELDS(PYRUN_AST_FIELD_CLEAR)
 #undef PYRUN_AST_FIELD_CLEAR
@@ -81,6 +90,7 @@ ast_kit_traverse(ast_kit *kit, visitproc visit, void *arg)
     Py_VISIT(kit->load);
     Py_VISIT(kit->store);
     Py_VISIT(kit->ast_module);
+    Py_VISIT(kit->ast_base);
     return 0;
 }
 
@@ -102,9 +112,34 @@ ast_kind_of(const ast_kit *kit, PyObject *node)
     return AK_OTHER;
 }
 
+int
+ast_is_node(const ast_kit *kit, PyObject *v)
+{
+    return ast_kind_of(kit, v) != AK_OTHER || PyType_IsSubtype(Py_TYPE(v), kit->ast_base);
+}
+
+/* From the node's __dict__ where the field is, as it is in nodes that
+ * ast.parse makes: half the work of an attribute lookup, which the
+ * analysis does for every field of every node. Fields the node lacks are
+ * the class's (None for optional ones) or missing. */
 PyObject *
 ast_get(PyObject *node, PyObject *field)
 {
+    PyObject *dict = PyObject_GenericGetDict(node, NULL);
+    if (dict != NULL) {
+        PyObject *found = PyDict_GetItemWithError(dict, field);
+        Py_XINCREF(found);
+        Py_DECREF(dict);
+        if (found != NULL || PyErr_Occurred()) {
+            return found;
+        }
+    }
+    else if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear(); /* no __dict__: not a node made by ast */
+    }
+    else {
+        return NULL;
+    }
     PyObject *value = PyObject_GetAttr(node, field);
     if (value == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
         PyErr_Clear();
@@ -323,14 +358,14 @@ template_node(ast_kit *kit, PyObject *node, PyObject *loc, PyObject *subs, int d
         if (rc == 0 && PyList_Check(v)) {
             for (Py_ssize_t j = 0; rc == 0 && j < PyList_Size(v); j++) {
                 PyObject *item = PyList_GetItem(v, j);
-                if (!PyObject_HasAttr(item, kit->s__fields)) {
+                if (!ast_is_node(kit, item)) {
                     continue;
                 }
                 PyObject *nv = template_node(kit, item, loc, subs, depth + 1);
                 rc = nv == NULL ? -1 : PyList_SetItem(v, j, nv);
             }
         }
-        else if (rc == 0 && PyObject_HasAttr(v, kit->s__fields)) {
+        else if (rc == 0 && ast_is_node(kit, v)) {
             PyObject *nv = template_node(kit, v, loc, subs, depth + 1);
             rc = nv == NULL ? -1 : (nv != v ? ast_set(node, name, nv) : 0);
             Py_XDECREF(nv);
@@ -362,12 +397,12 @@ ast_each_child(ast_kit *kit, PyObject *node, int (*visit)(void *arg, PyObject *c
         if (PyList_Check(v)) {
             for (Py_ssize_t j = 0; rc == 0 && j < PyList_Size(v); j++) {
                 PyObject *item = PyList_GetItem(v, j);
-                if (PyObject_HasAttr(item, kit->s__fields)) {
+                if (ast_is_node(kit, item)) {
                     rc = visit(arg, item);
                 }
             }
         }
-        else if (v != Py_None && PyObject_HasAttr(v, kit->s__fields)) {
+        else if (v != Py_None && ast_is_node(kit, v)) {
             rc = visit(arg, v);
         }
         Py_DECREF(v);

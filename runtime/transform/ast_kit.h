@@ -47,7 +47,8 @@ typedef enum {
     X(type) X(exc) X(cause) X(msg) X(annotation) X(simple) X(op) X(left)     \
     X(right) X(operand) X(subject) X(cases) X(pattern) X(guard) X(rest)      \
     X(type_params) X(lineno) X(col_offset) X(end_lineno) X(end_col_offset)   \
-    X(arg) X(elts) X(keys) X(slice) X(ops) X(comparators) X(_fields) X(_attributes)
+    X(arg) X(elts) X(keys) X(slice) X(ops) X(comparators) X(_fields) X(_attributes)   \
+    X(format_spec) X(conversion)
 
 typedef struct {
     PyObject *classes[AK_COUNT]; /* NULL when this Python has no such node */
@@ -55,6 +56,7 @@ typedef struct {
     PyObject *store;
     PyObject *empty_tuple;
     PyObject *ast_module;
+    PyTypeObject *ast_base; /* ast.AST */
 #define PYRUN_AST_FIELD_DECL(name) PyObject *s_##name;
     PYRUN_AST_FIELDS(PYRUN_AST_FIELD_DECL)
 #undef PYRUN_AST_FIELD_DECL
@@ -73,6 +75,9 @@ void ast_kit_clear(ast_kit *kit);
 int ast_kit_traverse(ast_kit *kit, visitproc visit, void *arg);
 
 ast_kind ast_kind_of(const ast_kit *kit, PyObject *node);
+/* Is v an AST node (not a str, int or None field value)? Without the
+ * AttributeError a failed attribute lookup would make and drop. */
+int ast_is_node(const ast_kit *kit, PyObject *v);
 
 /* New reference to a field, or NULL with an exception. Missing optional
  * fields read as None. */

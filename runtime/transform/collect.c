@@ -113,7 +113,9 @@ new_obj(tx *t, const aobj *init)
 int
 tx_obj_with_vars(tx *t, obj_kind kind, PyObject *key, const aobj *init, int fresh_vars)
 {
-    PyObject *k = Py_BuildValue("(iO)", (int)kind, key);
+    PyObject *kind_id = PyLong_FromLong((long)kind); /* a small int: cached */
+    PyObject *k = kind_id ? PyTuple_Pack(2, kind_id, key) : NULL;
+    Py_XDECREF(kind_id);
     if (k == NULL) {
         return -1;
     }
@@ -885,7 +887,7 @@ walk(walker *w, PyObject *node, ctx *c)
         return 0;
     }
     ast_kind kind = ast_kind_of(kit, node);
-    if (kind == AK_OTHER && !PyObject_HasAttr(node, kit->s__fields)) {
+    if (kind == AK_OTHER && !ast_is_node(kit, node)) {
         return 0; /* a str, int or None field value, not a node */
     }
     if (kind >= AK_FunctionDef && kind <= AK_Continue) {

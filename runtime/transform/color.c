@@ -285,6 +285,58 @@ is_consumer(prim p)
 }
 
 static int
+is_stringifier(prim p)
+{
+    return p == P_PRINT || p == P_STR || p == P_REPR || p == P_ASCII || p == P_FORMAT;
+}
+
+/* Are the values a stringifier is given all literals (print("text"),
+ * f"{'a'}"), whose str cannot block? */
+static int
+literal_args(tx *t, site *s)
+{
+    ast_kit *kit = t->kit;
+    ast_kind kind = ast_kind_of(kit, s->node);
+    if (kind != AK_Call && kind != AK_FormattedValue) {
+        return 0;
+    }
+    PyObject *values = kind == AK_Call ? ast_get(s->node, kit->s_args) : NULL;
+    PyObject *value = kind == AK_FormattedValue ? ast_get(s->node, kit->s_value) : NULL;
+    if (values == NULL && value == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int literal = 1;
+    Py_ssize_t n = values ? PyList_Size(values) : 1;
+    for (Py_ssize_t i = 0; literal && i < n; i++) {
+        ast_kind k = ast_kind_of(kit, values ? PyList_GetItem(values, i) : value);
+        literal = k == AK_Constant || k == AK_JoinedStr;
+    }
+    Py_XDECREF(values);
+    Py_XDECREF(value);
+    return literal;
+}
+
+/* Is some __str__, __repr__ or __format__ of the program colored? */
+static int
+any_stringify_colored(tx *t)
+{
+    static const char *const methods[] = {"__str__", "__repr__", "__format__"};
+    for (int i = 0; i < t->nunits; i++) {
+        unit *u = t->units[i];
+        if (u->owner == NULL || !unit_colored(u) || u->name == NULL || !PyUnicode_Check(u->name)) {
+            continue;
+        }
+        for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++) {
+            if (PyUnicode_CompareWithASCIIString(u->name, methods[m]) == 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int
 is_hof(prim p)
 {
     switch (p) {
@@ -447,6 +499,10 @@ call_effect(tx *t, site *s, unit **target)
     if (has_prim(s, P_LOOP_STOP) && p == P_LOOP_STOP) {
         return E_LOOP_STOP_SYNC;
     }
+    if (is_stringifier(p) && has_prim(s, p) &&
+        (*target != NULL || (s->unit->colored && t->stringify_blocks && !literal_args(t, s)))) {
+        return E_STRINGIFY; /* checked at run time where values come from code not analysed */
+    }
     if ((p == P_EVAL || p == P_EXEC) && has_prim(s, p) && s->unit->kind != U_CLASS_BODY) {
         return E_EVAL; /* its source may call colored code */
     }
@@ -569,6 +625,8 @@ effect_reason(effect e)
         return "a decorator that blocks";
     case E_EVAL:
         return "eval/exec of source that may block";
+    case E_STRINGIFY:
+        return "a __str__, __repr__ or __format__ that blocks, called by";
     default:
         return "";
     }
@@ -666,6 +724,7 @@ tx_color(tx *t)
         if (note_colored_names(t) < 0) {
             return -1;
         }
+        t->stringify_blocks = any_stringify_colored(t);
         for (int i = 0; i < t->nsites; i++) {
             site *s = t->sites[i];
             unit *target = NULL;

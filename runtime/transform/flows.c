@@ -902,6 +902,26 @@ ev_kind(fw *f, PyObject *expr, ast_kind kind)
         int items = derived(f, K_ITEMS, v, NULL, s);
         return items < 0 || con(f, K_COPY, f->unit->yields, items) < 0 ? -1 : t->lib_var;
     }
+    case AK_FormattedValue: {
+        /* f"{value!r:spec}" calls format() of the value (after its str or
+         * repr): a call site of format, as format(value) would be */
+        PyObject *value = ast_get(expr, kit->s_value);
+        int v = value ? ev(f, value) : -1;
+        Py_XDECREF(value);
+        int fmt = v < 0 ? -1 : tx_prim_obj(t, P_FORMAT);
+        int fv = fmt < 0 ? -1 : tx_new_var(t);
+        site *s = fv < 0 || con_obj(f, fv, fmt) < 0 ? NULL : call_site(f, SITE_CALL, expr, expr, fv, 1);
+        if (s == NULL) {
+            return -1;
+        }
+        s->args[0] = v;
+        s->kwargs = PyMem_Calloc(1, sizeof(int));
+        if (s->kwargs == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        return ev_field(f, expr, kit->s_format_spec) < 0 ? -1 : t->lib_var;
+    }
     default:
         /* comparisons, f-strings, awaits, slices...: a library value */
         return ev_children(f, expr) < 0 ? -1 : t->lib_var;
@@ -920,7 +940,7 @@ ev(fw *f, PyObject *expr)
         return have;
     }
     ast_kind kind = ast_kind_of(t->kit, expr);
-    if (kind == AK_OTHER && !PyObject_HasAttr(expr, t->kit->s__fields)) {
+    if (kind == AK_OTHER && !ast_is_node(t->kit, expr)) {
         return t->lib_var;
     }
     if (Py_EnterRecursiveCall(" in pyrun's analysis")) {

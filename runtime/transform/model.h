@@ -102,6 +102,12 @@ typedef enum {
     P_ZIP,
     P_ITER,
     P_REVERSED,
+    /* stringifiers: they call __str__, __repr__ or __format__ */
+    P_PRINT,
+    P_STR,
+    P_REPR,
+    P_ASCII,
+    P_FORMAT,
     /* values read from names */
     P_GETATTR,
     P_EVAL,
@@ -113,6 +119,8 @@ typedef enum {
     P_STDIN,          /* sys.stdin */
     P_COUNT
 } prim;
+/* a site's prims are bits of an unsigned long long */
+_Static_assert(P_COUNT <= 64, "too many prims for site.prims");
 
 /* Abstract objects. O_LIB (object 0) is any value made by code pyrun does
  * not analyse (the stdlib, builtins); O_UNSEEN (1) one made by the
@@ -301,6 +309,7 @@ typedef enum {
     E_IMPORT,      /* import of a user module whose body blocks */
     E_DECORATE,    /* decorators whose application blocks */
     E_EVAL,        /* eval() or exec() of source: transformed and awaited when it runs */
+    E_STRINGIFY,   /* print/str/repr/ascii/format of what may have a __str__, __repr__ or __format__ that blocks */
     E_NEW_LOOP_SYNC,  /* asyncio.new_event_loop(): the running loop, no await */
     E_LOOP_STOP_SYNC, /* loop.stop()/close() of the one running loop */
 } effect;
@@ -404,6 +413,7 @@ typedef struct tx {
     unsigned walk;            /* color.c: the current walk through wrappers (they may form cycles) */
     int *walk_stack;          /* room for capobjs ids */
     int dynamic_names;        /* names bound nowhere may be anything (eval'd code): O_UNSEEN */
+    int stringify_blocks; /* a colored __str__, __repr__ or __format__ exists (color.c) */
     int changed;
     /* Where the transform is working, for pyrun.InternalError's message. */
     module_info *at_mod;

@@ -14,6 +14,8 @@ static const struct {
     {"next", P_NEXT},           {"enumerate", P_ENUMERATE}, {"zip", P_ZIP},
     {"iter", P_ITER},           {"reversed", P_REVERSED}, {"getattr", P_GETATTR},
     {"eval", P_EVAL},           {"exec", P_EXEC},         {"__import__", P_DUNDER_IMPORT},
+    {"print", P_PRINT},         {"str", P_STR},           {"repr", P_REPR},
+    {"ascii", P_ASCII},         {"format", P_FORMAT},
 };
 
 static const struct {
@@ -58,6 +60,11 @@ static const char *const names[P_COUNT] = {
     [P_RUN_UNTIL_COMPLETE] = "loop.run_until_complete",
     [P_RUN_FOREVER] = "loop.run_forever",
     [P_SORTED] = "sorted",
+    [P_PRINT] = "print",
+    [P_STR] = "str",
+    [P_REPR] = "repr",
+    [P_ASCII] = "ascii",
+    [P_FORMAT] = "format",
     [P_MIN] = "min",
     [P_MAX] = "max",
     [P_MAP] = "map",

@@ -530,7 +530,7 @@ rw_call(rw *r, PyObject *call)
         }
     }
     /* a check alone is for code that can await anyway */
-    if (!needs_await(e) || (e == E_CHECKED && !r->can_await && st->target == NULL)) {
+    if (!needs_await(e) || ((e == E_CHECKED || e == E_STRINGIFY) && !r->can_await && st->target == NULL)) {
         out = Py_NewRef(call);
         goto done;
     }
@@ -559,6 +559,15 @@ rw_call(rw *r, PyObject *call)
         what = call_of(st->target, named, sizeof named);
         note = st->target != NULL ? "callable that may be colored -> await __pyrun__.call"
                                   : "callable pyrun cannot follow -> await __pyrun__.call, in case it is colored";
+        break;
+    case E_STRINGIFY:
+        /* __pyrun__.call knows the builtins that stringify (aio/stringify.c) */
+        awaitable = helper_over(r, call, "call", func, NULL);
+        what = call_of(st->target, named, sizeof named);
+        note = st->target != NULL ? "print/str/repr/format of an object whose __str__, __repr__ or __format__ blocks -> "
+                                    "await __pyrun__.call"
+                                  : "print/str/repr/format, in code where __str__, __repr__ or __format__ may block -> "
+                                    "await __pyrun__.call";
         break;
     case E_RESUME: {
         /* g.send(v) -> check_next(await __pyrun__.resume(g, "send", v)) */
@@ -973,6 +982,55 @@ done:
     return out;
 }
 
+/* f"{x!r:spec}" where x's __str__, __repr__ or __format__ may block:
+ * f"{await __pyrun__.fvalue(x, conversion, f'spec')}" */
+static PyObject *
+rw_formatted_value(rw *r, PyObject *node)
+{
+    ast_kit *kit = r->kit;
+    site *st = tx_site_of(r->t, node);
+    if ((st == NULL && PyErr_Occurred()) || rw_children(r, node) < 0) {
+        return NULL;
+    }
+    if (st == NULL || st->effect != E_STRINGIFY || !r->can_await) {
+        return Py_NewRef(node);
+    }
+    PyObject *value = ast_get(node, kit->s_value);
+    PyObject *conversion = value ? ast_get(node, kit->s_conversion) : NULL;
+    PyObject *spec = conversion ? ast_get(node, kit->s_format_spec) : NULL;
+    PyObject *conv = spec ? ast_make(kit, AK_Constant, node, kit->s_value, conversion, NULL) : NULL;
+    PyObject *spec_expr = conv == NULL ? NULL
+                          : spec == Py_None ? ast_make(kit, AK_Constant, node, kit->s_value, Py_None, NULL)
+                                            : Py_NewRef(spec);
+    PyObject *args = spec_expr ? PyList_New(3) : NULL;
+    PyObject *call = NULL, *aw = NULL, *none = NULL, *out = NULL;
+    if (args != NULL) {
+        PyList_SetItem(args, 0, Py_NewRef(value));
+        PyList_SetItem(args, 1, Py_NewRef(conv));
+        PyList_SetItem(args, 2, Py_NewRef(spec_expr));
+        call = ast_helper_call(kit, node, "fvalue", args, NULL);
+    }
+    aw = call ? ast_await(kit, node, call) : NULL;
+    none = aw ? PyLong_FromLong(-1) : NULL;
+    out = none ? ast_make(kit, AK_FormattedValue, node, kit->s_value, aw, kit->s_conversion, none, kit->s_format_spec,
+                          Py_None, NULL)
+               : NULL;
+    if (out != NULL &&
+        rw_note(r, node, "f-string field whose __str__, __repr__ or __format__ may block -> await __pyrun__.fvalue") < 0) {
+        Py_CLEAR(out);
+    }
+    Py_XDECREF(value);
+    Py_XDECREF(conversion);
+    Py_XDECREF(spec);
+    Py_XDECREF(conv);
+    Py_XDECREF(spec_expr);
+    Py_XDECREF(args);
+    Py_XDECREF(call);
+    Py_XDECREF(aw);
+    Py_XDECREF(none);
+    return out;
+}
+
 PyObject *
 rw_expr(rw *r, PyObject *expr)
 {
@@ -982,7 +1040,7 @@ rw_expr(rw *r, PyObject *expr)
     ast_kind kind = ast_kind_of(r->kit, expr);
     switch (kind) {
     case AK_OTHER:
-        if (!PyObject_HasAttr(expr, r->kit->s__fields)) {
+        if (!ast_is_node(r->kit, expr)) {
             return Py_NewRef(expr); /* a str or int field value */
         }
         return rw_children(r, expr) < 0 ? NULL : Py_NewRef(expr);
@@ -1024,6 +1082,8 @@ rw_expr(rw *r, PyObject *expr)
         return rw_comprehension(r, expr, kind);
     case AK_Compare:
         return rw_compare(r, expr);
+    case AK_FormattedValue:
+        return rw_formatted_value(r, expr);
     default:
         return rw_children(r, expr) < 0 ? NULL : Py_NewRef(expr);
     }
@@ -1049,7 +1109,7 @@ rw_children(rw *r, PyObject *node)
         if (PyList_Check(v)) {
             for (Py_ssize_t j = 0; rc == 0 && j < PyList_Size(v); j++) {
                 PyObject *item = PyList_GetItem(v, j);
-                if (ast_kind_of(kit, item) == AK_OTHER && !PyObject_HasAttr(item, kit->s__fields)) {
+                if (!ast_is_node(kit, item)) {
                     continue;
                 }
                 PyObject *nv = rw_expr(r, item);
@@ -1064,7 +1124,7 @@ rw_children(rw *r, PyObject *node)
                 }
             }
         }
-        else if (PyObject_HasAttr(v, kit->s__fields)) {
+        else if (ast_is_node(kit, v)) {
             PyObject *nv = rw_expr(r, v);
             if (nv == NULL) {
                 rc = -1;

@@ -158,8 +158,18 @@ is_subclass_visit(klass *c, klass *k, idset *seen)
 static int
 is_subclass(klass *c, klass *k)
 {
-    if (c == k) {
-        return 1;
+    /* single inheritance, the common case: up the chain, with no set */
+    for (int steps = 0; steps < 64; steps++) {
+        if (c == k) {
+            return 1;
+        }
+        if (c->nbases != 1) {
+            if (c->nbases == 0) {
+                return 0;
+            }
+            break;
+        }
+        c = c->bases[0];
     }
     idset seen;
     memset(&seen, 0, sizeof seen);
@@ -536,6 +546,38 @@ sequence_result(tx *t, site *s, int from, int dst, int depth)
     return from >= 0 ? items_of_var(t, from, NULL, t->objs[c].inner, depth) : 0;
 }
 
+/* What print/str/repr/ascii/format of the values of `var` may run: the
+ * __str__, __repr__ and __format__ of instances (str falls back to repr,
+ * format to str), and the reprs of a container's items, each container
+ * looked into once (`seen`). */
+static int
+stringify_var(tx *t, site *s, int var, idset *seen, int depth)
+{
+    if (var < 0) {
+        return 0;
+    }
+    idset objs;
+    if (snapshot(t, var, &objs) < 0) {
+        return -1;
+    }
+    static const char *const methods[] = {"__str__", "__repr__", "__format__"};
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < objs.n; i++) {
+        aobj o = t->objs[objs.v[i]];
+        if (o.kind == O_INSTANCE) {
+            for (size_t m = 0; rc == 0 && m < sizeof methods / sizeof methods[0]; m++) {
+                rc = call_method(t, s, o.k, methods[m], &NO_ARGS, -1, depth + 1);
+            }
+        }
+        else if (o.kind == O_CONTAINER) {
+            int fresh = idset_add(seen, objs.v[i]);
+            rc = fresh <= 0 ? fresh : stringify_var(t, s, o.inner, seen, depth);
+        }
+    }
+    idset_free(&objs);
+    return rc;
+}
+
 static int
 call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
 {
@@ -765,6 +807,20 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
     case P_GEN_CLOSE:
         mark_prim(t, s, p);
         return add(t, dst, 0);
+    case P_PRINT:
+    case P_STR:
+    case P_REPR:
+    case P_ASCII:
+    case P_FORMAT:
+        mark_prim(t, s, p);
+        idset seen;
+        memset(&seen, 0, sizeof seen);
+        int rc = 0;
+        for (int i = 0; rc == 0 && i < a->nargs && (p == P_PRINT || i == 0); i++) {
+            rc = stringify_var(t, s, a->args[i], &seen, depth);
+        }
+        idset_free(&seen);
+        return rc < 0 ? -1 : add(t, dst, 0);
     case P_NEXT:
         mark_prim(t, s, p); /* it may raise StopIteration (color.c) */
         return items_of_var(t, positional(a, 0), NULL, dst, depth) < 0 ? -1 : copy(t, dst, positional(a, 1));

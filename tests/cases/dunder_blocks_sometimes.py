@@ -1,8 +1,8 @@
-# strict mode: pyrun.BlockingError where nothing can await (.strict.out)
+# flow: a __str__ that blocks only for some objects: print() awaits it, in strict mode too
 import time
 
-# A special method that blocks only on some calls: called by print(),
-# where nothing can await, it runs anyway (issue 16).
+# A special method that blocks only on some calls: print() awaits it
+# whenever it is called (runtime/aio/stringify.c).
 class A:
     def __init__(self, slow):
         self.slow = slow

@@ -1,4 +1,4 @@
-# strict mode: pyrun.BlockingError where nothing can await (.strict.out)
+# flow: print() of an object whose __str__ blocks: awaited, also in strict mode
 import time
 
 class Temperature:
