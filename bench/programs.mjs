@@ -119,16 +119,16 @@ time.sleep(2)
 ${REPORT}`;
 
 // A sleep pyrun cannot make async: a special method the interpreter calls
-// (print() calling __str__). pyrun then waits synchronously, as CPython
+// (`<` calling __lt__). pyrun then waits synchronously, as CPython
 // does, with no CPU (Atomics.wait); plain Pyodide busy-waits.
 export const FALLBACK_SLEEP = `
 import time
 class Slow:
-    def __str__(self):
+    def __lt__(self, other):
         time.sleep(2)
-        return "slow"
+        return True
 ${START}
-print(Slow())
+print(Slow() < Slow())
 ${REPORT}`;
 
 // Many short sleeps from nested sync calls: 100 x 10 ms. (Pyodide's loop

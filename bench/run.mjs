@@ -64,7 +64,7 @@ print(sideBySide("colored function x100,000", COLORED_CALLS, rounds));
 print(coroutineFloorRows());
 print(sideBySide("import of a loaded module x100,000", REPEATED_IMPORT, rounds));
 print(sideBySide("time.sleep(2)", SLEEPING, rounds, { show: ["wall", "cpu"] }));
-print(sideBySide("time.sleep(2) in __str__ (synchronous fallback)", FALLBACK_SLEEP, rounds, { show: ["wall", "cpu"] }));
+print(sideBySide("time.sleep(2) in __lt__ (synchronous fallback)", FALLBACK_SLEEP, rounds, { show: ["wall", "cpu"] }));
 const jspi = { node: NODE24, plainAsync: true, show: ["wall", "cpu"] };
 print(sideBySide("Node 24, 100 x time.sleep(0.01)", SLEEP_HEAVY, rounds, jspi));
 print(sideBySide("Node 24, colored function x100,000", COLORED_CALLS, rounds, jspi));

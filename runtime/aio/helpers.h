@@ -78,6 +78,13 @@ int pyrun_stringify_init(pyrun_state *st);
 int pyrun_is_stringifier(pyrun_state *st, PyObject *fn);
 PyObject *pyrun_stringify_call(pyrun_state *st, PyObject *fn, PyObject *args, PyObject *kwargs);
 PyObject *pyrun_helper_fvalue(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+/* str(obj) / repr(obj) as a str when nothing blocks on the way, else an
+ * awaitable of it; ascii() of a repr */
+PyObject *pyrun_str_now_or_later(pyrun_state *st, PyObject *obj);
+PyObject *pyrun_repr_now_or_later(pyrun_state *st, PyObject *obj);
+PyObject *pyrun_ascii_of(PyObject *repr);
+/* percent.c: "..." % values whose str or repr may block */
+PyObject *pyrun_helper_percent(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs);
 /* wait_sync.c: waits for `awaitable` where code cannot await (JSPI's
  * run_sync, or driving it synchronously, or in strict mode

@@ -365,6 +365,21 @@ str_now_or_later(pyrun_state *st, PyObject *obj)
     return r;
 }
 
+PyObject *
+pyrun_str_now_or_later(pyrun_state *st, PyObject *obj)
+{
+    return str_now_or_later(st, obj);
+}
+
+PyObject *
+pyrun_repr_now_or_later(pyrun_state *st, PyObject *obj)
+{
+    PyObject *active = PySet_New(NULL);
+    PyObject *r = active ? async_repr_in(st, obj, active) : NULL;
+    Py_XDECREF(active);
+    return r;
+}
+
 /* An awaitable of str(obj). */
 static PyObject *
 async_str(pyrun_state *st, PyObject *obj)
@@ -415,8 +430,8 @@ async_format(pyrun_state *st, PyObject *obj, PyObject *spec)
 
 /* ---- ascii: repr, then non-ASCII escaped ------------------------------ */
 
-static PyObject *
-ascii_of(PyObject *repr)
+PyObject *
+pyrun_ascii_of(PyObject *repr)
 {
     PyObject *bytes = PyUnicode_AsEncodedString(repr, "ascii", "backslashreplace");
     PyObject *r = bytes ? PyUnicode_FromEncodedObject(bytes, "ascii", "strict") : NULL;
@@ -432,7 +447,7 @@ ascii_next(pyrun_step *s, PyObject *value, PyObject **out)
         Py_CLEAR(s->o[0]);
         return STEP_AWAIT;
     }
-    *out = ascii_of(value);
+    *out = pyrun_ascii_of(value);
     return *out ? STEP_DONE : STEP_ERROR;
 }
 

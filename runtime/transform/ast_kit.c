@@ -40,6 +40,10 @@ ast_kit_init(ast_kit *kit)
     if (kit->ast_base == NULL) {
         return -1;
     }
+    kit->op_mod = PyObject_GetAttrString(kit->ast_module, "Mod");
+    if (kit->op_mod == NULL) {
+        return -1;
+    }
     if (!PyType_Check((PyObject *)kit->ast_base)) {
         PyErr_SetString(PyExc_TypeError, "ast.AST is not a class");
         return -1;
@@ -76,6 +80,7 @@ ast_kit_clear(ast_kit *kit)
     Py_CLEAR(kit->empty_tuple);
     Py_CLEAR(kit->ast_module);
     Py_CLEAR(kit->ast_base);
+    Py_CLEAR(kit->op_mod);
 #define PYRUN_AST_FIELD_CLEAR(name) Py_CLEAR(kit->s_##name);
     PYRUN_AST_FIELDS(PYRUN_AST_FIELD_CLEAR)
 #undef PYRUN_AST_FIELD_CLEAR
@@ -91,6 +96,7 @@ ast_kit_traverse(ast_kit *kit, visitproc visit, void *arg)
     Py_VISIT(kit->store);
     Py_VISIT(kit->ast_module);
     Py_VISIT(kit->ast_base);
+    Py_VISIT(kit->op_mod);
     return 0;
 }
 

@@ -57,6 +57,7 @@ typedef struct {
     PyObject *empty_tuple;
     PyObject *ast_module;
     PyTypeObject *ast_base; /* ast.AST */
+    PyObject *op_mod;       /* ast.Mod: `fmt % values` formats */
 #define PYRUN_AST_FIELD_DECL(name) PyObject *s_##name;
     PYRUN_AST_FIELDS(PYRUN_AST_FIELD_DECL)
 #undef PYRUN_AST_FIELD_DECL

@@ -291,17 +291,19 @@ is_stringifier(prim p)
 }
 
 /* Are the values a stringifier is given all literals (print("text"),
- * f"{'a'}"), whose str cannot block? */
+ * f"{'a'}", "%d" % 3), whose str cannot block? */
 static int
 literal_args(tx *t, site *s)
 {
     ast_kit *kit = t->kit;
     ast_kind kind = ast_kind_of(kit, s->node);
-    if (kind != AK_Call && kind != AK_FormattedValue) {
+    if (kind != AK_Call && kind != AK_FormattedValue && kind != AK_BinOp) {
         return 0;
     }
     PyObject *values = kind == AK_Call ? ast_get(s->node, kit->s_args) : NULL;
-    PyObject *value = kind == AK_FormattedValue ? ast_get(s->node, kit->s_value) : NULL;
+    PyObject *value = kind == AK_FormattedValue ? ast_get(s->node, kit->s_value)
+                      : kind == AK_BinOp        ? ast_get(s->node, kit->s_right)
+                                                : NULL;
     if (values == NULL && value == NULL) {
         PyErr_Clear();
         return 0;

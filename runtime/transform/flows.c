@@ -812,6 +812,65 @@ ev_union(fw *f, PyObject *node, PyObject *field1, PyObject *field2)
     return v;
 }
 
+/* Where the interpreter stringifies a value without a call of a builtin
+ * (an f-string field, `"..." % values`): a call site of format() at
+ * `node`, given the value of its `field`, already evaluated. */
+static int
+format_site(fw *f, PyObject *node, PyObject *field)
+{
+    tx *t = f->t;
+    PyObject *value = ast_get(node, field);
+    int v = value ? tx_var_of(t, value) : -1;
+    Py_XDECREF(value);
+    if (v < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_SystemError, "pyrun: a stringified value was not evaluated");
+        }
+        return -1;
+    }
+    int fmt = tx_prim_obj(t, P_FORMAT);
+    int fv = fmt < 0 ? -1 : tx_new_var(t);
+    site *s = fv < 0 || con_obj(f, fv, fmt) < 0 ? NULL : call_site(f, SITE_CALL, node, node, fv, 1);
+    if (s == NULL) {
+        return -1;
+    }
+    s->args[0] = v;
+    s->kwargs = PyMem_Calloc(1, sizeof(int));
+    if (s->kwargs == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* Is this BinOp `"..." % values`, with a literal format? */
+int
+percent_format(tx *t, PyObject *binop)
+{
+    ast_kit *kit = t->kit;
+    PyObject *op = ast_get(binop, kit->s_op);
+    PyObject *left = op ? ast_get(binop, kit->s_left) : NULL;
+    if (left == NULL) {
+        Py_XDECREF(op);
+        return -1;
+    }
+    int r = 0;
+    if (op != NULL && Py_TYPE(op) == (PyTypeObject *)kit->op_mod) {
+        ast_kind k = ast_kind_of(kit, left);
+        if (k == AK_JoinedStr) {
+            r = 1;
+        }
+        else if (k == AK_Constant) {
+            PyObject *c = ast_get(left, kit->s_value);
+            r = c == NULL ? -1 : PyUnicode_Check(c);
+            Py_XDECREF(c);
+        }
+    }
+    Py_DECREF(op);
+    Py_DECREF(left);
+    return r;
+}
+
 static int
 ev_kind(fw *f, PyObject *expr, ast_kind kind)
 {
@@ -882,7 +941,11 @@ ev_kind(fw *f, PyObject *expr, ast_kind kind)
     case AK_BinOp: {
         /* `handlers + [f]` holds what both operands' items hold */
         int v = ev_union(f, expr, kit->s_left, kit->s_right);
-        return v < 0 || con(f, K_COPY, v, t->lib_var) < 0 ? -1 : v;
+        if (v < 0 || con(f, K_COPY, v, t->lib_var) < 0) {
+            return -1;
+        }
+        int formats = percent_format(t, expr);
+        return formats < 0 || (formats && format_site(f, expr, kit->s_right) < 0) ? -1 : v;
     }
     case AK_Yield: {
         PyObject *value = ast_get(expr, kit->s_value);
@@ -902,26 +965,13 @@ ev_kind(fw *f, PyObject *expr, ast_kind kind)
         int items = derived(f, K_ITEMS, v, NULL, s);
         return items < 0 || con(f, K_COPY, f->unit->yields, items) < 0 ? -1 : t->lib_var;
     }
-    case AK_FormattedValue: {
+    case AK_FormattedValue:
         /* f"{value!r:spec}" calls format() of the value (after its str or
-         * repr): a call site of format, as format(value) would be */
-        PyObject *value = ast_get(expr, kit->s_value);
-        int v = value ? ev(f, value) : -1;
-        Py_XDECREF(value);
-        int fmt = v < 0 ? -1 : tx_prim_obj(t, P_FORMAT);
-        int fv = fmt < 0 ? -1 : tx_new_var(t);
-        site *s = fv < 0 || con_obj(f, fv, fmt) < 0 ? NULL : call_site(f, SITE_CALL, expr, expr, fv, 1);
-        if (s == NULL) {
-            return -1;
-        }
-        s->args[0] = v;
-        s->kwargs = PyMem_Calloc(1, sizeof(int));
-        if (s->kwargs == NULL) {
-            PyErr_NoMemory();
+         * repr) */
+        if (ev_field(f, expr, kit->s_value) < 0 || format_site(f, expr, kit->s_value) < 0) {
             return -1;
         }
         return ev_field(f, expr, kit->s_format_spec) < 0 ? -1 : t->lib_var;
-    }
     default:
         /* comparisons, f-strings, awaits, slices...: a library value */
         return ev_children(f, expr) < 0 ? -1 : t->lib_var;

@@ -982,6 +982,39 @@ done:
     return out;
 }
 
+/* "..." % values where a value's __str__ or __repr__ may block:
+ * await __pyrun__.percent("...", values) */
+static PyObject *
+rw_binop(rw *r, PyObject *node)
+{
+    ast_kit *kit = r->kit;
+    site *st = tx_site_of(r->t, node);
+    if ((st == NULL && PyErr_Occurred()) || rw_children(r, node) < 0) {
+        return NULL;
+    }
+    if (st == NULL || st->effect != E_STRINGIFY || !r->can_await) {
+        return Py_NewRef(node);
+    }
+    PyObject *left = ast_get(node, kit->s_left);
+    PyObject *right = left ? ast_get(node, kit->s_right) : NULL;
+    PyObject *args = right ? PyList_New(2) : NULL;
+    PyObject *call = NULL, *out = NULL;
+    if (args != NULL) {
+        PyList_SetItem(args, 0, Py_NewRef(left));
+        PyList_SetItem(args, 1, Py_NewRef(right));
+        call = ast_helper_call(kit, node, "percent", args, NULL);
+    }
+    out = call ? ast_await(kit, node, call) : NULL;
+    if (out != NULL && rw_note(r, node, "%% formatting of a value whose __str__ or __repr__ may block -> await __pyrun__.percent") < 0) {
+        Py_CLEAR(out);
+    }
+    Py_XDECREF(left);
+    Py_XDECREF(right);
+    Py_XDECREF(args);
+    Py_XDECREF(call);
+    return out;
+}
+
 /* f"{x!r:spec}" where x's __str__, __repr__ or __format__ may block:
  * f"{await __pyrun__.fvalue(x, conversion, f'spec')}" */
 static PyObject *
@@ -1084,6 +1117,8 @@ rw_expr(rw *r, PyObject *expr)
         return rw_compare(r, expr);
     case AK_FormattedValue:
         return rw_formatted_value(r, expr);
+    case AK_BinOp:
+        return rw_binop(r, expr);
     default:
         return rw_children(r, expr) < 0 ? NULL : Py_NewRef(expr);
     }
