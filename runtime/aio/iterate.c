@@ -10,14 +10,14 @@
 
 /* ---- AsyncIter: aiter, map, filter, enumerate, stdin lines -------------- */
 
-typedef enum { AI_SYNC, AI_STDIN, AI_MAP, AI_FILTER, AI_ENUMERATE } ai_mode;
+typedef enum { AI_SYNC, AI_STDIN, AI_MAP, AI_FILTER, AI_ENUMERATE, AI_FACE_NEXT } ai_mode;
 
 typedef struct {
     PyObject_HEAD
     ai_mode mode;
     PyObject *source; /* sync iterator, async iterator, or tuple of them */
-    PyObject *fn;
-    Py_ssize_t count;
+    PyObject *fn;     /* map's and filter's function; AI_FACE_NEXT: the iterator's __next__;
+                       * AI_ENUMERATE: the next count */
     PyObject *returned; /* AI_SYNC over a generator: what it returned, once ended */
 } AsyncIter;
 
@@ -138,8 +138,33 @@ enumerate_next(pyrun_step *s, PyObject *value, PyObject **out)
         *out = anext_of(s->o[0]);
         return *out ? STEP_AWAIT : STEP_ERROR;
     }
-    *out = Py_BuildValue("(nO)", s->i, value);
+    *out = PyTuple_Pack(2, s->o[1], value);
     return *out ? STEP_DONE : STEP_ERROR;
+}
+
+/* An item from a __next__ that blocks: its coroutine awaited, and the
+ * StopIteration it let out (carried as a value, PEP 479) the end. */
+static step_result
+face_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    if (st == NULL) {
+        return STEP_ERROR;
+    }
+    if (value == NULL) {
+        *out = Py_NewRef(s->o[0]);
+        Py_CLEAR(s->o[0]);
+        return STEP_AWAIT;
+    }
+    if (pyrun_reraise_stopped(st, value) < 0) {
+        if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+            PyErr_Clear();
+            PyErr_SetNone(PyExc_StopAsyncIteration);
+        }
+        return STEP_ERROR;
+    }
+    *out = Py_NewRef(value);
+    return STEP_DONE;
 }
 
 static step_result
@@ -188,6 +213,18 @@ ai_anext(AsyncIter *a)
     }
     case AI_STDIN:
         return (PyObject *)pyrun_step_new(st, stdin_line_next, NULL);
+    case AI_FACE_NEXT: {
+        PyObject *args = PyTuple_Pack(1, a->source);
+        PyObject *coro = args ? pyrun_face_call_async(st, a->fn, args, NULL) : NULL;
+        Py_XDECREF(args);
+        s = coro ? pyrun_step_new(st, face_next, NULL) : NULL;
+        if (s == NULL) {
+            Py_XDECREF(coro);
+            return NULL;
+        }
+        s->o[0] = coro;
+        return (PyObject *)s;
+    }
     case AI_MAP:
         s = pyrun_step_new(st, map_next, NULL);
         if (s == NULL) {
@@ -208,13 +245,21 @@ ai_anext(AsyncIter *a)
             s->o[FILTER_FN] = Py_NewRef(a->fn);
         }
         return (PyObject *)s;
-    case AI_ENUMERATE:
-        s = pyrun_step_new(st, enumerate_next, NULL);
-        if (s != NULL) {
-            s->o[0] = Py_NewRef(a->source);
-            s->i = a->count++;
+    case AI_ENUMERATE: {
+        /* the count is a->fn: this item's, then the next one's */
+        PyObject *one = PyLong_FromLong(1);
+        PyObject *next = one ? PyNumber_Add(a->fn, one) : NULL;
+        Py_XDECREF(one);
+        s = next ? pyrun_step_new(st, enumerate_next, NULL) : NULL;
+        if (s == NULL) {
+            Py_XDECREF(next);
+            return NULL;
         }
+        s->o[0] = Py_NewRef(a->source);
+        s->o[1] = a->fn; /* moved */
+        a->fn = next;
         return (PyObject *)s;
+    }
     }
     return NULL;
 }
@@ -297,7 +342,21 @@ to_aiter(pyrun_state *st, PyObject *iterable)
     if (it == NULL) {
         return NULL;
     }
-    PyObject *a = ai_new(st, AI_SYNC, it, NULL);
+    PyObject *agen = pyrun_sync_gen_async(st, it);
+    if (agen != NULL) {
+        /* __iter__ is a generator method that blocks */
+        Py_INCREF(agen);
+        Py_DECREF(it);
+        return agen;
+    }
+    /* an iterator whose __next__ blocks */
+    PyObject *next = PyObject_GetAttrString((PyObject *)Py_TYPE(it), "__next__");
+    if (next == NULL) {
+        Py_DECREF(it);
+        return NULL;
+    }
+    PyObject *a = pyrun_is_face(st, next) ? ai_new(st, AI_FACE_NEXT, it, next) : ai_new(st, AI_SYNC, it, NULL);
+    Py_DECREF(next);
     Py_DECREF(it);
     return a;
 }
@@ -386,18 +445,17 @@ pyrun_helper_enumerate(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"iterable", "start", NULL};
     pyrun_state *st = pyrun_get_state(module);
-    PyObject *iterable;
-    Py_ssize_t start = 0;
-    if (st == NULL || !PyArg_ParseTupleAndKeywords(args, kwargs, "O|n:enumerate", kwlist, &iterable, &start)) {
+    PyObject *iterable, *start = NULL;
+    if (st == NULL || !PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:enumerate", kwlist, &iterable, &start)) {
         return NULL;
     }
-    PyObject *a = to_aiter(st, iterable);
-    AsyncIter *r = a ? (AsyncIter *)ai_new(st, AI_ENUMERATE, a, NULL) : NULL;
+    /* any int, as enumerate counts (past sys.maxsize too) */
+    PyObject *count = start ? PyNumber_Index(start) : PyLong_FromLong(0);
+    PyObject *a = count ? to_aiter(st, iterable) : NULL;
+    PyObject *r = a ? ai_new(st, AI_ENUMERATE, a, count) : NULL;
     Py_XDECREF(a);
-    if (r != NULL) {
-        r->count = start;
-    }
-    return (PyObject *)r;
+    Py_XDECREF(count);
+    return r;
 }
 
 /* ---- consumers ------------------------------------------------------------ */
@@ -582,6 +640,23 @@ contains_error(pyrun_step *s, PyObject **out)
     return consumer_error(s, out, contains_end);
 }
 
+/* bool() of what a __contains__ that blocks returned, as `in` gives it */
+static step_result
+truth_of(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    if (value == NULL) {
+        *out = Py_NewRef(s->o[0]);
+        Py_CLEAR(s->o[0]);
+        return STEP_AWAIT;
+    }
+    int truth = PyObject_IsTrue(value);
+    if (truth < 0) {
+        return STEP_ERROR;
+    }
+    *out = Py_NewRef(truth ? Py_True : Py_False);
+    return STEP_DONE;
+}
+
 PyObject *
 pyrun_helper_contains(PyObject *module, PyObject *args)
 {
@@ -589,6 +664,29 @@ pyrun_helper_contains(PyObject *module, PyObject *args)
     PyObject *iterable, *x;
     if (st == NULL || !PyArg_ParseTuple(args, "OO:contains", &x, &iterable)) {
         return NULL;
+    }
+    /* `in` asks __contains__ first, and iterates only without one */
+    PyObject *method = PyObject_GetAttrString((PyObject *)Py_TYPE(iterable), "__contains__");
+    if (method == NULL) {
+        PyErr_Clear();
+    }
+    else if (pyrun_is_face(st, method)) {
+        PyObject *call_args = PyTuple_Pack(2, iterable, x);
+        PyObject *coro = call_args ? pyrun_face_call_async(st, method, call_args, NULL) : NULL;
+        Py_XDECREF(call_args);
+        pyrun_step *s = coro ? pyrun_step_new(st, truth_of, NULL) : NULL;
+        Py_DECREF(method);
+        if (s == NULL) {
+            Py_XDECREF(coro);
+            return NULL;
+        }
+        s->o[0] = coro;
+        return (PyObject *)s;
+    }
+    else {
+        Py_DECREF(method);
+        int found = PySequence_Contains(iterable, x);
+        return found < 0 ? NULL : pyrun_ready(st, found ? Py_True : Py_False);
     }
     return (PyObject *)consumer(st, iterable, x, contains_next, contains_error);
 }
@@ -645,8 +743,22 @@ pyrun_helper_next(PyObject *module, PyObject *args)
     if (st == NULL || !PyArg_UnpackTuple(args, "next", 1, 2, &it, &dflt)) {
         return NULL;
     }
+    PyObject *ait = NULL;
     if (!PyObject_HasAttrString(it, "__anext__")) {
-        /* a plain iterator after all */
+        /* an iterator whose __next__ blocks, or a plain one after all */
+        PyObject *next = PyObject_GetAttrString((PyObject *)Py_TYPE(it), "__next__");
+        if (next == NULL) {
+            PyErr_Clear();
+        }
+        else if (pyrun_is_face(st, next)) {
+            ait = ai_new(st, AI_FACE_NEXT, it, next);
+        }
+        Py_XDECREF(next);
+        if (ait == NULL && PyErr_Occurred()) {
+            return NULL;
+        }
+    }
+    if (ait == NULL && !PyObject_HasAttrString(it, "__anext__")) {
         PyObject *item = PyIter_Next(it);
         if (item == NULL && !PyErr_Occurred()) {
             item = dflt ? Py_NewRef(dflt) : PyObject_GetAttrString(st->helpers, "EXHAUSTED");
@@ -655,9 +767,10 @@ pyrun_helper_next(PyObject *module, PyObject *args)
     }
     pyrun_step *s = pyrun_step_new(st, next_next, next_error);
     if (s == NULL) {
+        Py_XDECREF(ait);
         return NULL;
     }
-    s->o[C_AIT] = Py_NewRef(it);
+    s->o[C_AIT] = ait ? ait : Py_NewRef(it);
     s->o[C_EXTRA] = dflt ? Py_NewRef(dflt) : PyObject_GetAttrString(st->helpers, "EXHAUSTED");
     if (s->o[C_EXTRA] == NULL) {
         Py_DECREF(s);

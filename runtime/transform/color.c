@@ -91,6 +91,36 @@ mark_awaiting_comprehensions(tx *t)
     }
 }
 
+
+/* Does iterating an instance of k run a colored __next__, or a colored
+ * __iter__ (a generator method that blocks)? */
+static int
+instance_iterates_async(tx *t, klass *k)
+{
+    static const char *const methods[] = {"__next__", "__iter__"};
+    for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++) {
+        PyObject *name = PyUnicode_InternFromString(methods[m]);
+        idset found;
+        memset(&found, 0, sizeof found);
+        int rc = name ? class_attr_var(t, k, name, 0, &found) : -1;
+        Py_XDECREF(name);
+        for (int i = 0; rc >= 0 && i < found.n; i++) {
+            aobj *o = &t->objs[found.v[i]];
+            int blocking_generator = (o->kind == O_FUNC || o->kind == O_BOUND) && o->u->generator &&
+                                     o->u->colored && !o->u->native_async;
+            if (blocking_generator || obj_colored(t, found.v[i])) {
+                rc = 2;
+                break;
+            }
+        }
+        idset_free(&found);
+        if (rc != 0 && rc != 1) {
+            return rc < 0 ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
 /* Is an object something whose items must be awaited? */
 static int
 obj_async_items(tx *t, int id)
@@ -101,6 +131,8 @@ obj_async_items(tx *t, int id)
         return o->u->colored;
     case O_PRIM:
         return o->p == P_STDIN;
+    case O_INSTANCE:
+        return instance_iterates_async(t, o->k);
     case O_CONTAINER: {
         /* map/filter/enumerate made lazy and async, or a generator
          * expression that awaits */
@@ -238,9 +270,15 @@ site_prim(tx *t, site *s)
 static int
 any_arg_async_items(tx *t, site *s)
 {
+    /* dict(obj) of an instance reads it as a mapping (keys()) when it is
+     * one: only its other arguments' items are taken here */
+    int mapping = site_prim(t, s) == P_DICT;
     for (int i = 0; i < s->nargs; i++) {
-        if (var_is_async_items(t, s->args[i])) {
-            return 1;
+        const idset *objs = tx_values(t, s->args[i]);
+        for (int j = 0; j < objs->n; j++) {
+            if ((!mapping || t->objs[objs->v[j]].kind != O_INSTANCE) && obj_async_items(t, objs->v[j])) {
+                return 1;
+            }
         }
     }
     return 0;
