@@ -83,6 +83,13 @@ PyObject *pyrun_helper_fvalue(PyObject *module, PyObject *const *args, Py_ssize_
 PyObject *pyrun_str_now_or_later(pyrun_state *st, PyObject *obj);
 PyObject *pyrun_repr_now_or_later(pyrun_state *st, PyObject *obj);
 PyObject *pyrun_ascii_of(PyObject *repr);
+/* awaitables of str(obj), repr(obj), ascii(obj), format(obj, spec) */
+PyObject *pyrun_async_str(pyrun_state *st, PyObject *obj);
+PyObject *pyrun_async_repr(pyrun_state *st, PyObject *obj);
+PyObject *pyrun_async_ascii(pyrun_state *st, PyObject *obj);
+PyObject *pyrun_async_format(pyrun_state *st, PyObject *obj, PyObject *spec);
+/* strformat.c: "...".format(...) whose fields' methods may block */
+PyObject *pyrun_helper_strformat(PyObject *module, PyObject *args, PyObject *kwargs);
 /* percent.c: "..." % values whose str or repr may block */
 PyObject *pyrun_helper_percent(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs);

@@ -41,6 +41,7 @@ static PyMethodDef helper_defs[] = {
     H("call", pyrun_helper_call, METH_FASTCALL | METH_KEYWORDS),
     H("fvalue", pyrun_helper_fvalue, METH_FASTCALL),
     H("percent", pyrun_helper_percent, METH_FASTCALL),
+    H("strformat", pyrun_helper_strformat, KW),
     H("new", pyrun_helper_new, KW),
     H("getattr", pyrun_helper_getattr, VA),
     H("face", pyrun_helper_face, METH_O),

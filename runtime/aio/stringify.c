@@ -327,8 +327,8 @@ async_repr_in(pyrun_state *st, PyObject *obj, PyObject *active)
 }
 
 /* An awaitable of repr(obj). */
-static PyObject *
-async_repr(pyrun_state *st, PyObject *obj)
+PyObject *
+pyrun_async_repr(pyrun_state *st, PyObject *obj)
 {
     PyObject *active = PySet_New(NULL);
     PyObject *r = active ? async_repr_in(st, obj, active) : NULL;
@@ -381,16 +381,16 @@ pyrun_repr_now_or_later(pyrun_state *st, PyObject *obj)
 }
 
 /* An awaitable of str(obj). */
-static PyObject *
-async_str(pyrun_state *st, PyObject *obj)
+PyObject *
+pyrun_async_str(pyrun_state *st, PyObject *obj)
 {
     PyObject *r = str_now_or_later(st, obj);
     return r != NULL && PyUnicode_Check(r) ? pyrun_maybe_steal(st, r) : r;
 }
 
 /* An awaitable of format(obj, spec). */
-static PyObject *
-async_format(pyrun_state *st, PyObject *obj, PyObject *spec)
+PyObject *
+pyrun_async_format(pyrun_state *st, PyObject *obj, PyObject *spec)
 {
     if (!PyUnicode_Check(spec)) {
         PyObject *name = PyType_GetName(Py_TYPE(spec));
@@ -418,7 +418,7 @@ async_format(pyrun_state *st, PyObject *obj, PyObject *spec)
             r = NULL;
         }
         else {
-            r = async_str(st, obj);
+            r = pyrun_async_str(st, obj);
         }
     }
     else {
@@ -451,10 +451,10 @@ ascii_next(pyrun_step *s, PyObject *value, PyObject **out)
     return *out ? STEP_DONE : STEP_ERROR;
 }
 
-static PyObject *
-async_ascii(pyrun_state *st, PyObject *obj)
+PyObject *
+pyrun_async_ascii(pyrun_state *st, PyObject *obj)
 {
-    PyObject *aw = async_repr(st, obj);
+    PyObject *aw = pyrun_async_repr(st, obj);
     pyrun_step *s = aw ? pyrun_step_new(st, ascii_next, NULL) : NULL;
     if (s == NULL) {
         Py_XDECREF(aw);
@@ -581,18 +581,18 @@ pyrun_stringify_call(pyrun_state *st, PyObject *fn, PyObject *args, PyObject *kw
         return async_print(st, args, kwargs);
     }
     if (fn == (PyObject *)&PyUnicode_Type && n == 1 && no_kw) {
-        return async_str(st, PyTuple_GetItem(args, 0));
+        return pyrun_async_str(st, PyTuple_GetItem(args, 0));
     }
     if (fn == st->builtin_repr && n == 1 && no_kw) {
-        return async_repr(st, PyTuple_GetItem(args, 0));
+        return pyrun_async_repr(st, PyTuple_GetItem(args, 0));
     }
     if (fn == st->builtin_ascii && n == 1 && no_kw) {
-        return async_ascii(st, PyTuple_GetItem(args, 0));
+        return pyrun_async_ascii(st, PyTuple_GetItem(args, 0));
     }
     if (fn == st->builtin_format && (n == 1 || n == 2) && no_kw) {
         PyObject *empty = n == 1 ? PyUnicode_FromString("") : NULL;
         PyObject *spec = n == 2 ? PyTuple_GetItem(args, 1) : empty;
-        PyObject *r = spec ? async_format(st, PyTuple_GetItem(args, 0), spec) : NULL;
+        PyObject *r = spec ? pyrun_async_format(st, PyTuple_GetItem(args, 0), spec) : NULL;
         Py_XDECREF(empty);
         return r;
     }
@@ -652,12 +652,12 @@ pyrun_helper_fvalue(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     PyObject *r;
     if (conversion == -1) {
-        r = async_format(st, args[0], spec ? spec : empty);
+        r = pyrun_async_format(st, args[0], spec ? spec : empty);
     }
     else {
-        PyObject *converted = conversion == 's'   ? async_str(st, args[0])
-                              : conversion == 'r' ? async_repr(st, args[0])
-                                                  : async_ascii(st, args[0]);
+        PyObject *converted = conversion == 's'   ? pyrun_async_str(st, args[0])
+                              : conversion == 'r' ? pyrun_async_repr(st, args[0])
+                                                  : pyrun_async_ascii(st, args[0]);
         pyrun_step *s = converted ? pyrun_step_new(st, fvalue_next, NULL) : NULL;
         if (s == NULL) {
             Py_XDECREF(converted);

@@ -357,6 +357,31 @@ literal_args(tx *t, site *s)
     return literal;
 }
 
+/* Is this call "...".format(...), on a literal string? (flows.c) */
+int
+tx_str_format_call(tx *t, site *s)
+{
+    (void)t;
+    return s->kind == SITE_CALL && s->str_format;
+}
+
+/* Does a call give any keyword a value that is not a literal? */
+static int
+literal_keywords(tx *t, site *s)
+{
+    ast_kit *kit = t->kit;
+    PyObject *kws = ast_get(s->node, kit->s_keywords);
+    int literal = kws != NULL;
+    for (Py_ssize_t i = 0; literal && i < PyList_Size(kws); i++) {
+        PyObject *v = ast_get(PyList_GetItem(kws, i), kit->s_value);
+        literal = v != NULL && ast_kind_of(kit, v) == AK_Constant;
+        Py_XDECREF(v);
+    }
+    Py_XDECREF(kws);
+    PyErr_Clear();
+    return literal;
+}
+
 /* Is some __str__, __repr__ or __format__ of the program colored? */
 static int
 any_stringify_colored(tx *t)
@@ -538,6 +563,10 @@ call_effect(tx *t, site *s, unit **target)
     }
     if (has_prim(s, P_LOOP_STOP) && p == P_LOOP_STOP) {
         return E_LOOP_STOP_SYNC;
+    }
+    if (p == P_NONE && tx_str_format_call(t, s) &&
+        (*target != NULL || (s->unit->colored && t->stringify_blocks && !(literal_args(t, s) && literal_keywords(t, s))))) {
+        return E_STRINGIFY; /* "...".format(x): checked at run time */
     }
     if (is_stringifier(p) && has_prim(s, p) &&
         (*target != NULL || (s->unit->colored && t->stringify_blocks && !literal_args(t, s)))) {

@@ -343,6 +343,12 @@ ev_call(fw *f, PyObject *node)
         PyObject *attr = base ? ast_get(func, kit->s_attr) : NULL;
         s->base = attr ? tx_var_of(t, base) : -1;
         s->attr = attr;
+        if (attr != NULL && PyUnicode_CompareWithASCIIString(attr, "format") == 0 &&
+            ast_kind_of(kit, base) == AK_Constant) {
+            PyObject *c = ast_get(base, kit->s_value);
+            s->str_format = c != NULL && PyUnicode_Check(c);
+            Py_XDECREF(c);
+        }
         int rc = attr ? tx_keep(t, attr) : -1;
         Py_XDECREF(base);
         Py_XDECREF(attr);

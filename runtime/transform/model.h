@@ -321,6 +321,7 @@ struct site {
     scope *scope;
     unit *unit;
     int in_genexp;
+    int str_format;   /* "...".format(...) of a literal string: it stringifies its arguments */
     /* SITE_CALL: the callee, arguments and result, as variables */
     int func;
     int *args;
@@ -481,6 +482,8 @@ int tx_color(tx *t);
 int needs_await(effect e);
 /* flows.c: is this BinOp `"..." % values`, with a literal format? 1, 0, or -1 */
 int percent_format(tx *t, PyObject *binop);
+/* color.c: is this call "...".format(...) of a literal string? */
+int tx_str_format_call(tx *t, site *s);
 /* Do the values of expr include a colored callable, or async items? */
 int expr_has_colored_callable(tx *t, PyObject *expr);
 int expr_is_async_items(tx *t, PyObject *expr);

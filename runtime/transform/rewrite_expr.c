@@ -561,6 +561,15 @@ rw_call(rw *r, PyObject *call)
                                   : "callable pyrun cannot follow -> await __pyrun__.call, in case it is colored";
         break;
     case E_STRINGIFY:
+        if (tx_str_format_call(t, st)) {
+            /* "...".format(...) -> await __pyrun__.strformat("...", ...) */
+            PyObject *recv = ast_get(func, kit->s_value);
+            awaitable = recv ? helper_over(r, call, "strformat", recv, NULL) : NULL;
+            Py_XDECREF(recv);
+            what = "this format";
+            note = "str.format of values whose __str__, __repr__ or __format__ may block -> await __pyrun__.strformat";
+            break;
+        }
         /* __pyrun__.call knows the builtins that stringify (aio/stringify.c) */
         awaitable = helper_over(r, call, "call", func, NULL);
         what = call_of(st->target, named, sizeof named);

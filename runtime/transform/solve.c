@@ -578,6 +578,23 @@ stringify_var(tx *t, site *s, int var, idset *seen, int depth)
     return rc;
 }
 
+/* "...".format(...): what stringifying every argument may run. */
+static int
+stringify_args(tx *t, site *s, const argv *a)
+{
+    idset seen;
+    memset(&seen, 0, sizeof seen);
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < a->nargs; i++) {
+        rc = stringify_var(t, s, a->args[i], &seen, 0);
+    }
+    for (int i = 0; rc == 0 && i < a->nkw; i++) {
+        rc = stringify_var(t, s, a->kwargs[i], &seen, 0);
+    }
+    idset_free(&seen);
+    return rc;
+}
+
 static int
 call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
 {
@@ -1537,6 +1554,9 @@ apply(tx *t, const constraint *c)
         site *s = c->call;
         argv a = {.args = s->args, .starred = s->starred, .nargs = s->nargs, .kwnames = s->kwnames,
                   .kwargs = s->kwargs, .nkw = s->nkw};
+        if (s->str_format && stringify_args(t, s, &a) < 0) {
+            return -1;
+        }
         idset callees;
         if (snapshot(t, c->src, &callees) < 0) {
             return -1;
