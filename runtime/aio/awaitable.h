@@ -46,6 +46,16 @@ PyObject *pyrun_ready(pyrun_state *st, PyObject *value);
 PyObject *pyrun_yield_once(pyrun_state *st);
 pyrun_step *pyrun_step_new(pyrun_state *st, step_next_fn next, step_error_fn error);
 
+/* For a continuation that begins by awaiting what slot o[i] holds: hands
+ * it over as what to await next (the slot is left empty). */
+static inline step_result
+pyrun_step_await_slot(pyrun_step *s, int i, PyObject **out)
+{
+    *out = s->o[i];
+    s->o[i] = NULL;
+    return STEP_AWAIT;
+}
+
 /* Ready(value), for a call's plain result. Steals value. */
 PyObject *pyrun_maybe_steal(pyrun_state *st, PyObject *value);
 

@@ -69,9 +69,7 @@ memo_next(pyrun_step *s, PyObject *value, PyObject **out)
 {
     Memo *m = (Memo *)s->o[0];
     if (value == NULL) {
-        *out = Py_NewRef(s->o[1]);
-        Py_CLEAR(s->o[1]);
-        return STEP_AWAIT;
+        return pyrun_step_await_slot(s, 1, out);
     }
     if (m->value == NULL) {
         m->value = Py_NewRef(value);

@@ -472,9 +472,7 @@ static step_result
 cached_property_next(pyrun_step *s, PyObject *value, PyObject **out)
 {
     if (value == NULL) {
-        *out = Py_NewRef(s->o[2]);
-        Py_CLEAR(s->o[2]);
-        return STEP_AWAIT;
+        return pyrun_step_await_slot(s, 2, out);
     }
     if (PyObject_SetItem(s->o[0], s->o[1], value) < 0) {
         return STEP_ERROR;

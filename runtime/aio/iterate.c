@@ -152,9 +152,7 @@ face_next(pyrun_step *s, PyObject *value, PyObject **out)
         return STEP_ERROR;
     }
     if (value == NULL) {
-        *out = Py_NewRef(s->o[0]);
-        Py_CLEAR(s->o[0]);
-        return STEP_AWAIT;
+        return pyrun_step_await_slot(s, 0, out);
     }
     if (pyrun_reraise_stopped(st, value) < 0) {
         if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
@@ -324,6 +322,21 @@ ai_new(pyrun_state *st, ai_mode mode, PyObject *source, PyObject *fn)
     return (PyObject *)a;
 }
 
+/* For an iterator whose __next__ blocks, the async iterator that awaits
+ * it; NULL without an exception for any other. */
+static PyObject *
+face_next_aiter(pyrun_state *st, PyObject *it)
+{
+    PyObject *next = PyObject_GetAttrString((PyObject *)Py_TYPE(it), "__next__");
+    if (next == NULL) {
+        PyErr_Clear(); /* not an iterator: iter() or next() says so */
+        return NULL;
+    }
+    PyObject *a = pyrun_is_face(st, next) ? ai_new(st, AI_FACE_NEXT, it, next) : NULL;
+    Py_DECREF(next);
+    return a;
+}
+
 /* The async iterator for any iterable: its own __aiter__, async lines for
  * the host's stdin, otherwise its plain iterator adapted. */
 static PyObject *
@@ -349,14 +362,10 @@ to_aiter(pyrun_state *st, PyObject *iterable)
         Py_DECREF(it);
         return agen;
     }
-    /* an iterator whose __next__ blocks */
-    PyObject *next = PyObject_GetAttrString((PyObject *)Py_TYPE(it), "__next__");
-    if (next == NULL) {
-        Py_DECREF(it);
-        return NULL;
+    PyObject *a = face_next_aiter(st, it);
+    if (a == NULL && !PyErr_Occurred()) {
+        a = ai_new(st, AI_SYNC, it, NULL);
     }
-    PyObject *a = pyrun_is_face(st, next) ? ai_new(st, AI_FACE_NEXT, it, next) : ai_new(st, AI_SYNC, it, NULL);
-    Py_DECREF(next);
     Py_DECREF(it);
     return a;
 }
@@ -645,9 +654,7 @@ static step_result
 truth_of(pyrun_step *s, PyObject *value, PyObject **out)
 {
     if (value == NULL) {
-        *out = Py_NewRef(s->o[0]);
-        Py_CLEAR(s->o[0]);
-        return STEP_AWAIT;
+        return pyrun_step_await_slot(s, 0, out);
     }
     int truth = PyObject_IsTrue(value);
     if (truth < 0) {
@@ -743,22 +750,12 @@ pyrun_helper_next(PyObject *module, PyObject *args)
     if (st == NULL || !PyArg_UnpackTuple(args, "next", 1, 2, &it, &dflt)) {
         return NULL;
     }
-    PyObject *ait = NULL;
-    if (!PyObject_HasAttrString(it, "__anext__")) {
-        /* an iterator whose __next__ blocks, or a plain one after all */
-        PyObject *next = PyObject_GetAttrString((PyObject *)Py_TYPE(it), "__next__");
-        if (next == NULL) {
-            PyErr_Clear();
-        }
-        else if (pyrun_is_face(st, next)) {
-            ait = ai_new(st, AI_FACE_NEXT, it, next);
-        }
-        Py_XDECREF(next);
-        if (ait == NULL && PyErr_Occurred()) {
-            return NULL;
-        }
+    /* an async iterator, an iterator whose __next__ blocks, or a plain one */
+    PyObject *ait = PyObject_HasAttrString(it, "__anext__") ? Py_NewRef(it) : face_next_aiter(st, it);
+    if (ait == NULL && PyErr_Occurred()) {
+        return NULL;
     }
-    if (ait == NULL && !PyObject_HasAttrString(it, "__anext__")) {
+    if (ait == NULL) {
         PyObject *item = PyIter_Next(it);
         if (item == NULL && !PyErr_Occurred()) {
             item = dflt ? Py_NewRef(dflt) : PyObject_GetAttrString(st->helpers, "EXHAUSTED");
@@ -770,7 +767,7 @@ pyrun_helper_next(PyObject *module, PyObject *args)
         Py_XDECREF(ait);
         return NULL;
     }
-    s->o[C_AIT] = ait ? ait : Py_NewRef(it);
+    s->o[C_AIT] = ait;
     s->o[C_EXTRA] = dflt ? Py_NewRef(dflt) : PyObject_GetAttrString(st->helpers, "EXHAUSTED");
     if (s->o[C_EXTRA] == NULL) {
         Py_DECREF(s);

@@ -21,7 +21,6 @@ typedef struct {
     slot *slots;
     Py_ssize_t nslots, cap;
     PyObject *keys;   /* by name: each spec's key, in order (list), or NULL */
-    Py_ssize_t positional; /* values a positional format takes */
 } reading;
 
 static int
@@ -159,7 +158,6 @@ read_format(reading *rd, const char *src, Py_ssize_t n, Py_ssize_t nargs, int ma
         next++;
     }
     rd->len = out;
-    rd->positional = next;
     return 1;
 }
 

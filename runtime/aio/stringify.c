@@ -27,9 +27,7 @@ static step_result
 checked_next(pyrun_step *s, PyObject *value, PyObject **out)
 {
     if (value == NULL) {
-        *out = Py_NewRef(s->o[0]); /* the method's coroutine */
-        Py_CLEAR(s->o[0]);
-        return STEP_AWAIT;
+        return pyrun_step_await_slot(s, 0, out); /* the method's coroutine */
     }
     if (!PyUnicode_Check(value)) {
         PyObject *type = PyType_GetName(Py_TYPE(value));
@@ -326,51 +324,6 @@ async_repr_in(pyrun_state *st, PyObject *obj, PyObject *active)
     return (PyObject *)s;
 }
 
-/* An awaitable of repr(obj). */
-PyObject *
-pyrun_async_repr(pyrun_state *st, PyObject *obj)
-{
-    PyObject *active = PySet_New(NULL);
-    PyObject *r = active ? async_repr_in(st, obj, active) : NULL;
-    Py_XDECREF(active);
-    return r != NULL && PyUnicode_Check(r) ? pyrun_maybe_steal(st, r) : r;
-}
-
-/* ---- str and format --------------------------------------------------- */
-
-/* str(obj): the string when nothing blocks, else an awaitable of it. */
-static PyObject *
-str_now_or_later(pyrun_state *st, PyObject *obj)
-{
-    if (PyUnicode_CheckExact(obj)) {
-        return Py_NewRef(obj);
-    }
-    PyObject *m = type_method(obj, "__str__");
-    if (m == NULL) {
-        return NULL;
-    }
-    PyObject *r;
-    if (pyrun_is_face(st, m)) {
-        r = call_checked(st, m, obj, NULL, 's');
-    }
-    else if (m == st->object_str) {
-        PyObject *active = PySet_New(NULL);
-        r = active ? async_repr_in(st, obj, active) : NULL;
-        Py_XDECREF(active);
-    }
-    else {
-        r = PyObject_Str(obj);
-    }
-    Py_DECREF(m);
-    return r;
-}
-
-PyObject *
-pyrun_str_now_or_later(pyrun_state *st, PyObject *obj)
-{
-    return str_now_or_later(st, obj);
-}
-
 PyObject *
 pyrun_repr_now_or_later(pyrun_state *st, PyObject *obj)
 {
@@ -380,12 +333,42 @@ pyrun_repr_now_or_later(pyrun_state *st, PyObject *obj)
     return r;
 }
 
-/* An awaitable of str(obj). */
+/* ---- str and format --------------------------------------------------- */
+
+PyObject *
+pyrun_str_now_or_later(pyrun_state *st, PyObject *obj)
+{
+    if (PyUnicode_CheckExact(obj)) {
+        return Py_NewRef(obj);
+    }
+    PyObject *m = type_method(obj, "__str__");
+    if (m == NULL) {
+        return NULL;
+    }
+    PyObject *r = pyrun_is_face(st, m)    ? call_checked(st, m, obj, NULL, 's')
+                  : m == st->object_str ? pyrun_repr_now_or_later(st, obj)
+                                        : PyObject_Str(obj);
+    Py_DECREF(m);
+    return r;
+}
+
+/* What a *_now_or_later gave, as an awaitable. Steals r. */
+static PyObject *
+awaitable(pyrun_state *st, PyObject *r)
+{
+    return r != NULL && PyUnicode_Check(r) ? pyrun_maybe_steal(st, r) : r;
+}
+
+PyObject *
+pyrun_async_repr(pyrun_state *st, PyObject *obj)
+{
+    return awaitable(st, pyrun_repr_now_or_later(st, obj));
+}
+
 PyObject *
 pyrun_async_str(pyrun_state *st, PyObject *obj)
 {
-    PyObject *r = str_now_or_later(st, obj);
-    return r != NULL && PyUnicode_Check(r) ? pyrun_maybe_steal(st, r) : r;
+    return awaitable(st, pyrun_str_now_or_later(st, obj));
 }
 
 /* An awaitable of format(obj, spec). */
@@ -443,9 +426,7 @@ static step_result
 ascii_next(pyrun_step *s, PyObject *value, PyObject **out)
 {
     if (value == NULL) {
-        *out = Py_NewRef(s->o[0]);
-        Py_CLEAR(s->o[0]);
-        return STEP_AWAIT;
+        return pyrun_step_await_slot(s, 0, out);
     }
     *out = pyrun_ascii_of(value);
     return *out ? STEP_DONE : STEP_ERROR;
@@ -482,7 +463,7 @@ print_next(pyrun_step *s, PyObject *value, PyObject **out)
         if (s->i > 0 && PyFile_WriteObject(s->o[2], s->o[1], Py_PRINT_RAW) < 0) {
             return STEP_ERROR;
         }
-        PyObject *made = str_now_or_later(st, PyTuple_GetItem(s->o[0], s->i++));
+        PyObject *made = pyrun_str_now_or_later(st, PyTuple_GetItem(s->o[0], s->i++));
         if (made == NULL) {
             return STEP_ERROR;
         }
@@ -618,9 +599,7 @@ fvalue_next(pyrun_step *s, PyObject *value, PyObject **out)
     }
     if (s->phase == 0) {
         s->phase = 1;
-        *out = Py_NewRef(s->o[0]); /* the conversion */
-        Py_CLEAR(s->o[0]);
-        return STEP_AWAIT;
+        return pyrun_step_await_slot(s, 0, out); /* the conversion */
     }
     if (s->phase == 1) {
         s->phase = 2;

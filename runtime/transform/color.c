@@ -328,6 +328,14 @@ is_stringifier(prim p)
     return p == P_PRINT || p == P_STR || p == P_REPR || p == P_ASCII || p == P_FORMAT;
 }
 
+/* A constant or an f-string: a value whose str cannot block. */
+static int
+is_literal(ast_kit *kit, PyObject *expr)
+{
+    ast_kind k = ast_kind_of(kit, expr);
+    return k == AK_Constant || k == AK_JoinedStr;
+}
+
 /* Are the values a stringifier is given all literals (print("text"),
  * f"{'a'}", "%d" % 3), whose str cannot block? */
 static int
@@ -349,23 +357,14 @@ literal_args(tx *t, site *s)
     int literal = 1;
     Py_ssize_t n = values ? PyList_Size(values) : 1;
     for (Py_ssize_t i = 0; literal && i < n; i++) {
-        ast_kind k = ast_kind_of(kit, values ? PyList_GetItem(values, i) : value);
-        literal = k == AK_Constant || k == AK_JoinedStr;
+        literal = is_literal(kit, values ? PyList_GetItem(values, i) : value);
     }
     Py_XDECREF(values);
     Py_XDECREF(value);
     return literal;
 }
 
-/* Is this call "...".format(...), on a literal string? (flows.c) */
-int
-tx_str_format_call(tx *t, site *s)
-{
-    (void)t;
-    return s->kind == SITE_CALL && s->str_format;
-}
-
-/* Does a call give any keyword a value that is not a literal? */
+/* Are the values a call gives its keywords all literals? */
 static int
 literal_keywords(tx *t, site *s)
 {
@@ -374,7 +373,7 @@ literal_keywords(tx *t, site *s)
     int literal = kws != NULL;
     for (Py_ssize_t i = 0; literal && i < PyList_Size(kws); i++) {
         PyObject *v = ast_get(PyList_GetItem(kws, i), kit->s_value);
-        literal = v != NULL && ast_kind_of(kit, v) == AK_Constant;
+        literal = v != NULL && is_literal(kit, v);
         Py_XDECREF(v);
     }
     Py_XDECREF(kws);
@@ -564,7 +563,7 @@ call_effect(tx *t, site *s, unit **target)
     if (has_prim(s, P_LOOP_STOP) && p == P_LOOP_STOP) {
         return E_LOOP_STOP_SYNC;
     }
-    if (p == P_NONE && tx_str_format_call(t, s) &&
+    if (p == P_NONE && s->kind == SITE_CALL && s->str_format &&
         (*target != NULL || (s->unit->colored && t->stringify_blocks && !(literal_args(t, s) && literal_keywords(t, s))))) {
         return E_STRINGIFY; /* "...".format(x): checked at run time */
     }

@@ -849,8 +849,8 @@ format_site(fw *f, PyObject *node, PyObject *field)
     return 0;
 }
 
-/* Is this BinOp `"..." % values`, with a literal format? */
-int
+/* Is this BinOp `"..." % values`, with a literal format? 1, 0, or -1 */
+static int
 percent_format(tx *t, PyObject *binop)
 {
     ast_kit *kit = t->kit;

@@ -480,10 +480,6 @@ int is_implicit_dunder(PyObject *name);
 /* color.c */
 int tx_color(tx *t);
 int needs_await(effect e);
-/* flows.c: is this BinOp `"..." % values`, with a literal format? 1, 0, or -1 */
-int percent_format(tx *t, PyObject *binop);
-/* color.c: is this call "...".format(...) of a literal string? */
-int tx_str_format_call(tx *t, site *s);
 /* Do the values of expr include a colored callable, or async items? */
 int expr_has_colored_callable(tx *t, PyObject *expr);
 int expr_is_async_items(tx *t, PyObject *expr);

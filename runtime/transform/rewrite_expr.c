@@ -561,7 +561,7 @@ rw_call(rw *r, PyObject *call)
                                   : "callable pyrun cannot follow -> await __pyrun__.call, in case it is colored";
         break;
     case E_STRINGIFY:
-        if (tx_str_format_call(t, st)) {
+        if (st->str_format) {
             /* "...".format(...) -> await __pyrun__.strformat("...", ...) */
             PyObject *recv = ast_get(func, kit->s_value);
             awaitable = recv ? helper_over(r, call, "strformat", recv, NULL) : NULL;
@@ -991,18 +991,27 @@ done:
     return out;
 }
 
+/* With its children rewritten: is `node` (a format site, flows.c's
+ * format_site) to be awaited here? 1, 0, or -1 with an exception. */
+static int
+stringifies_here(rw *r, PyObject *node)
+{
+    site *st = tx_site_of(r->t, node);
+    if ((st == NULL && PyErr_Occurred()) || rw_children(r, node) < 0) {
+        return -1;
+    }
+    return st != NULL && st->effect == E_STRINGIFY && r->can_await;
+}
+
 /* "..." % values where a value's __str__ or __repr__ may block:
  * await __pyrun__.percent("...", values) */
 static PyObject *
 rw_binop(rw *r, PyObject *node)
 {
     ast_kit *kit = r->kit;
-    site *st = tx_site_of(r->t, node);
-    if ((st == NULL && PyErr_Occurred()) || rw_children(r, node) < 0) {
-        return NULL;
-    }
-    if (st == NULL || st->effect != E_STRINGIFY || !r->can_await) {
-        return Py_NewRef(node);
+    int here = stringifies_here(r, node);
+    if (here <= 0) {
+        return here < 0 ? NULL : Py_NewRef(node);
     }
     PyObject *left = ast_get(node, kit->s_left);
     PyObject *right = left ? ast_get(node, kit->s_right) : NULL;
@@ -1030,12 +1039,9 @@ static PyObject *
 rw_formatted_value(rw *r, PyObject *node)
 {
     ast_kit *kit = r->kit;
-    site *st = tx_site_of(r->t, node);
-    if ((st == NULL && PyErr_Occurred()) || rw_children(r, node) < 0) {
-        return NULL;
-    }
-    if (st == NULL || st->effect != E_STRINGIFY || !r->can_await) {
-        return Py_NewRef(node);
+    int here = stringifies_here(r, node);
+    if (here <= 0) {
+        return here < 0 ? NULL : Py_NewRef(node);
     }
     PyObject *value = ast_get(node, kit->s_value);
     PyObject *conversion = value ? ast_get(node, kit->s_conversion) : NULL;

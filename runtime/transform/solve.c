@@ -578,18 +578,19 @@ stringify_var(tx *t, site *s, int var, idset *seen, int depth)
     return rc;
 }
 
-/* "...".format(...): what stringifying every argument may run. */
+/* What stringifying a call's arguments may run: the first `nargs` of its
+ * positional ones (all with -1), and its keywords' when `keywords`. */
 static int
-stringify_args(tx *t, site *s, const argv *a)
+stringify_args(tx *t, site *s, const argv *a, int nargs, int keywords, int depth)
 {
     idset seen;
     memset(&seen, 0, sizeof seen);
     int rc = 0;
-    for (int i = 0; rc == 0 && i < a->nargs; i++) {
-        rc = stringify_var(t, s, a->args[i], &seen, 0);
+    for (int i = 0; rc == 0 && i < a->nargs && (nargs < 0 || i < nargs); i++) {
+        rc = stringify_var(t, s, a->args[i], &seen, depth);
     }
-    for (int i = 0; rc == 0 && i < a->nkw; i++) {
-        rc = stringify_var(t, s, a->kwargs[i], &seen, 0);
+    for (int i = 0; rc == 0 && keywords && i < a->nkw; i++) {
+        rc = stringify_var(t, s, a->kwargs[i], &seen, depth);
     }
     idset_free(&seen);
     return rc;
@@ -830,14 +831,7 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
     case P_ASCII:
     case P_FORMAT:
         mark_prim(t, s, p);
-        idset seen;
-        memset(&seen, 0, sizeof seen);
-        int rc = 0;
-        for (int i = 0; rc == 0 && i < a->nargs && (p == P_PRINT || i == 0); i++) {
-            rc = stringify_var(t, s, a->args[i], &seen, depth);
-        }
-        idset_free(&seen);
-        return rc < 0 ? -1 : add(t, dst, 0);
+        return stringify_args(t, s, a, p == P_PRINT ? -1 : 1, 0, depth) < 0 ? -1 : add(t, dst, 0);
     case P_NEXT:
         mark_prim(t, s, p); /* it may raise StopIteration (color.c) */
         return items_of_var(t, positional(a, 0), NULL, dst, depth) < 0 ? -1 : copy(t, dst, positional(a, 1));
@@ -1554,7 +1548,7 @@ apply(tx *t, const constraint *c)
         site *s = c->call;
         argv a = {.args = s->args, .starred = s->starred, .nargs = s->nargs, .kwnames = s->kwnames,
                   .kwargs = s->kwargs, .nkw = s->nkw};
-        if (s->str_format && stringify_args(t, s, &a) < 0) {
+        if (s->str_format && stringify_args(t, s, &a, -1, 1, 0) < 0) {
             return -1;
         }
         idset callees;
