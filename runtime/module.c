@@ -545,8 +545,9 @@ pyrun_exec(PyObject *module)
     PyObject *weak_keys = st->sync_warned ? import_attr("weakref", "WeakKeyDictionary") : NULL;
     st->plain_codes = weak_keys ? PyObject_CallNoArgs(weak_keys) : NULL;
     st->async_codes = st->plain_codes ? PyObject_CallNoArgs(weak_keys) : NULL;
+    st->once_codes = st->async_codes ? PyObject_CallNoArgs(weak_keys) : NULL;
     Py_XDECREF(weak_keys);
-    if (st->stdin_pending == NULL || st->stop_futures == NULL || st->async_codes == NULL) {
+    if (st->stdin_pending == NULL || st->stop_futures == NULL || st->once_codes == NULL) {
         return -1;
     }
     if (pyrun_errors_register(module, st) < 0 || pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
@@ -633,6 +634,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->sync_warned);
     Py_VISIT(st->plain_codes);
     Py_VISIT(st->async_codes);
+    Py_VISIT(st->once_codes);
     Py_VISIT(st->deferred_bodies);
     Py_VISIT(st->library_prefixes);
     Py_VISIT(st->in_flight);
@@ -720,6 +722,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->sync_warned);
     Py_CLEAR(st->plain_codes);
     Py_CLEAR(st->async_codes);
+    Py_CLEAR(st->once_codes);
     Py_CLEAR(st->deferred_bodies);
     Py_CLEAR(st->str_spec);
     Py_CLEAR(st->str_initializing);

@@ -94,6 +94,7 @@ typedef struct {
     PyTypeObject *method_face_type; /* a face of a bound method */
     PyObject *plain_codes;        /* WeakKeyDictionary: a colored def's code -> its face's __code__ */
     PyObject *async_codes;        /* WeakKeyDictionary: a face's __code__ -> weakref to the def's code */
+    PyObject *once_codes;         /* WeakKeyDictionary: a once-lambda's code -> the code it runs (face.c) */
     PyTypeObject *stopped_type;   /* pyrun.Stopped: a StopIteration carried as a value */
     PyTypeObject *sync_gen_type;  /* pyrun.Generator: a colored generator iterated synchronously */
     PyObject *async_gen_type;     /* types.AsyncGeneratorType */

@@ -46,6 +46,12 @@ PyObject *pyrun_ready(pyrun_state *st, PyObject *value);
 PyObject *pyrun_yield_once(pyrun_state *st);
 pyrun_step *pyrun_step_new(pyrun_state *st, step_next_fn next, step_error_fn error);
 
+static inline int
+pyrun_is_step(pyrun_state *st, PyObject *obj)
+{
+    return Py_TYPE(obj) == st->step_type;
+}
+
 /* For a continuation that begins by awaiting what slot o[i] holds: hands
  * it over as what to await next (the slot is left empty). */
 static inline step_result

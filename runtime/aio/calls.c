@@ -324,8 +324,14 @@ PyObject *
 pyrun_helper_stopped(PyObject *module, PyObject *exc)
 {
     pyrun_state *st = pyrun_get_state(module);
-    allocfunc alloc = st ? (allocfunc)PyType_GetSlot(st->stopped_type, Py_tp_alloc) : NULL;
-    Stopped *s = alloc ? (Stopped *)alloc(st->stopped_type, 0) : NULL;
+    return st ? pyrun_stopped_new(st, exc) : NULL;
+}
+
+PyObject *
+pyrun_stopped_new(pyrun_state *st, PyObject *exc)
+{
+    allocfunc alloc = (allocfunc)PyType_GetSlot(st->stopped_type, Py_tp_alloc);
+    Stopped *s = (Stopped *)alloc(st->stopped_type, 0);
     if (s != NULL) {
         s->exc = Py_NewRef(exc);
     }

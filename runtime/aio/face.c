@@ -23,6 +23,9 @@ typedef struct {
     PyObject *parent; /* for a face made by binding: the face it was bound from */
     PyObject *code;   /* __code__ as a plain function's would read, made on first use */
     PyObject *weakrefs;
+    /* a lambda that blocks where no async def can stand for it: its body
+     * is an async generator expression of one item (see lambda_face) */
+    int once;
 } Face;
 
 typedef struct {
@@ -81,6 +84,27 @@ face_make(pyrun_state *st, PyObject *fn)
 }
 
 static int is_async_generator(pyrun_state *st, PyObject *obj);
+static PyObject *first_item(pyrun_state *st, PyObject *agen);
+
+/* What calling the function behind a face gave, as the async side's
+ * result: a once-lambda's generator expression becomes the awaitable of
+ * its item. */
+static PyObject *
+face_result(pyrun_state *st, Face *f, PyObject *r)
+{
+    if (r != NULL && f->once && is_async_generator(st, r)) {
+        PyObject *item = first_item(st, r);
+        Py_DECREF(r);
+        return item;
+    }
+    return r;
+}
+
+static int
+is_awaitable_result(pyrun_state *st, PyObject *r)
+{
+    return (PyObject *)Py_TYPE(r) == st->coroutine_type || pyrun_is_memo(st, r) || pyrun_is_step(st, r);
+}
 
 int
 pyrun_is_face(pyrun_state *st, PyObject *obj)
@@ -94,9 +118,8 @@ pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObj
     if (!pyrun_is_face(st, callable)) {
         return NULL;
     }
-    PyObject *r = PyObject_Call(((Face *)callable)->fn, args, kwargs);
-    if (r == NULL || (PyObject *)Py_TYPE(r) == st->coroutine_type || is_async_generator(st, r) ||
-        pyrun_is_memo(st, r)) {
+    PyObject *r = face_result(st, (Face *)callable, PyObject_Call(((Face *)callable)->fn, args, kwargs));
+    if (r == NULL || is_awaitable_result(st, r) || is_async_generator(st, r)) {
         return r;
     }
     /* a plain result: the function was given plain code (f.__code__ = ...) */
@@ -136,8 +159,8 @@ static const char CALLED_FROM_C[] =
     "code that pyrun does not rewrite, such as the interpreter calling a special method or a "
     "library calling back, cannot be made async";
 static const char CANNOT_AWAIT[] =
-    "this code runs synchronously (a class body, or a lambda inside a comprehension) and cannot "
-    "be made async";
+    "this code runs synchronously (a class body, or a generator lambda where no async def can "
+    "stand for it) and cannot be made async";
 static const char ITERATED_SYNC[] =
     "a generator that blocks, iterated by code that pyrun does not rewrite, cannot be made async";
 
@@ -161,7 +184,7 @@ face_call(Face *f, PyObject *args, PyObject *kwargs)
     if (st == NULL) {
         return NULL;
     }
-    PyObject *r = PyObject_Call(f->fn, args, kwargs);
+    PyObject *r = face_result(st, f, PyObject_Call(f->fn, args, kwargs));
     if (r == NULL) {
         return NULL;
     }
@@ -169,7 +192,7 @@ face_call(Face *f, PyObject *args, PyObject *kwargs)
         Py_SETREF(r, sync_gen_make(st, r));
         return r;
     }
-    if ((PyObject *)Py_TYPE(r) != st->coroutine_type && !pyrun_is_memo(st, r)) {
+    if (!is_awaitable_result(st, r)) {
         return r;
     }
     if (PyEval_GetFrame() == NULL && !st->exiting) {
@@ -218,6 +241,7 @@ face_descr_get(Face *f, PyObject *obj, PyObject *type)
     Py_DECREF(bound);
     if (face != NULL) {
         ((Face *)face)->parent = Py_NewRef((PyObject *)f);
+        ((Face *)face)->once = f->once;
     }
     return face;
 }
@@ -1002,6 +1026,138 @@ pyrun_helper_face(PyObject *module, PyObject *fn)
     }
     PyErr_Clear();
     return face_make(st, fn);
+}
+
+/* ---- lambdas that block where no async def can stand for them ---------- */
+
+/* Awaiting a once-lambda's generator expression: its one item, the
+ * lambda's value. The expression is then run to its end, so that no
+ * unfinished async generator is left for the loop to close. */
+static step_result
+first_item_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    if (s->phase == 1) {
+        s->o[1] = Py_NewRef(value); /* the item */
+    }
+    if (s->phase++ > 1) {
+        PyErr_SetString(PyExc_RuntimeError, "a lambda's expression gave a second item");
+        return STEP_ERROR;
+    }
+    *out = PyObject_CallMethod(s->o[0], "__anext__", NULL);
+    return *out ? STEP_AWAIT : STEP_ERROR;
+}
+
+/* The body raising StopIteration ends an async generator with
+ * RuntimeError (PEP 479); the lambda raised StopIteration, and it is
+ * carried out as a colored def carries it (rw_carry_stop_iteration). */
+static step_result
+first_item_error(pyrun_step *s, PyObject **out)
+{
+    if (s->phase == 2 && PyErr_ExceptionMatches(PyExc_StopAsyncIteration)) {
+        PyErr_Clear();
+        *out = Py_NewRef(s->o[1]);
+        return STEP_DONE;
+    }
+    if (s->phase != 1 || !PyErr_ExceptionMatches(PyExc_RuntimeError)) {
+        return STEP_ERROR;
+    }
+    PyObject *type, *exc, *tb;
+    PyErr_Fetch(&type, &exc, &tb);
+    PyErr_NormalizeException(&type, &exc, &tb);
+    PyObject *cause = exc ? PyException_GetCause(exc) : NULL;
+    if (cause == NULL || !PyErr_GivenExceptionMatches(cause, PyExc_StopIteration)) {
+        Py_XDECREF(cause);
+        PyErr_Restore(type, exc, tb);
+        return STEP_ERROR;
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(exc);
+    Py_XDECREF(tb);
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    *out = st ? pyrun_stopped_new(st, cause) : NULL;
+    Py_DECREF(cause);
+    return *out ? STEP_DONE : STEP_ERROR;
+}
+
+static PyObject *
+first_item(pyrun_state *st, PyObject *agen)
+{
+    pyrun_step *s = pyrun_step_new(st, first_item_next, first_item_error);
+    if (s != NULL) {
+        s->o[0] = Py_NewRef(agen);
+    }
+    return (PyObject *)s;
+}
+
+/* A once-lambda's code, with its generator expression named as the
+ * lambda, for tracebacks: the expression's frame is the one that runs the
+ * body. Its frames wait as a colored function's do (trace_filter.c). */
+static PyObject *
+once_code(pyrun_state *st, PyObject *code)
+{
+    PyObject *known = PyObject_GetItem(st->once_codes, code);
+    if (known != NULL || !PyErr_ExceptionMatches(PyExc_KeyError)) {
+        return known;
+    }
+    PyErr_Clear();
+    PyObject *consts = PyObject_GetAttrString(code, "co_consts");
+    PyObject *name = consts ? PyObject_GetAttrString(code, "co_name") : NULL;
+    PyObject *qualname = name ? PyObject_GetAttrString(code, "co_qualname") : NULL;
+    PyObject *list = qualname ? PySequence_List(consts) : NULL;
+    PyObject *fixed = NULL;
+    for (Py_ssize_t i = 0; list != NULL && i < PyList_Size(list); i++) {
+        PyObject *c = PyList_GetItem(list, i);
+        if (Py_TYPE(c) != Py_TYPE(code)) {
+            continue;
+        }
+        PyObject *replace = PyObject_GetAttrString(c, "replace");
+        PyObject *empty = replace ? PyTuple_New(0) : NULL;
+        PyObject *kw = empty ? Py_BuildValue("{sOsO}", "co_name", name, "co_qualname", qualname) : NULL;
+        PyObject *gen = kw ? PyObject_Call(replace, empty, kw) : NULL;
+        Py_XDECREF(replace);
+        Py_XDECREF(empty);
+        Py_XDECREF(kw);
+        if (gen == NULL || pyrun_trace_mark_colored(st, gen) < 0 || PyList_SetItem(list, i, gen) < 0) {
+            Py_CLEAR(list);
+        }
+        break;
+    }
+    PyObject *tuple = list ? PyList_AsTuple(list) : NULL;
+    PyObject *replace = tuple ? PyObject_GetAttrString(code, "replace") : NULL;
+    PyObject *empty = replace ? PyTuple_New(0) : NULL;
+    PyObject *kw = empty ? Py_BuildValue("{sO}", "co_consts", tuple) : NULL;
+    fixed = kw ? PyObject_Call(replace, empty, kw) : NULL;
+    if (fixed != NULL && PyObject_SetItem(st->once_codes, code, fixed) < 0) {
+        Py_CLEAR(fixed);
+    }
+    Py_XDECREF(consts);
+    Py_XDECREF(name);
+    Py_XDECREF(qualname);
+    Py_XDECREF(list);
+    Py_XDECREF(tuple);
+    Py_XDECREF(replace);
+    Py_XDECREF(empty);
+    Py_XDECREF(kw);
+    return fixed;
+}
+
+/* lambda_face(fn): the face of `lambda ...: (body for _ in (None,))`, the
+ * form rw_lambda gives a lambda that blocks inside a comprehension, a
+ * class body or another lambda. Called, it gives the body's value. */
+PyObject *
+pyrun_helper_lambda_face(PyObject *module, PyObject *fn)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *code = st ? PyObject_GetAttrString(fn, "__code__") : NULL;
+    PyObject *fixed = code ? once_code(st, code) : NULL;
+    int rc = fixed ? PyObject_SetAttrString(fn, "__code__", fixed) : -1;
+    Py_XDECREF(code);
+    Py_XDECREF(fixed);
+    PyObject *face = rc == 0 ? face_make(st, fn) : NULL;
+    if (face != NULL) {
+        ((Face *)face)->once = 1;
+    }
+    return face;
 }
 
 /* block(awaitable, what): where code cannot await (a class body). */

@@ -31,6 +31,7 @@ PyObject *pyrun_helper_new(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *pyrun_helper_getattr(PyObject *module, PyObject *args);
 /* face.c: colored functions reachable from code that cannot await */
 PyObject *pyrun_helper_face(PyObject *module, PyObject *fn);
+PyObject *pyrun_helper_lambda_face(PyObject *module, PyObject *fn);
 PyObject *pyrun_helper_sync_iter(PyObject *module, PyObject *aiterable);
 PyObject *pyrun_helper_aclose(PyObject *module, PyObject *it);
 PyObject *pyrun_helper_block(PyObject *module, PyObject *args);
@@ -110,6 +111,8 @@ PyObject *pyrun_caller_location(void);
 /* calls.c: StopIteration carried out of colored functions as a value */
 int pyrun_calls_register(PyObject *module, pyrun_state *st);
 PyObject *pyrun_helper_stopped(PyObject *module, PyObject *exc);
+/* A Stopped carrying the StopIteration exc. */
+PyObject *pyrun_stopped_new(pyrun_state *st, PyObject *exc);
 PyObject *pyrun_helper_unstop(PyObject *module, PyObject *value);
 /* -1 with StopIteration raised when value carries one, else 0. */
 int pyrun_reraise_stopped(pyrun_state *st, PyObject *value);

@@ -45,6 +45,7 @@ static PyMethodDef helper_defs[] = {
     H("new", pyrun_helper_new, KW),
     H("getattr", pyrun_helper_getattr, VA),
     H("face", pyrun_helper_face, METH_O),
+    H("lambda_face", pyrun_helper_lambda_face, METH_O),
     H("cached", pyrun_helper_cached, METH_O),
     H("dispatching", pyrun_helper_dispatching, METH_O),
     H("as_task", pyrun_helper_as_task, METH_O),

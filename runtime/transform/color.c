@@ -21,9 +21,18 @@ needs_await(effect e)
     return e != E_NONE && e != E_NEW_LOOP_SYNC && e != E_LOOP_STOP_SYNC;
 }
 
-/* Code that can be made async: class bodies run while the class is made,
- * and a lambda can only be lifted into an async def from where a
- * statement can go before it. */
+/* Code that can be made async: not class bodies, which run while the
+ * class is made. A lambda is lifted into an async def where a statement
+ * can go before it; elsewhere (a comprehension, a class body, another
+ * lambda) its body becomes an async generator expression of one item,
+ * which cannot hold a yield. */
+int
+lambda_liftable(unit *u)
+{
+    scope *s = u->def_scope;
+    return s != NULL && (s->kind == SC_MODULE || (s->kind == SC_FUNCTION && s->unit->kind == U_FUNCTION));
+}
+
 static int
 can_be_async(tx *t, unit *u)
 {
@@ -34,8 +43,7 @@ can_be_async(tx *t, unit *u)
         return u->scope->mod->may_await;
     }
     if (u->kind == U_LAMBDA) {
-        scope *s = u->def_scope;
-        return s != NULL && (s->kind == SC_MODULE || (s->kind == SC_FUNCTION && s->unit->kind == U_FUNCTION));
+        return !u->generator || lambda_liftable(u);
     }
     (void)t;
     return 1;

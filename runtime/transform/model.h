@@ -480,6 +480,8 @@ int is_implicit_dunder(PyObject *name);
 /* color.c */
 int tx_color(tx *t);
 int needs_await(effect e);
+/* A lambda defined where an async def can be lifted for it (color.c). */
+int lambda_liftable(unit *u);
 /* Do the values of expr include a colored callable, or async items? */
 int expr_has_colored_callable(tx *t, PyObject *expr);
 int expr_is_async_items(tx *t, PyObject *expr);

@@ -765,6 +765,59 @@ make_async_def(ast_kit *kit, PyObject *loc, PyObject *name, PyObject *args, PyOb
     return def;
 }
 
+/* Where no def can be lifted, a lambda that blocks keeps its place and
+ * scope: `__pyrun__.lambda_face(lambda a: (body for __pyrun_once in
+ * (None,)))`. The generator expression is the one expression that can
+ * await outside an async def; its names are the lambda's (a walrus binds
+ * in the lambda), and the face awaits its one item (aio/face.c). */
+static PyObject *
+rw_once_lambda(rw *r, PyObject *node, PyObject *body)
+{
+    ast_kit *kit = r->kit;
+    PyObject *name = PyUnicode_InternFromString("__pyrun_once");
+    PyObject *target = name ? ast_name(kit, body, name, kit->store) : NULL;
+    PyObject *none = target ? ast_make(kit, AK_Constant, body, kit->s_value, Py_None, NULL) : NULL;
+    PyObject *elts = none ? PyList_New(1) : NULL;
+    PyObject *zero = elts ? PyLong_FromLong(0) : NULL;
+    PyObject *tuple = NULL, *ifs = NULL, *gen = NULL, *gens = NULL, *genexp = NULL, *out = NULL;
+    if (zero == NULL) {
+        goto done;
+    }
+    PyList_SetItem(elts, 0, Py_NewRef(none));
+    tuple = ast_make(kit, AK_Tuple, body, kit->s_elts, elts, kit->s_ctx, kit->load, NULL);
+    ifs = tuple ? PyList_New(0) : NULL;
+    gen = ifs ? ast_make(kit, AK_comprehension, NULL, kit->s_target, target, kit->s_iter, tuple, kit->s_ifs, ifs,
+                         kit->s_is_async, zero, NULL)
+              : NULL;
+    gens = gen ? PyList_New(1) : NULL;
+    if (gens == NULL) {
+        goto done;
+    }
+    PyList_SetItem(gens, 0, Py_NewRef(gen));
+    genexp = ast_make(kit, AK_GeneratorExp, body, kit->s_elt, body, kit->s_generators, gens, NULL);
+    if (genexp != NULL && ast_set(node, kit->s_body, genexp) == 0 &&
+        rw_note(r, node, "lambda that blocks -> awaited through an async generator expression") == 0) {
+        PyObject *args = PyList_New(1);
+        if (args != NULL) {
+            PyList_SetItem(args, 0, Py_NewRef(node));
+            out = ast_helper_call(kit, node, "lambda_face", args, NULL);
+            Py_DECREF(args);
+        }
+    }
+done:
+    Py_XDECREF(name);
+    Py_XDECREF(target);
+    Py_XDECREF(none);
+    Py_XDECREF(elts);
+    Py_XDECREF(zero);
+    Py_XDECREF(tuple);
+    Py_XDECREF(ifs);
+    Py_XDECREF(gen);
+    Py_XDECREF(gens);
+    Py_XDECREF(genexp);
+    return out;
+}
+
 /* A lambda whose body blocks cannot await: it is lifted into an async def
  * named <lambda> just before the statement (same scope, so closures and
  * defaults see the same names), and the lambda replaced by that name. */
@@ -786,8 +839,9 @@ rw_lambda(rw *r, PyObject *node)
         Py_DECREF(args);
         return NULL;
     }
-    int liftable = u->colored && r->before != NULL && u->def_scope == r->scope;
-    rw inner = {.t = t, .kit = kit, .mod = r->mod, .unit = u, .scope = u->scope, .can_await = liftable};
+    int liftable = u->colored && lambda_liftable(u) && r->before != NULL && u->def_scope == r->scope;
+    int once = u->colored && !liftable && !u->generator;
+    rw inner = {.t = t, .kit = kit, .mod = r->mod, .unit = u, .scope = u->scope, .can_await = liftable || once};
     PyObject *body = ast_get(node, kit->s_body);
     PyObject *new_body = body ? rw_expr(&inner, body) : NULL;
     Py_XDECREF(body);
@@ -796,7 +850,10 @@ rw_lambda(rw *r, PyObject *node)
         return NULL;
     }
     PyObject *out = NULL;
-    if (!liftable) {
+    if (once) {
+        out = rw_once_lambda(r, node, new_body);
+    }
+    else if (!liftable) {
         if (ast_set(node, kit->s_body, new_body) == 0) {
             out = Py_NewRef(node);
         }
