@@ -606,6 +606,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->sys_getprofile);
     Py_VISIT(st->resumed_type);
     Py_VISIT(st->replay_stop);
+    Py_VISIT(st->replayables);
     Py_VISIT(st->pyodide_ffi);
     Py_VISIT(st->aiter_type);
     Py_VISIT(st->sync_gen_type);
@@ -694,6 +695,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->sys_getprofile);
     Py_CLEAR(st->resumed_type);
     Py_CLEAR(st->replay_stop);
+    Py_CLEAR(st->replayables);
     Py_CLEAR(st->pyodide_ffi);
     Py_CLEAR(st->aiter_type);
     Py_CLEAR(st->sync_gen_type);

@@ -119,6 +119,7 @@ typedef struct {
     PyTypeObject *replay_type;    /* aio/replay.c */
     PyTypeObject *resumed_type;
     PyObject *replay_stop;        /* pyrun._ReplayStop: ends an attempt */
+    PyObject *replayables;        /* tuple: the library functions __pyrun__.replay replays, made on first use */
     PyObject *replay;             /* the attempt under way (borrowed), or NULL */
     PyObject *pyodide_ffi;        /* pyodide.ffi, None natively; looked up on first use */
     PyTypeObject *aiter_type;

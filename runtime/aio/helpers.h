@@ -121,6 +121,10 @@ int pyrun_reraise_stopped(pyrun_state *st, PyObject *value);
  * every callback it makes is answered (see there). `in_place`: a list the
  * call reorders, put back as it was before each attempt, or NULL. */
 int pyrun_replay_register(PyObject *module, pyrun_state *st);
+/* replay(fn, *args, **kwargs): fn replayed if it is a library function
+ * known to depend on its arguments alone (re.sub, json.dumps...), else a
+ * checked call. */
+PyObject *pyrun_helper_replay(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *pyrun_replay_call(pyrun_state *st, PyObject *fn, PyObject *args, PyObject *kwargs, PyObject *in_place);
 /* In an attempt: the answer for `awaitable` (*result, NULL with an
  * exception set when it is one), and 1; 0 when it is to be waited for as

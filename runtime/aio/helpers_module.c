@@ -80,6 +80,7 @@ static PyMethodDef helper_defs[] = {
     H("max", pyrun_helper_max, KW),
     H("reduce", pyrun_helper_reduce, VA),
     H("sort", pyrun_helper_sort, KW),
+    H("replay", pyrun_helper_replay, KW),
     H("import_", pyrun_helper_import, METH_O),
     H("import_leaf", pyrun_helper_import_leaf, METH_O),
     H("loaded", pyrun_helper_loaded, METH_O),

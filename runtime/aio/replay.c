@@ -413,6 +413,99 @@ pyrun_replay_call(pyrun_state *st, PyObject *fn, PyObject *args, PyObject *kwarg
     return (PyObject *)s;
 }
 
+/* The library functions that call back and depend on nothing but their
+ * arguments, so that an attempt can start over: the stdlib's callback
+ * points the transform awaits through __pyrun__.replay. */
+static const struct {
+    const char *module, *name;
+} REPLAYABLE[] = {
+    {"re", "sub"},        {"re", "subn"},          {"json", "dumps"},        {"json", "loads"},
+    {"heapq", "nsmallest"}, {"heapq", "nlargest"}, {"bisect", "bisect"},     {"bisect", "bisect_left"},
+    {"bisect", "bisect_right"}, {"bisect", "insort"}, {"bisect", "insort_left"}, {"bisect", "insort_right"},
+    {"copy", "deepcopy"}, {"copy", "copy"},
+};
+
+static PyObject *
+replayables(pyrun_state *st)
+{
+    if (st->replayables != NULL) {
+        return st->replayables;
+    }
+    size_t n = sizeof REPLAYABLE / sizeof REPLAYABLE[0];
+    PyObject *fns = PyTuple_New((Py_ssize_t)n + 1);
+    for (size_t i = 0; fns != NULL && i < n; i++) {
+        PyObject *m = pyrun_import(REPLAYABLE[i].module);
+        PyObject *fn = m ? PyObject_GetAttrString(m, REPLAYABLE[i].name) : NULL;
+        Py_XDECREF(m);
+        if (fn == NULL) {
+            Py_CLEAR(fns);
+            break;
+        }
+        PyTuple_SetItem(fns, (Py_ssize_t)i, fn);
+    }
+    /* last: re.Pattern, whose sub and subn are replayed too */
+    PyObject *re = fns ? pyrun_import("re") : NULL;
+    PyObject *pattern = re ? PyObject_GetAttrString(re, "Pattern") : NULL;
+    Py_XDECREF(re);
+    if (pattern == NULL) {
+        Py_XDECREF(fns);
+        return NULL;
+    }
+    PyTuple_SetItem(fns, (Py_ssize_t)n, pattern);
+    st->replayables = fns;
+    return fns;
+}
+
+/* 1 when fn is one of those, 0 when not, -1 with an exception set. */
+static int
+is_replayable(pyrun_state *st, PyObject *fn)
+{
+    PyObject *fns = replayables(st);
+    if (fns == NULL) {
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_Size(fns) - 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (PyTuple_GetItem(fns, i) == fn) {
+            return 1;
+        }
+    }
+    if (!PyCFunction_Check(fn)) {
+        return 0;
+    }
+    PyObject *self = PyCFunction_GetSelf(fn); /* borrowed */
+    if (self == NULL || (PyObject *)Py_TYPE(self) != PyTuple_GetItem(fns, n)) {
+        return 0;
+    }
+    PyObject *name = PyObject_GetAttrString(fn, "__name__");
+    int r = name == NULL ? -1
+                         : PyUnicode_CompareWithASCIIString(name, "sub") == 0 ||
+                               PyUnicode_CompareWithASCIIString(name, "subn") == 0;
+    Py_XDECREF(name);
+    return r;
+}
+
+PyObject *
+pyrun_helper_replay(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    if (PyTuple_Size(args) < 1) {
+        PyErr_SetString(PyExc_TypeError, "replay() needs the function to call");
+        return NULL;
+    }
+    PyObject *fn = PyTuple_GetItem(args, 0);
+    PyObject *rest = PyTuple_GetSlice(args, 1, PyTuple_Size(args));
+    int known = rest ? is_replayable(st, fn) : -1;
+    PyObject *r = known < 0    ? NULL
+                  : known == 1 ? pyrun_replay_call(st, fn, rest, kwargs, NULL)
+                               : pyrun_call_maybe(st, fn, rest, kwargs);
+    Py_XDECREF(rest);
+    return r;
+}
+
 int
 pyrun_replay_register(PyObject *module, pyrun_state *st)
 {

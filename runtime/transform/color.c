@@ -12,8 +12,8 @@
 #include <string.h>
 
 #define BLOCKING_PRIMS                                                                                          \
-    ((1ull << P_SLEEP) | (1ull << P_ASYNCIO_RUN) | (1ull << P_INPUT) | (1ull << P_STDIN_READ) |                       \
-     (1ull << P_RUN_UNTIL_COMPLETE) | (1ull << P_RUN_FOREVER))
+    (PRIM_BIT(P_SLEEP) | PRIM_BIT(P_ASYNCIO_RUN) | PRIM_BIT(P_INPUT) | PRIM_BIT(P_STDIN_READ) |                       \
+     PRIM_BIT(P_RUN_UNTIL_COMPLETE) | PRIM_BIT(P_RUN_FOREVER))
 
 int
 needs_await(effect e)
@@ -259,7 +259,7 @@ expr_has_colored_callable(tx *t, PyObject *expr)
 static int
 has_prim(site *s, prim p)
 {
-    return (s->prims & (1ull << p)) != 0;
+    return (s->prims & PRIM_BIT(p)) != 0;
 }
 
 prim
@@ -421,6 +421,23 @@ is_hof(prim p)
     case P_LIST_SORT:
     case P_TO_THREAD:
     case P_RUN_IN_EXECUTOR:
+        return 1;
+    default:
+        return is_replayed(p);
+    }
+}
+
+int
+is_replayed(prim p)
+{
+    switch (p) {
+    case P_RE_SUB:
+    case P_PATTERN_SUB:
+    case P_JSON_DUMPS:
+    case P_JSON_LOADS:
+    case P_NSMALLEST:
+    case P_BISECT:
+    case P_DEEPCOPY:
         return 1;
     default:
         return 0;
@@ -752,7 +769,7 @@ site_may_stop(tx *t, site *s)
     if (s->kind != SITE_CALL) {
         return 0;
     }
-    if (s->prims & (1ull << P_NEXT)) {
+    if (s->prims & PRIM_BIT(P_NEXT)) {
         return 1;
     }
     if (s->attr != NULL && (PyUnicode_CompareWithASCIIString(s->attr, "__next__") == 0 ||

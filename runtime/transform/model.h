@@ -102,6 +102,14 @@ typedef enum {
     P_ZIP,
     P_ITER,
     P_REVERSED,
+    /* library functions that call back, replayed (aio/replay.c) */
+    P_RE_SUB,         /* re.sub / re.subn: the replacement function */
+    P_PATTERN_SUB,    /* a compiled pattern's sub / subn */
+    P_JSON_DUMPS,     /* json.dumps: default= */
+    P_JSON_LOADS,     /* json.loads: object_hook=, object_pairs_hook=, parse_*= */
+    P_NSMALLEST,      /* heapq.nsmallest / nlargest: key= */
+    P_BISECT,         /* bisect.bisect*, insort*: key= */
+    P_DEEPCOPY,       /* copy.deepcopy / copy.copy: __deepcopy__, __copy__, __reduce_ex__... */
     /* stringifiers: they call __str__, __repr__ or __format__ */
     P_PRINT,
     P_STR,
@@ -119,8 +127,10 @@ typedef enum {
     P_STDIN,          /* sys.stdin */
     P_COUNT
 } prim;
-/* a site's prims are bits of an unsigned long long */
-_Static_assert(P_COUNT <= 64, "too many prims for site.prims");
+/* a site's prims are bits of a primset */
+typedef unsigned __int128 primset;
+#define PRIM_BIT(p) ((primset)1 << (p))
+_Static_assert(P_COUNT <= 128, "too many prims for site.prims");
 
 /* Abstract objects. O_LIB (object 0) is any value made by code pyrun does
  * not analyse (the stdlib, builtins); O_UNSEEN (1) one made by the
@@ -343,7 +353,7 @@ struct site {
     PyObject *required;
     /* found by solve.c and color.c */
     idset callees;    /* units this site may run (calls, getters, __iter__...) */
-    unsigned long long prims; /* bit per prim (1ull << p) it may call */
+    primset prims;    /* bit per prim (PRIM_BIT(p)) it may call */
     int reaches_lib;  /* it may call something pyrun does not analyse */
     int reaches_unseen;
     effect effect;
@@ -480,6 +490,8 @@ int is_implicit_dunder(PyObject *name);
 /* color.c */
 int tx_color(tx *t);
 int needs_await(effect e);
+/* A library function that calls back, awaited replayed (color.c). */
+int is_replayed(prim p);
 /* A lambda defined where an async def can be lifted for it (color.c). */
 int lambda_liftable(unit *u);
 /* Do the values of expr include a colored callable, or async items? */

@@ -45,6 +45,20 @@ static const struct {
     {"pyodide.ffi", "create_once_callable", P_JS_CALLBACK},
     {"importlib", "import_module", P_IMPORT_MODULE},
     {"importlib", "reload", P_RELOAD},
+    {"re", "sub", P_RE_SUB},
+    {"re", "subn", P_RE_SUB},
+    {"json", "dumps", P_JSON_DUMPS},
+    {"json", "loads", P_JSON_LOADS},
+    {"heapq", "nsmallest", P_NSMALLEST},
+    {"heapq", "nlargest", P_NSMALLEST},
+    {"bisect", "bisect", P_BISECT},
+    {"bisect", "bisect_left", P_BISECT},
+    {"bisect", "bisect_right", P_BISECT},
+    {"bisect", "insort", P_BISECT},
+    {"bisect", "insort_left", P_BISECT},
+    {"bisect", "insort_right", P_BISECT},
+    {"copy", "deepcopy", P_DEEPCOPY},
+    {"copy", "copy", P_DEEPCOPY},
 };
 
 static const char *const known_modules[] = {
@@ -86,6 +100,13 @@ static const char *const names[P_COUNT] = {
     [P_ZIP] = "zip",
     [P_ITER] = "iter",
     [P_REVERSED] = "reversed",
+    [P_RE_SUB] = "re.sub",
+    [P_PATTERN_SUB] = "Pattern.sub",
+    [P_JSON_DUMPS] = "json.dumps",
+    [P_JSON_LOADS] = "json.loads",
+    [P_NSMALLEST] = "heapq.nsmallest",
+    [P_BISECT] = "bisect",
+    [P_DEEPCOPY] = "copy.deepcopy",
 };
 
 const char *

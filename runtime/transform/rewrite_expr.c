@@ -619,6 +619,11 @@ rw_call(rw *r, PyObject *call)
             what = "this list.sort()";
             note = "list.sort with a colored key -> await __pyrun__.sort";
         }
+        else if (e == E_HOF && is_replayed(p)) {
+            awaitable = helper_over(r, call, "replay", func, NULL);
+            what = "this library call";
+            note = "library function calling back colored code -> await __pyrun__.replay";
+        }
         else if (pname != NULL && (e == E_HOF || p == P_ANY || p == P_ALL || p == P_NEXT || p == P_ENUMERATE ||
                                    p == P_MAP || p == P_FILTER)) {
             awaitable = helper_over(r, call, pname, NULL, NULL);

@@ -87,8 +87,8 @@ record(tx *t, site *s, unit *u)
 static void
 mark_prim(tx *t, site *s, prim p)
 {
-    if (s != NULL && !(s->prims & (1ull << p))) {
-        s->prims |= 1ull << p;
+    if (s != NULL && !(s->prims & PRIM_BIT(p))) {
+        s->prims |= PRIM_BIT(p);
         t->changed = 1;
     }
 }
@@ -546,12 +546,12 @@ sequence_result(tx *t, site *s, int from, int dst, int depth)
     return from >= 0 ? items_of_var(t, from, NULL, t->objs[c].inner, depth) : 0;
 }
 
-/* What print/str/repr/ascii/format of the values of `var` may run: the
- * __str__, __repr__ and __format__ of instances (str falls back to repr,
- * format to str), and the reprs of a container's items, each container
- * looked into once (`seen`). */
+/* What a library function that looks into the values of `var` may run:
+ * the given special methods of instances (given `args`), down through
+ * container items, each container looked into once (`seen`). */
 static int
-stringify_var(tx *t, site *s, int var, idset *seen, int depth)
+methods_of_var(tx *t, site *s, int var, const char *const *methods, int nmethods, const argv *args, idset *seen,
+               int depth)
 {
     if (var < 0) {
         return 0;
@@ -560,22 +560,95 @@ stringify_var(tx *t, site *s, int var, idset *seen, int depth)
     if (snapshot(t, var, &objs) < 0) {
         return -1;
     }
-    static const char *const methods[] = {"__str__", "__repr__", "__format__"};
     int rc = 0;
     for (int i = 0; rc == 0 && i < objs.n; i++) {
         aobj o = t->objs[objs.v[i]];
         if (o.kind == O_INSTANCE) {
-            for (size_t m = 0; rc == 0 && m < sizeof methods / sizeof methods[0]; m++) {
-                rc = call_method(t, s, o.k, methods[m], &NO_ARGS, -1, depth + 1);
+            for (int m = 0; rc == 0 && m < nmethods; m++) {
+                rc = call_method(t, s, o.k, methods[m], args, -1, depth + 1);
             }
         }
         else if (o.kind == O_CONTAINER) {
             int fresh = idset_add(seen, objs.v[i]);
-            rc = fresh <= 0 ? fresh : stringify_var(t, s, o.inner, seen, depth);
+            rc = fresh <= 0 ? fresh : methods_of_var(t, s, o.inner, methods, nmethods, args, seen, depth);
         }
     }
     idset_free(&objs);
     return rc;
+}
+
+/* What print/str/repr/ascii/format of the values of `var` may run: the
+ * __str__, __repr__ and __format__ of instances (str falls back to repr,
+ * format to str), and the reprs of a container's items. */
+static int
+stringify_var(tx *t, site *s, int var, idset *seen, int depth)
+{
+    static const char *const methods[] = {"__str__", "__repr__", "__format__"};
+    return methods_of_var(t, s, var, methods, 3, &NO_ARGS, seen, depth);
+}
+
+/* copy.deepcopy / copy.copy of the values of `var`: their copying hooks,
+ * given the memo (a library object). */
+static int
+copy_hooks_of_var(tx *t, site *s, int var, int depth)
+{
+    static const char *const methods[] = {"__deepcopy__", "__copy__",    "__reduce_ex__",
+                                          "__reduce__",   "__getstate__", "__setstate__"};
+    int args[1] = {t->lib_var};
+    unsigned char starred[1] = {0};
+    argv memo = {.args = args, .starred = starred, .nargs = 1};
+    idset seen;
+    memset(&seen, 0, sizeof seen);
+    int rc = methods_of_var(t, s, var, methods, 6, &memo, &seen, depth);
+    idset_free(&seen);
+    return rc;
+}
+
+/* The library functions replayed (aio/replay.c): what each calls back,
+ * and with what. */
+static int
+call_replayed(tx *t, site *s, prim p, const argv *a, int dst, int depth)
+{
+    switch (p) {
+    case P_RE_SUB:
+    case P_PATTERN_SUB: {
+        int repl = keyword_var(s, a, "repl");
+        if (repl < 0) {
+            repl = positional(a, p == P_RE_SUB ? 1 : 0);
+        }
+        return call_back(t, s, repl, t->lib_var, -1, depth) < 0 ? -1 : add(t, dst, 0);
+    }
+    case P_JSON_DUMPS:
+        return call_back(t, s, keyword_var(s, a, "default"), t->lib_var, -1, depth) < 0 ? -1 : add(t, dst, 0);
+    case P_JSON_LOADS: {
+        static const char *const hooks[] = {"object_hook", "object_pairs_hook", "parse_float", "parse_int",
+                                            "parse_constant"};
+        for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++) {
+            if (call_back(t, s, keyword_var(s, a, hooks[i]), t->lib_var, dst, depth) < 0) {
+                return -1;
+            }
+        }
+        return add(t, dst, 0);
+    }
+    case P_NSMALLEST:
+    case P_BISECT: {
+        /* nsmallest(n, iterable, key=), bisect(a, x, key=), insort(a, x, key=) */
+        int from = positional(a, p == P_NSMALLEST ? 1 : 0);
+        int items = aux_var(t, s, "items");
+        if (items < 0 || items_of_var(t, from, NULL, items, depth) < 0 ||
+            (p == P_BISECT && copy(t, items, positional(a, 1)) < 0)) {
+            return -1;
+        }
+        if (call_back(t, s, keyword_var(s, a, "key"), items, aux_var(t, s, "keys"), depth) < 0) {
+            return -1;
+        }
+        return p == P_NSMALLEST ? sequence_result(t, s, from, dst, depth) : add(t, dst, 0);
+    }
+    case P_DEEPCOPY:
+        return copy_hooks_of_var(t, s, positional(a, 0), depth) < 0 ? -1 : copy(t, dst, positional(a, 0));
+    default:
+        return add(t, dst, 0);
+    }
 }
 
 /* What stringifying a call's arguments may run: the first `nargs` of its
@@ -790,6 +863,14 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
                    ? -1
                    : call_back(t, s, key, items, aux_var(t, s, "keys"), depth);
     }
+    case P_RE_SUB:
+    case P_PATTERN_SUB:
+    case P_JSON_DUMPS:
+    case P_JSON_LOADS:
+    case P_NSMALLEST:
+    case P_BISECT:
+    case P_DEEPCOPY:
+        return call_replayed(t, s, p, a, dst, depth);
     case P_TO_THREAD:
     case P_RUN_IN_EXECUTOR: {
         /* to_thread(f, *args), loop.run_in_executor(executor, f, *args) */
@@ -1198,6 +1279,14 @@ attr_into(tx *t, int obj, PyObject *name, site *s, int dst, int depth)
     aobj o = t->objs[obj];
     switch (o.kind) {
     case O_LIB:
+        if (name != NULL && (PyUnicode_CompareWithASCIIString(name, "sub") == 0 ||
+                             PyUnicode_CompareWithASCIIString(name, "subn") == 0)) {
+            /* maybe a compiled pattern's: checked when called */
+            int p = tx_prim_obj(t, P_PATTERN_SUB);
+            if (p < 0 || add(t, dst, p) < 0) {
+                return -1;
+            }
+        }
         return add(t, dst, 0);
     case O_UNSEEN:
         return add(t, dst, 1);

@@ -1,11 +1,10 @@
-# strict mode: pyrun.BlockingError where nothing can await (.strict.out)
-import re
+# strict mode: pyrun.BlockingError where nothing can await (.strict.out): a library calling back that pyrun does not replay
+import itertools
 import time
 
-def shout(match):
+def initial(word):
     time.sleep(0.01)
-    return match.group().upper()
+    return word[0]
 
-words = re.compile(r"[a-z]+")
 print("start")
-print(words.sub(shout, "hello world"))
+print([(k, list(g)) for k, g in itertools.groupby(["apple", "avocado", "banana"], key=initial)])
