@@ -10,7 +10,11 @@
 
 /* ---- AsyncIter: aiter, map, filter, enumerate, stdin lines -------------- */
 
-typedef enum { AI_SYNC, AI_STDIN, AI_MAP, AI_FILTER, AI_ENUMERATE, AI_FACE_NEXT } ai_mode;
+typedef enum {
+    AI_SYNC, AI_STDIN, AI_MAP, AI_FILTER, AI_ENUMERATE, AI_FACE_NEXT,
+    /* itertools */
+    AI_STARMAP, AI_FILTERFALSE, AI_TAKEWHILE, AI_DROPWHILE, AI_ACCUMULATE
+} ai_mode;
 
 typedef struct {
     PyObject_HEAD
@@ -19,6 +23,8 @@ typedef struct {
     PyObject *fn;     /* map's and filter's function; AI_FACE_NEXT: the iterator's __next__;
                        * AI_ENUMERATE: the next count */
     PyObject *returned; /* AI_SYNC over a generator: what it returned, once ended */
+    PyObject *total;  /* AI_ACCUMULATE: the running total, NULL before the first; or its initial */
+    int state;        /* AI_TAKEWHILE: ended; AI_DROPWHILE: done dropping; AI_ACCUMULATE: initial given */
 } AsyncIter;
 
 static int
@@ -28,6 +34,7 @@ ai_traverse(AsyncIter *a, visitproc visit, void *arg)
     Py_VISIT(a->source);
     Py_VISIT(a->fn);
     Py_VISIT(a->returned);
+    Py_VISIT(a->total);
     return 0;
 }
 
@@ -37,6 +44,7 @@ ai_clear(AsyncIter *a)
     Py_CLEAR(a->source);
     Py_CLEAR(a->fn);
     Py_CLEAR(a->returned);
+    Py_CLEAR(a->total);
     return 0;
 }
 
@@ -66,6 +74,36 @@ stop_async(pyrun_step *s, PyObject *value, PyObject **out)
 
 enum { MAP_ITEMS, MAP_AIT, MAP_FN };
 
+/* zip(..., strict=True) when a source ends: the first may end only if
+ * every other does too (they are pulled to see), a later one only
+ * together with the first. ValueError as zip words it. */
+static step_result
+zip_strict_error(pyrun_step *s, PyObject **out)
+{
+    PyObject *sources = s->o[MAP_AIT];
+    if (!PyErr_ExceptionMatches(PyExc_StopAsyncIteration)) {
+        return STEP_ERROR;
+    }
+    Py_ssize_t ended = s->i - 1; /* the source just pulled */
+    if (s->phase == 3 || ended == 0) {
+        s->phase = 3; /* checking that the others are done too */
+        if (s->i < PyTuple_Size(sources)) {
+            PyErr_Clear();
+            *out = anext_of(PyTuple_GetItem(sources, s->i++));
+            return *out ? STEP_AWAIT : STEP_ERROR;
+        }
+        return STEP_ERROR; /* all ended together */
+    }
+    PyErr_Clear();
+    if (ended == 1) {
+        PyErr_SetString(PyExc_ValueError, "zip() argument 2 is shorter than argument 1");
+    }
+    else {
+        PyErr_Format(PyExc_ValueError, "zip() argument %zd is shorter than arguments 1-%zd", ended + 1, ended);
+    }
+    return STEP_ERROR;
+}
+
 /* map: pull one item from each source in turn, then call fn on them. */
 static step_result
 map_next(pyrun_step *s, PyObject *value, PyObject **out)
@@ -73,6 +111,16 @@ map_next(pyrun_step *s, PyObject *value, PyObject **out)
     pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
     PyObject *sources = s->o[MAP_AIT];
     if (st == NULL) {
+        return STEP_ERROR;
+    }
+    if (s->phase == 3) { /* zip strict: a later source gave an item after the first ended */
+        Py_ssize_t longer = s->i - 1;
+        if (longer == 1) {
+            PyErr_SetString(PyExc_ValueError, "zip() argument 2 is longer than argument 1");
+        }
+        else {
+            PyErr_Format(PyExc_ValueError, "zip() argument %zd is longer than arguments 1-%zd", longer + 1, longer);
+        }
         return STEP_ERROR;
     }
     if (s->phase == 1) { /* fn's result */
@@ -87,6 +135,10 @@ map_next(pyrun_step *s, PyObject *value, PyObject **out)
         return *out ? STEP_AWAIT : STEP_ERROR;
     }
     PyObject *args = PyList_AsTuple(s->o[MAP_ITEMS]);
+    if (s->o[MAP_FN] == NULL) { /* zip */
+        *out = args;
+        return args ? STEP_DONE : STEP_ERROR;
+    }
     *out = args ? pyrun_call_maybe(st, s->o[MAP_FN], args, NULL) : NULL;
     Py_XDECREF(args);
     s->phase = 1;
@@ -128,6 +180,119 @@ filter_next(pyrun_step *s, PyObject *value, PyObject **out)
     }
     s->phase = 0;
     *out = anext_of(s->o[FILTER_AIT]);
+    return *out ? STEP_AWAIT : STEP_ERROR;
+}
+
+/* ---- itertools ---------------------------------------------------------- */
+
+enum { IT_SELF, IT_ITEM };
+
+/* starmap(f, it): f(*item) */
+static step_result
+starmap_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    AsyncIter *a = (AsyncIter *)s->o[IT_SELF];
+    if (st == NULL) {
+        return STEP_ERROR;
+    }
+    if (value == NULL) {
+        *out = anext_of(a->source);
+        return *out ? STEP_AWAIT : STEP_ERROR;
+    }
+    if (s->phase++ == 1) {
+        *out = Py_NewRef(value);
+        return STEP_DONE;
+    }
+    PyObject *args = PySequence_Tuple(value);
+    *out = args ? pyrun_call_maybe(st, a->fn, args, NULL) : NULL;
+    Py_XDECREF(args);
+    return *out ? STEP_AWAIT : STEP_ERROR;
+}
+
+/* filterfalse, takewhile, dropwhile: an item, then what the predicate
+ * says of it (phase 1), until an item is given or the end is reached. */
+static step_result
+predicate_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    AsyncIter *a = (AsyncIter *)s->o[IT_SELF];
+    if (st == NULL) {
+        return STEP_ERROR;
+    }
+    if (value != NULL && s->phase == 0) {
+        if (a->mode == AI_DROPWHILE && a->state) {
+            *out = Py_NewRef(value); /* done dropping: every item passes */
+            return STEP_DONE;
+        }
+        Py_XSETREF(s->o[IT_ITEM], Py_NewRef(value));
+        s->phase = 1;
+        PyObject *args = PyTuple_Pack(1, value);
+        *out = a->fn == Py_None ? pyrun_ready(st, value)
+               : args           ? pyrun_call_maybe(st, a->fn, args, NULL)
+                                : NULL;
+        Py_XDECREF(args);
+        return *out ? STEP_AWAIT : STEP_ERROR;
+    }
+    if (value != NULL) {
+        int truth = PyObject_IsTrue(value);
+        if (truth < 0) {
+            return STEP_ERROR;
+        }
+        int give = a->mode == AI_FILTERFALSE ? !truth : a->mode == AI_TAKEWHILE ? truth : !truth;
+        if (a->mode == AI_TAKEWHILE && !truth) {
+            a->state = 1;
+            PyErr_SetNone(PyExc_StopAsyncIteration);
+            return STEP_ERROR;
+        }
+        if (a->mode == AI_DROPWHILE && give) {
+            a->state = 1;
+        }
+        if (give) {
+            *out = Py_NewRef(s->o[IT_ITEM]);
+            return STEP_DONE;
+        }
+    }
+    s->phase = 0;
+    *out = anext_of(a->source);
+    return *out ? STEP_AWAIT : STEP_ERROR;
+}
+
+/* accumulate(it, func, initial=): the initial value, if any, then each
+ * running total, func(total, item) (plain + when func is None). */
+static step_result
+accumulate_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    AsyncIter *a = (AsyncIter *)s->o[IT_SELF];
+    if (st == NULL) {
+        return STEP_ERROR;
+    }
+    if (value == NULL) {
+        if (a->state) { /* the initial value comes first */
+            a->state = 0;
+            *out = Py_NewRef(a->total);
+            return STEP_DONE;
+        }
+        *out = anext_of(a->source);
+        return *out ? STEP_AWAIT : STEP_ERROR;
+    }
+    if (s->phase == 1 || a->total == NULL) {
+        /* the new total */
+        Py_XSETREF(a->total, Py_NewRef(value));
+        *out = Py_NewRef(value);
+        return STEP_DONE;
+    }
+    s->phase = 1;
+    if (a->fn == Py_None) {
+        PyObject *sum = PyNumber_Add(a->total, value);
+        *out = sum ? pyrun_maybe_steal(st, sum) : NULL;
+    }
+    else {
+        PyObject *args = PyTuple_Pack(2, a->total, value);
+        *out = args ? pyrun_call_maybe(st, a->fn, args, NULL) : NULL;
+        Py_XDECREF(args);
+    }
     return *out ? STEP_AWAIT : STEP_ERROR;
 }
 
@@ -224,13 +389,13 @@ ai_anext(AsyncIter *a)
         return (PyObject *)s;
     }
     case AI_MAP:
-        s = pyrun_step_new(st, map_next, NULL);
+        s = pyrun_step_new(st, map_next, a->state ? zip_strict_error : NULL);
         if (s == NULL) {
             return NULL;
         }
         s->o[MAP_ITEMS] = PyList_New(0);
         s->o[MAP_AIT] = Py_NewRef(a->source);
-        s->o[MAP_FN] = Py_NewRef(a->fn);
+        s->o[MAP_FN] = Py_XNewRef(a->fn);
         if (s->o[MAP_ITEMS] == NULL) {
             Py_DECREF(s);
             return NULL;
@@ -241,6 +406,22 @@ ai_anext(AsyncIter *a)
         if (s != NULL) {
             s->o[FILTER_AIT] = Py_NewRef(a->source);
             s->o[FILTER_FN] = Py_NewRef(a->fn);
+        }
+        return (PyObject *)s;
+    case AI_STARMAP:
+    case AI_FILTERFALSE:
+    case AI_TAKEWHILE:
+    case AI_DROPWHILE:
+    case AI_ACCUMULATE:
+        if (a->mode == AI_TAKEWHILE && a->state) {
+            return (PyObject *)pyrun_step_new(st, stop_async, NULL);
+        }
+        s = pyrun_step_new(st, a->mode == AI_STARMAP      ? starmap_next
+                               : a->mode == AI_ACCUMULATE ? accumulate_next
+                                                          : predicate_next,
+                           NULL);
+        if (s != NULL) {
+            s->o[IT_SELF] = Py_NewRef((PyObject *)a);
         }
         return (PyObject *)s;
     case AI_ENUMERATE: {
@@ -433,6 +614,61 @@ pyrun_helper_map(PyObject *module, PyObject *args)
     return r;
 }
 
+/* iter(iterable) of items that may block: its async iterator.
+ * iter(callable, sentinel) is the builtin's. */
+PyObject *
+pyrun_helper_iter(PyObject *module, PyObject *args)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    if (PyTuple_Size(args) == 1) {
+        return to_aiter(st, PyTuple_GetItem(args, 0));
+    }
+    PyObject *builtins = pyrun_import("builtins");
+    PyObject *iter = builtins ? PyObject_GetAttrString(builtins, "iter") : NULL;
+    PyObject *r = iter ? PyObject_Call(iter, args, NULL) : NULL;
+    Py_XDECREF(builtins);
+    Py_XDECREF(iter);
+    return r;
+}
+
+/* zip(*iterables, strict=False): map's pulling, one item of each in
+ * turn, made a tuple. */
+PyObject *
+pyrun_helper_zip(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    static char *kwlist[] = {"strict", NULL};
+    PyObject *empty = PyTuple_New(0);
+    int strict = 0;
+    int ok = empty && PyArg_ParseTupleAndKeywords(empty, kwargs, "|p:zip", kwlist, &strict);
+    Py_XDECREF(empty);
+    if (!ok) {
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_Size(args);
+    PyObject *sources = PyTuple_New(n);
+    for (Py_ssize_t i = 0; sources && i < n; i++) {
+        PyObject *a = to_aiter(st, PyTuple_GetItem(args, i));
+        if (a == NULL) {
+            Py_CLEAR(sources);
+            break;
+        }
+        PyTuple_SetItem(sources, i, a);
+    }
+    PyObject *r = sources ? ai_new(st, AI_MAP, sources, NULL) : NULL;
+    Py_XDECREF(sources);
+    if (r != NULL) {
+        ((AsyncIter *)r)->state = strict;
+    }
+    return r;
+}
+
 /* filter(fn, iterable) */
 PyObject *
 pyrun_helper_filter(PyObject *module, PyObject *args)
@@ -446,6 +682,66 @@ pyrun_helper_filter(PyObject *module, PyObject *args)
     PyObject *r = a ? ai_new(st, AI_FILTER, a, fn) : NULL;
     Py_XDECREF(a);
     return r;
+}
+
+/* starmap(fn, iterable), filterfalse/takewhile/dropwhile(predicate, iterable) */
+static PyObject *
+itertool(PyObject *module, PyObject *args, ai_mode mode, const char *format)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *fn, *iterable;
+    if (st == NULL || !PyArg_ParseTuple(args, format, &fn, &iterable)) {
+        return NULL;
+    }
+    PyObject *a = to_aiter(st, iterable);
+    PyObject *r = a ? ai_new(st, mode, a, fn) : NULL;
+    Py_XDECREF(a);
+    return r;
+}
+
+PyObject *
+pyrun_helper_starmap(PyObject *module, PyObject *args)
+{
+    return itertool(module, args, AI_STARMAP, "OO:starmap");
+}
+
+PyObject *
+pyrun_helper_filterfalse(PyObject *module, PyObject *args)
+{
+    return itertool(module, args, AI_FILTERFALSE, "OO:filterfalse");
+}
+
+PyObject *
+pyrun_helper_takewhile(PyObject *module, PyObject *args)
+{
+    return itertool(module, args, AI_TAKEWHILE, "OO:takewhile");
+}
+
+PyObject *
+pyrun_helper_dropwhile(PyObject *module, PyObject *args)
+{
+    return itertool(module, args, AI_DROPWHILE, "OO:dropwhile");
+}
+
+/* accumulate(iterable, func=None, *, initial=None) */
+PyObject *
+pyrun_helper_accumulate(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"iterable", "func", "initial", NULL};
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *iterable, *fn = Py_None, *initial = Py_None;
+    if (st == NULL ||
+        !PyArg_ParseTupleAndKeywords(args, kwargs, "O|O$O:accumulate", kwlist, &iterable, &fn, &initial)) {
+        return NULL;
+    }
+    PyObject *a = to_aiter(st, iterable);
+    AsyncIter *r = a ? (AsyncIter *)ai_new(st, AI_ACCUMULATE, a, fn) : NULL;
+    Py_XDECREF(a);
+    if (r != NULL && initial != Py_None) {
+        r->total = Py_NewRef(initial);
+        r->state = 1;
+    }
+    return (PyObject *)r;
 }
 
 /* enumerate(iterable, start=0) */

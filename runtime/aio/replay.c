@@ -12,8 +12,10 @@
  * from the start. Every callback it already made is then answered from
  * the log, in order, without running again, so the library sees exactly
  * what it saw before, one answer further each time. Only functions that
- * depend on nothing but their arguments are run so (sorted, min, max, and
- * list.sort on a copy restored before each attempt).
+ * depend on nothing but their arguments are run so (sorted, min, max,
+ * list.sort on a copy restored before each attempt, and those of
+ * REPLAYABLE below). Not copy.deepcopy: the callbacks it makes fill in
+ * objects it made in that attempt (__setstate__, __deepcopy__'s memo).
  *
  * An attempt costs the answers logged so far: a call that waits n times
  * costs n^2/2 answers in all, a few microseconds each. Past REPLAY_BUDGET
@@ -422,7 +424,6 @@ static const struct {
     {"re", "sub"},        {"re", "subn"},          {"json", "dumps"},        {"json", "loads"},
     {"heapq", "nsmallest"}, {"heapq", "nlargest"}, {"bisect", "bisect"},     {"bisect", "bisect_left"},
     {"bisect", "bisect_right"}, {"bisect", "insort"}, {"bisect", "insort_left"}, {"bisect", "insort_right"},
-    {"copy", "deepcopy"}, {"copy", "copy"},
 };
 
 static PyObject *

@@ -292,16 +292,32 @@ any_arg_async_items(tx *t, site *s)
     return 0;
 }
 
-/* map/filter/enumerate given a colored callable or async items: pyrun's
- * lazy async version. */
+int
+is_lazy_iterator(prim p)
+{
+    switch (p) {
+    case P_MAP:
+    case P_FILTER:
+    case P_ENUMERATE:
+    case P_ZIP:
+    case P_ITER:
+    case P_STARMAP:
+    case P_FILTERFALSE:
+    case P_TAKEWHILE:
+    case P_DROPWHILE:
+    case P_ACCUMULATE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* A lazy iterator given a colored callable or async items: pyrun's
+ * async version. */
 static int
 site_is_lazy_async(tx *t, site *s)
 {
-    if (s->kind != SITE_CALL) {
-        return 0;
-    }
-    prim p = site_prim(t, s);
-    if (p != P_MAP && p != P_FILTER && p != P_ENUMERATE) {
+    if (s->kind != SITE_CALL || !is_lazy_iterator(site_prim(t, s))) {
         return 0;
     }
     return s->effect == E_HOF || s->effect == E_CONSUME;
@@ -321,6 +337,7 @@ is_consumer(prim p)
     case P_ALL:
     case P_NEXT:
     case P_ENUMERATE:
+    case P_ZIP:
     case P_SORTED:
     case P_MIN:
     case P_MAX:
@@ -417,6 +434,11 @@ is_hof(prim p)
     case P_MAX:
     case P_MAP:
     case P_FILTER:
+    case P_STARMAP:
+    case P_FILTERFALSE:
+    case P_TAKEWHILE:
+    case P_DROPWHILE:
+    case P_ACCUMULATE:
     case P_REDUCE:
     case P_LIST_SORT:
     case P_TO_THREAD:
@@ -437,7 +459,6 @@ is_replayed(prim p)
     case P_JSON_LOADS:
     case P_NSMALLEST:
     case P_BISECT:
-    case P_DEEPCOPY:
         return 1;
     default:
         return 0;
@@ -629,7 +650,7 @@ call_effect(tx *t, site *s, unit **target)
         any_arg_async_items(t, s)) {
         return E_CONSUME; /* str.join too: it takes all the items at once */
     }
-    if ((p == P_MAP || p == P_FILTER) && any_arg_async_items(t, s)) {
+    if (is_lazy_iterator(p) && any_arg_async_items(t, s)) {
         return E_CONSUME;
     }
     if (*target != NULL) {

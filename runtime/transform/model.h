@@ -102,6 +102,12 @@ typedef enum {
     P_ZIP,
     P_ITER,
     P_REVERSED,
+    /* itertools over a callable, lazy: async iterators when it is colored */
+    P_STARMAP,
+    P_FILTERFALSE,
+    P_TAKEWHILE,
+    P_DROPWHILE,
+    P_ACCUMULATE,
     /* library functions that call back, replayed (aio/replay.c) */
     P_RE_SUB,         /* re.sub / re.subn: the replacement function */
     P_PATTERN_SUB,    /* a compiled pattern's sub / subn */
@@ -109,7 +115,6 @@ typedef enum {
     P_JSON_LOADS,     /* json.loads: object_hook=, object_pairs_hook=, parse_*= */
     P_NSMALLEST,      /* heapq.nsmallest / nlargest: key= */
     P_BISECT,         /* bisect.bisect*, insort*: key= */
-    P_DEEPCOPY,       /* copy.deepcopy / copy.copy: __deepcopy__, __copy__, __reduce_ex__... */
     /* stringifiers: they call __str__, __repr__ or __format__ */
     P_PRINT,
     P_STR,
@@ -490,6 +495,9 @@ int is_implicit_dunder(PyObject *name);
 /* color.c */
 int tx_color(tx *t);
 int needs_await(effect e);
+/* map, filter, enumerate and the itertools over a callable: lazy, async
+ * iterators when they call colored code or take async items (color.c). */
+int is_lazy_iterator(prim p);
 /* A library function that calls back, awaited replayed (color.c). */
 int is_replayed(prim p);
 /* A lambda defined where an async def can be lifted for it (color.c). */

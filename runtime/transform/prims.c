@@ -45,6 +45,11 @@ static const struct {
     {"pyodide.ffi", "create_once_callable", P_JS_CALLBACK},
     {"importlib", "import_module", P_IMPORT_MODULE},
     {"importlib", "reload", P_RELOAD},
+    {"itertools", "starmap", P_STARMAP},
+    {"itertools", "filterfalse", P_FILTERFALSE},
+    {"itertools", "takewhile", P_TAKEWHILE},
+    {"itertools", "dropwhile", P_DROPWHILE},
+    {"itertools", "accumulate", P_ACCUMULATE},
     {"re", "sub", P_RE_SUB},
     {"re", "subn", P_RE_SUB},
     {"json", "dumps", P_JSON_DUMPS},
@@ -57,8 +62,6 @@ static const struct {
     {"bisect", "insort", P_BISECT},
     {"bisect", "insort_left", P_BISECT},
     {"bisect", "insort_right", P_BISECT},
-    {"copy", "deepcopy", P_DEEPCOPY},
-    {"copy", "copy", P_DEEPCOPY},
 };
 
 static const char *const known_modules[] = {
@@ -100,13 +103,17 @@ static const char *const names[P_COUNT] = {
     [P_ZIP] = "zip",
     [P_ITER] = "iter",
     [P_REVERSED] = "reversed",
+    [P_STARMAP] = "itertools.starmap",
+    [P_FILTERFALSE] = "itertools.filterfalse",
+    [P_TAKEWHILE] = "itertools.takewhile",
+    [P_DROPWHILE] = "itertools.dropwhile",
+    [P_ACCUMULATE] = "itertools.accumulate",
     [P_RE_SUB] = "re.sub",
     [P_PATTERN_SUB] = "Pattern.sub",
     [P_JSON_DUMPS] = "json.dumps",
     [P_JSON_LOADS] = "json.loads",
     [P_NSMALLEST] = "heapq.nsmallest",
     [P_BISECT] = "bisect",
-    [P_DEEPCOPY] = "copy.deepcopy",
 };
 
 const char *

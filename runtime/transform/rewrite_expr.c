@@ -203,11 +203,18 @@ helper_of(prim p)
     case P_MAX: return "max";
     case P_MAP: return "map";
     case P_FILTER: return "filter";
+    case P_STARMAP: return "starmap";
+    case P_FILTERFALSE: return "filterfalse";
+    case P_TAKEWHILE: return "takewhile";
+    case P_DROPWHILE: return "dropwhile";
+    case P_ACCUMULATE: return "accumulate";
     case P_REDUCE: return "reduce";
     case P_ANY: return "any";
     case P_ALL: return "all";
     case P_NEXT: return "next";
     case P_ENUMERATE: return "enumerate";
+    case P_ZIP: return "zip";
+    case P_ITER: return "iter";
     case P_TO_THREAD: return "to_thread";
     case P_RUN_IN_EXECUTOR: return "run_in_executor";
     default: return NULL;
@@ -625,12 +632,12 @@ rw_call(rw *r, PyObject *call)
             note = "library function calling back colored code -> await __pyrun__.replay";
         }
         else if (pname != NULL && (e == E_HOF || p == P_ANY || p == P_ALL || p == P_NEXT || p == P_ENUMERATE ||
-                                   p == P_MAP || p == P_FILTER)) {
+                                   is_lazy_iterator(p))) {
             awaitable = helper_over(r, call, pname, NULL, NULL);
             what = "this call of a builtin";
             note = e == E_HOF ? "builtin with a colored callable -> pyrun's async version"
                               : "consumer of async items -> pyrun's async version";
-            if (p == P_MAP || p == P_FILTER || p == P_ENUMERATE) {
+            if (is_lazy_iterator(p)) {
                 /* lazy: an async iterator, awaited item by item by its consumer */
                 if (awaitable != NULL && rw_note(r, call, "%s with async items -> async iterator", pname) < 0) {
                     Py_CLEAR(awaitable);

@@ -587,21 +587,43 @@ stringify_var(tx *t, site *s, int var, idset *seen, int depth)
     return methods_of_var(t, s, var, methods, 3, &NO_ARGS, seen, depth);
 }
 
-/* copy.deepcopy / copy.copy of the values of `var`: their copying hooks,
- * given the memo (a library object). */
+/* itertools.starmap(f, it), filterfalse/takewhile/dropwhile(pred, it),
+ * accumulate(it, f, initial=): a lazy iterator (a container made here)
+ * calling back its function on the items. */
 static int
-copy_hooks_of_var(tx *t, site *s, int var, int depth)
+call_itertool(tx *t, site *s, prim p, const argv *a, int dst, int depth)
 {
-    static const char *const methods[] = {"__deepcopy__", "__copy__",    "__reduce_ex__",
-                                          "__reduce__",   "__getstate__", "__setstate__"};
-    int args[1] = {t->lib_var};
-    unsigned char starred[1] = {0};
-    argv memo = {.args = args, .starred = starred, .nargs = 1};
-    idset seen;
-    memset(&seen, 0, sizeof seen);
-    int rc = methods_of_var(t, s, var, methods, 6, &memo, &seen, depth);
-    idset_free(&seen);
-    return rc;
+    int c = site_obj(t, s, O_CONTAINER, W_CALLS, "result");
+    int items = c < 0 ? -1 : aux_var(t, s, "items");
+    if (items < 0 || add(t, dst, c) < 0) {
+        return -1;
+    }
+    int out = t->objs[c].inner;
+    if (p == P_ACCUMULATE) {
+        int fn = keyword_var(s, a, "func");
+        if (fn < 0) {
+            fn = positional(a, 1);
+        }
+        if (items_of_var(t, positional(a, 0), NULL, items, depth) < 0 || copy(t, items, keyword_var(s, a, "initial")) < 0 ||
+            copy(t, out, items) < 0) {
+            return -1;
+        }
+        int args[2] = {out, items};
+        unsigned char starred[2] = {0, 0};
+        argv two = {.args = args, .starred = starred, .nargs = 2};
+        return call_var(t, s, fn, &two, out, depth + 1);
+    }
+    if (items_of_var(t, positional(a, 1), NULL, items, depth) < 0) {
+        return -1;
+    }
+    if (p == P_STARMAP) {
+        /* f(*item) */
+        int args[1] = {items};
+        unsigned char starred[1] = {1};
+        argv spread = {.args = args, .starred = starred, .nargs = 1};
+        return call_var(t, s, positional(a, 0), &spread, out, depth + 1);
+    }
+    return copy(t, out, items) < 0 ? -1 : call_back(t, s, positional(a, 0), items, aux_var(t, s, "kept"), depth);
 }
 
 /* The library functions replayed (aio/replay.c): what each calls back,
@@ -644,8 +666,6 @@ call_replayed(tx *t, site *s, prim p, const argv *a, int dst, int depth)
         }
         return p == P_NSMALLEST ? sequence_result(t, s, from, dst, depth) : add(t, dst, 0);
     }
-    case P_DEEPCOPY:
-        return copy_hooks_of_var(t, s, positional(a, 0), depth) < 0 ? -1 : copy(t, dst, positional(a, 0));
     default:
         return add(t, dst, 0);
     }
@@ -842,6 +862,12 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
         }
         return call_back(t, s, positional(a, 0), items, out, depth);
     }
+    case P_STARMAP:
+    case P_FILTERFALSE:
+    case P_TAKEWHILE:
+    case P_DROPWHILE:
+    case P_ACCUMULATE:
+        return call_itertool(t, s, p, a, dst, depth);
     case P_REDUCE: {
         int items = aux_var(t, s, "items");
         if (items < 0 || items_of_var(t, positional(a, 1), NULL, items, depth) < 0 ||
@@ -869,7 +895,6 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
     case P_JSON_LOADS:
     case P_NSMALLEST:
     case P_BISECT:
-    case P_DEEPCOPY:
         return call_replayed(t, s, p, a, dst, depth);
     case P_TO_THREAD:
     case P_RUN_IN_EXECUTOR: {

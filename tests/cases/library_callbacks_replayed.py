@@ -1,5 +1,5 @@
-# flow: library functions that call back colored code are replayed: json.dumps default, json.loads hooks, re.sub/subn and a pattern's sub/subn, heapq.nsmallest/nlargest and bisect keys, insort, copy.deepcopy/copy hooks, an error from a hook
-import time, json, re, heapq, bisect, copy
+# flow: library functions that call back colored code are replayed: json.dumps default, json.loads hooks, re.sub/subn and a pattern's sub/subn, heapq.nsmallest/nlargest and bisect keys, insort, an error from a hook
+import time, json, re, heapq, bisect
 def slow(x): time.sleep(0); return x
 print(json.dumps({1: {1,2}}, default=lambda o: slow(sorted(o))))
 print(json.loads('{"a": 1.5, "b": [2]}', object_hook=lambda d: slow(dict(d, c=3)), parse_float=lambda s: slow(float(s) * 2)))
@@ -17,17 +17,6 @@ print(heapq.nsmallest(2, [3, 1, 2], key=lambda v: slow(-v)), heapq.nlargest(2, [
 xs = [10, 20, 30]
 print(bisect.bisect(xs, 20, key=lambda v: slow(v)), bisect.bisect_left(xs, 20, key=lambda v: slow(v)), bisect.bisect_right(xs, 25, key=slow))
 bisect.insort(xs, 25, key=lambda v: slow(v)); bisect.insort_left(xs, 5, key=slow); print(xs)
-class C:
-    def __init__(self, v): self.v = v
-    def __deepcopy__(self, memo):
-        time.sleep(0)
-        print("deepcopy", self.v)
-        return C(self.v * 10)
-    def __copy__(self):
-        time.sleep(0)
-        return C(self.v + 1)
-    def __repr__(self): return f"C({self.v})"
-print(copy.deepcopy([C(1), {"k": C(2)}]), copy.copy(C(5)))
 try:
     json.dumps({1: object()}, default=lambda o: slow(1) / 0)
 except ZeroDivisionError as e:
