@@ -515,7 +515,8 @@ pyrun_exec(PyObject *module)
     st->compile = import_attr("builtins", "compile");
     st->coroutine_type = st->compile ? import_attr("types", "CoroutineType") : NULL;
     st->method_type = st->coroutine_type ? import_attr("types", "MethodType") : NULL;
-    st->get_running_loop = st->method_type ? import_attr("asyncio", "get_running_loop") : NULL;
+    st->function_type = st->method_type ? import_attr("types", "FunctionType") : NULL;
+    st->get_running_loop = st->function_type ? import_attr("asyncio", "get_running_loop") : NULL;
     st->set_result_unless_cancelled =
         st->get_running_loop ? import_attr("asyncio.futures", "_set_result_unless_cancelled") : NULL;
     st->iscoroutine = st->set_result_unless_cancelled ? import_attr("asyncio", "iscoroutine") : NULL;
@@ -574,6 +575,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->compile);
     Py_VISIT(st->coroutine_type);
     Py_VISIT(st->method_type);
+    Py_VISIT(st->function_type);
     Py_VISIT(st->get_running_loop);
     Py_VISIT(st->set_result_unless_cancelled);
     Py_VISIT(st->iscoroutine);
@@ -663,6 +665,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->compile);
     Py_CLEAR(st->coroutine_type);
     Py_CLEAR(st->method_type);
+    Py_CLEAR(st->function_type);
     Py_CLEAR(st->get_running_loop);
     Py_CLEAR(st->set_result_unless_cancelled);
     Py_CLEAR(st->iscoroutine);

@@ -67,6 +67,7 @@ typedef struct {
     PyObject *compile;          /* builtins.compile */
     PyObject *coroutine_type;   /* types.CoroutineType */
     PyObject *method_type; /* types.MethodType */
+    PyObject *function_type; /* types.FunctionType */
     PyObject *get_running_loop; /* asyncio.get_running_loop */
     PyObject *set_result_unless_cancelled; /* asyncio.futures._set_result_unless_cancelled */
     PyObject *iscoroutine;      /* asyncio.iscoroutine */

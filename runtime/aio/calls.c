@@ -117,6 +117,13 @@ primitive_helper(pyrun_state *st, PyObject *callable)
     return name ? PyObject_GetAttrString(st->helpers, name) : NULL;
 }
 
+int
+pyrun_call_is_special(pyrun_state *st, PyObject *callable)
+{
+    return pyrun_is_stringifier(st, callable) || callable == st->time_sleep || callable == st->original_input ||
+           callable == st->original_run;
+}
+
 PyObject *
 pyrun_call_maybe(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs)
 {

@@ -181,5 +181,8 @@ PyObject *pyrun_helper_sort(PyObject *module, PyObject *args, PyObject *kwargs);
 /* Calls callable(*args) and turns the result into something to await: the
  * colored coroutine itself, the coroutine behind a face, or Ready(value). */
 PyObject *pyrun_call_maybe(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs);
+/* A builtin or primitive that pyrun_call_maybe calls in its async form
+ * (print, str, repr..., time.sleep, input, asyncio.run). */
+int pyrun_call_is_special(pyrun_state *st, PyObject *callable);
 
 #endif

@@ -13,7 +13,10 @@
 typedef enum {
     AI_SYNC, AI_STDIN, AI_MAP, AI_FILTER, AI_ENUMERATE, AI_FACE_NEXT,
     /* itertools */
-    AI_STARMAP, AI_FILTERFALSE, AI_TAKEWHILE, AI_DROPWHILE, AI_ACCUMULATE
+    AI_STARMAP, AI_FILTERFALSE, AI_TAKEWHILE, AI_DROPWHILE, AI_ACCUMULATE,
+    /* an __iter__ that blocks (not a generator): source is its awaitable,
+     * fn the async iterator of what it returned, once it has */
+    AI_LATE
 } ai_mode;
 
 typedef struct {
@@ -180,6 +183,50 @@ filter_next(pyrun_step *s, PyObject *value, PyObject **out)
     }
     s->phase = 0;
     *out = anext_of(s->o[FILTER_AIT]);
+    return *out ? STEP_AWAIT : STEP_ERROR;
+}
+
+/* ---- an __iter__ that blocks --------------------------------------------- */
+
+static PyObject *aiter_of_iterator(pyrun_state *st, PyObject *it);
+
+/* What __iter__ returned must be an iterator, as iter() checks. */
+static int
+check_iterator(PyObject *it)
+{
+    if (PyIter_Check(it)) {
+        return 0;
+    }
+    PyObject *name = PyType_GetName(Py_TYPE(it));
+    if (name != NULL) {
+        PyErr_Format(PyExc_TypeError, "iter() returned non-iterator of type '%U'", name);
+        Py_DECREF(name);
+    }
+    return -1;
+}
+
+/* First step of an AI_LATE: __iter__'s result, then its first item. */
+static step_result
+late_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    AsyncIter *a = (AsyncIter *)s->o[0];
+    if (st == NULL) {
+        return STEP_ERROR;
+    }
+    if (value == NULL) {
+        *out = Py_NewRef(a->source);
+        return STEP_AWAIT;
+    }
+    if (s->phase++ == 1) {
+        *out = Py_NewRef(value); /* the first item */
+        return STEP_DONE;
+    }
+    if (check_iterator(value) < 0) {
+        return STEP_ERROR;
+    }
+    a->fn = aiter_of_iterator(st, value);
+    *out = a->fn ? anext_of(a->fn) : NULL;
     return *out ? STEP_AWAIT : STEP_ERROR;
 }
 
@@ -377,9 +424,25 @@ ai_anext(AsyncIter *a)
     case AI_STDIN:
         return (PyObject *)pyrun_step_new(st, stdin_line_next, NULL);
     case AI_FACE_NEXT: {
+        /* looked up at each step, as the interpreter does: it may have
+         * been replaced or deleted meanwhile */
+        PyObject *next = PyObject_GetAttrString((PyObject *)Py_TYPE(a->source), "__next__");
+        if (next == NULL) {
+            PyObject *name = PyErr_ExceptionMatches(PyExc_AttributeError) ? PyType_GetName(Py_TYPE(a->source)) : NULL;
+            if (name != NULL) {
+                PyErr_Format(PyExc_TypeError, "'%U' object is not an iterator", name);
+                Py_DECREF(name);
+            }
+            return NULL;
+        }
+        Py_SETREF(a->fn, next);
         PyObject *args = PyTuple_Pack(1, a->source);
-        PyObject *coro = args ? pyrun_face_call_async(st, a->fn, args, NULL) : NULL;
+        PyObject *coro = args ? pyrun_call_maybe(st, a->fn, args, NULL) : NULL;
         Py_XDECREF(args);
+        if (coro == NULL && PyErr_ExceptionMatches(PyExc_StopIteration)) {
+            PyErr_Clear(); /* a plain __next__ now */
+            PyErr_SetNone(PyExc_StopAsyncIteration);
+        }
         s = coro ? pyrun_step_new(st, face_next, NULL) : NULL;
         if (s == NULL) {
             Py_XDECREF(coro);
@@ -406,6 +469,19 @@ ai_anext(AsyncIter *a)
         if (s != NULL) {
             s->o[FILTER_AIT] = Py_NewRef(a->source);
             s->o[FILTER_FN] = Py_NewRef(a->fn);
+        }
+        return (PyObject *)s;
+    case AI_LATE:
+        if (a->fn != NULL) {
+            return anext_of(a->fn);
+        }
+        if (a->state++) {
+            PyErr_SetString(PyExc_RuntimeError, "the iterator is still being made by its __iter__");
+            return NULL;
+        }
+        s = pyrun_step_new(st, late_next, NULL);
+        if (s != NULL) {
+            s->o[0] = Py_NewRef((PyObject *)a);
         }
         return (PyObject *)s;
     case AI_STARMAP:
@@ -518,8 +594,30 @@ face_next_aiter(pyrun_state *st, PyObject *it)
     return a;
 }
 
+/* What a colored __iter__ gives, called on obj: the awaitable of its
+ * result, or the async generator of a generator method; NULL without an
+ * exception for any other __iter__. */
+static PyObject *
+blocking_iter_call(pyrun_state *st, PyObject *obj)
+{
+    PyObject *method = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__iter__");
+    if (method == NULL) {
+        PyErr_Clear(); /* iter() says what is wrong */
+        return NULL;
+    }
+    PyObject *r = NULL;
+    if (pyrun_is_face(st, method)) {
+        PyObject *args = PyTuple_Pack(1, obj);
+        r = args ? pyrun_face_call_async(st, method, args, NULL) : NULL;
+        Py_XDECREF(args);
+    }
+    Py_DECREF(method);
+    return r;
+}
+
 /* The async iterator for any iterable: its own __aiter__, async lines for
- * the host's stdin, otherwise its plain iterator adapted. */
+ * the host's stdin, an __iter__ that blocks awaited, otherwise its plain
+ * iterator adapted. */
 static PyObject *
 to_aiter(pyrun_state *st, PyObject *iterable)
 {
@@ -532,10 +630,30 @@ to_aiter(pyrun_state *st, PyObject *iterable)
     if (pyrun_is_host_stdin(st, iterable)) {
         return ai_new(st, AI_STDIN, NULL, NULL);
     }
+    PyObject *late = blocking_iter_call(st, iterable);
+    if (late != NULL && (PyObject *)Py_TYPE(late) == st->async_gen_type) {
+        return late; /* a generator method that blocks */
+    }
+    if (late != NULL || PyErr_Occurred()) {
+        PyObject *a = late ? ai_new(st, AI_LATE, late, NULL) : NULL;
+        Py_XDECREF(late);
+        return a;
+    }
     PyObject *it = PyObject_GetIter(iterable);
     if (it == NULL) {
         return NULL;
     }
+    PyObject *a = aiter_of_iterator(st, it);
+    Py_DECREF(it);
+    return a;
+}
+
+/* The async iterator over an iterator: a colored generator's own, one
+ * that awaits a __next__ that blocks, or the iterator adapted. */
+static PyObject *
+aiter_of_iterator(pyrun_state *st, PyObject *it)
+{
+    Py_INCREF(it);
     PyObject *agen = pyrun_sync_gen_async(st, it);
     if (agen != NULL) {
         /* __iter__ is a generator method that blocks */
@@ -587,6 +705,99 @@ pyrun_helper_aiter(PyObject *module, PyObject *iterable)
     return st ? to_aiter(st, iterable) : NULL;
 }
 
+/* ---- the builtins themselves, where nothing blocks ------------------------ */
+
+/* The transform makes these lazy builtins pyrun's where the analysis
+ * says their items or function may block; at run time they may not (the
+ * same code also runs over plain lists). Then the builtin's own iterator
+ * is given, of the builtin's own type (picklable, with its repr and
+ * __length_hint__), over the iterators already made. */
+
+static int
+is_plain_source(pyrun_state *st, PyObject *ait)
+{
+    return Py_TYPE(ait) == st->aiter_type && ((AsyncIter *)ait)->mode == AI_SYNC;
+}
+
+/* A callable whose call cannot give a colored coroutine: a builtin, a
+ * builtin type, a plain function or a method of one (colored ones are
+ * faces), but none that pyrun calls in an async form (str, time.sleep). */
+static int
+is_plain_callable(pyrun_state *st, PyObject *fn)
+{
+    if (fn != NULL && pyrun_call_is_special(st, fn)) {
+        return 0;
+    }
+    if (fn == NULL || fn == Py_None || PyCFunction_Check(fn) || (PyObject *)Py_TYPE(fn) == st->function_type) {
+        return 1;
+    }
+    if (PyType_Check(fn)) {
+        return !PyType_HasFeature((PyTypeObject *)fn, Py_TPFLAGS_HEAPTYPE);
+    }
+    if ((PyObject *)Py_TYPE(fn) == st->method_type) {
+        PyObject *func = PyObject_GetAttrString(fn, "__func__");
+        int plain = func != NULL && (PyObject *)Py_TYPE(func) == st->function_type;
+        Py_XDECREF(func);
+        PyErr_Clear();
+        return plain;
+    }
+    return 0;
+}
+
+static const char *const BUILTIN_OF[] = {
+    [AI_MAP] = "map", [AI_FILTER] = "filter", [AI_ENUMERATE] = "enumerate",
+    [AI_STARMAP] = "starmap", [AI_FILTERFALSE] = "filterfalse", [AI_TAKEWHILE] = "takewhile",
+    [AI_DROPWHILE] = "dropwhile", [AI_ACCUMULATE] = "accumulate",
+};
+
+/* a (stolen), or the builtin's iterator when none of it can block. */
+static PyObject *
+plain_if_possible(pyrun_state *st, PyObject *ai)
+{
+    AsyncIter *a = (AsyncIter *)ai;
+    if (ai == NULL) {
+        return NULL;
+    }
+    int zip = a->mode == AI_MAP && a->fn == NULL;
+    PyObject *sources = PyTuple_Check(a->source) ? a->source : NULL;
+    Py_ssize_t n = sources ? PyTuple_Size(sources) : 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!is_plain_source(st, sources ? PyTuple_GetItem(sources, i) : a->source)) {
+            return ai;
+        }
+    }
+    if (a->mode != AI_ENUMERATE && !is_plain_callable(st, a->fn)) {
+        return ai;
+    }
+    /* (fn, *iterators), (iterator, count), (iterator[, fn]) */
+    int fn_first = !zip && a->mode != AI_ENUMERATE && a->mode != AI_ACCUMULATE;
+    int fn_after = a->mode == AI_ENUMERATE || (a->mode == AI_ACCUMULATE && a->fn != Py_None);
+    PyObject *args = PyTuple_New(n + fn_first + fn_after);
+    for (Py_ssize_t i = 0; args != NULL && i < n; i++) {
+        AsyncIter *src = (AsyncIter *)(sources ? PyTuple_GetItem(sources, i) : a->source);
+        PyTuple_SetItem(args, i + fn_first, Py_NewRef(src->source));
+    }
+    if (args != NULL && (fn_first || fn_after)) {
+        PyTuple_SetItem(args, fn_first ? 0 : n, Py_NewRef(a->fn));
+    }
+    /* zip's strict=True, accumulate's initial= */
+    int keyword = (zip || a->mode == AI_ACCUMULATE) && a->state;
+    PyObject *kwargs = !keyword || args == NULL ? NULL
+                       : zip                    ? Py_BuildValue("{sO}", "strict", Py_True)
+                                                : Py_BuildValue("{sO}", "initial", a->total);
+    const char *name = zip ? "zip" : BUILTIN_OF[a->mode];
+    PyObject *module = args && (kwargs || !keyword) ? pyrun_import(a->mode >= AI_STARMAP ? "itertools" : "builtins")
+                                                    : NULL;
+    PyObject *fn = module ? PyObject_GetAttrString(module, name) : NULL;
+    PyObject *r = fn ? PyObject_Call(fn, args, kwargs) : NULL;
+    Py_XDECREF(module);
+    Py_XDECREF(fn);
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    Py_DECREF(ai);
+    return r;
+}
+
 /* map(fn, *iterables) */
 PyObject *
 pyrun_helper_map(PyObject *module, PyObject *args)
@@ -611,11 +822,25 @@ pyrun_helper_map(PyObject *module, PyObject *args)
     }
     PyObject *r = sources ? ai_new(st, AI_MAP, sources, PyTuple_GetItem(args, 0)) : NULL;
     Py_XDECREF(sources);
-    return r;
+    return plain_if_possible(st, r);
 }
 
-/* iter(iterable) of items that may block: its async iterator.
- * iter(callable, sentinel) is the builtin's. */
+static step_result
+iter_made(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    if (value == NULL) {
+        return pyrun_step_await_slot(s, 0, out);
+    }
+    if (check_iterator(value) < 0) {
+        return STEP_ERROR;
+    }
+    *out = Py_NewRef(value);
+    return STEP_DONE;
+}
+
+/* Awaitable of iter(iterable), with an __iter__ that blocks awaited: the
+ * iterator itself, as iter() gives it (its items are awaited where it is
+ * consumed). iter(callable, sentinel) is the builtin's. */
 PyObject *
 pyrun_helper_iter(PyObject *module, PyObject *args)
 {
@@ -623,15 +848,26 @@ pyrun_helper_iter(PyObject *module, PyObject *args)
     if (st == NULL) {
         return NULL;
     }
-    if (PyTuple_Size(args) == 1) {
-        return to_aiter(st, PyTuple_GetItem(args, 0));
+    PyObject *late = PyTuple_Size(args) == 1 ? blocking_iter_call(st, PyTuple_GetItem(args, 0)) : NULL;
+    if (late != NULL && (PyObject *)Py_TYPE(late) != st->async_gen_type) {
+        pyrun_step *s = pyrun_step_new(st, iter_made, NULL);
+        if (s == NULL) {
+            Py_DECREF(late);
+            return NULL;
+        }
+        s->o[0] = late;
+        return (PyObject *)s;
+    }
+    Py_XDECREF(late); /* a generator method's: made again by iter(), as a pyrun generator */
+    if (PyErr_Occurred()) {
+        return NULL;
     }
     PyObject *builtins = pyrun_import("builtins");
     PyObject *iter = builtins ? PyObject_GetAttrString(builtins, "iter") : NULL;
     PyObject *r = iter ? PyObject_Call(iter, args, NULL) : NULL;
     Py_XDECREF(builtins);
     Py_XDECREF(iter);
-    return r;
+    return pyrun_maybe_steal(st, r);
 }
 
 /* zip(*iterables, strict=False): map's pulling, one item of each in
@@ -666,7 +902,7 @@ pyrun_helper_zip(PyObject *module, PyObject *args, PyObject *kwargs)
     if (r != NULL) {
         ((AsyncIter *)r)->state = strict;
     }
-    return r;
+    return plain_if_possible(st, r);
 }
 
 /* filter(fn, iterable) */
@@ -681,7 +917,7 @@ pyrun_helper_filter(PyObject *module, PyObject *args)
     PyObject *a = to_aiter(st, iterable);
     PyObject *r = a ? ai_new(st, AI_FILTER, a, fn) : NULL;
     Py_XDECREF(a);
-    return r;
+    return plain_if_possible(st, r);
 }
 
 /* starmap(fn, iterable), filterfalse/takewhile/dropwhile(predicate, iterable) */
@@ -696,7 +932,7 @@ itertool(PyObject *module, PyObject *args, ai_mode mode, const char *format)
     PyObject *a = to_aiter(st, iterable);
     PyObject *r = a ? ai_new(st, mode, a, fn) : NULL;
     Py_XDECREF(a);
-    return r;
+    return plain_if_possible(st, r);
 }
 
 PyObject *
@@ -741,7 +977,7 @@ pyrun_helper_accumulate(PyObject *module, PyObject *args, PyObject *kwargs)
         r->total = Py_NewRef(initial);
         r->state = 1;
     }
-    return (PyObject *)r;
+    return plain_if_possible(st, (PyObject *)r);
 }
 
 /* enumerate(iterable, start=0) */
@@ -760,7 +996,7 @@ pyrun_helper_enumerate(PyObject *module, PyObject *args, PyObject *kwargs)
     PyObject *r = a ? ai_new(st, AI_ENUMERATE, a, count) : NULL;
     Py_XDECREF(a);
     Py_XDECREF(count);
-    return r;
+    return plain_if_possible(st, r);
 }
 
 /* ---- consumers ------------------------------------------------------------ */

@@ -637,7 +637,7 @@ rw_call(rw *r, PyObject *call)
             what = "this call of a builtin";
             note = e == E_HOF ? "builtin with a colored callable -> pyrun's async version"
                               : "consumer of async items -> pyrun's async version";
-            if (is_lazy_iterator(p)) {
+            if (is_lazy_iterator(p) && p != P_ITER) {
                 /* lazy: an async iterator, awaited item by item by its consumer */
                 if (awaitable != NULL && rw_note(r, call, "%s with async items -> async iterator", pname) < 0) {
                     Py_CLEAR(awaitable);
