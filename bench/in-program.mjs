@@ -52,3 +52,17 @@ export function sideBySide(label, program, rounds, { node = process.execPath, pl
   }
   return rows;
 }
+
+// Two programs, both under pyrun: what a program pays for a rewrite it
+// needs against the same program without it.
+export function pyrunPair(label, [nameA, programA], [nameB, programB], rounds) {
+  const run = (source) => figures([process.execPath, path.join(ROOT, "loader/node/pyrun.mjs"), "-"], source);
+  const samples = alternate({ a: () => run(programA), b: () => run(programB) }, rounds);
+  const a = summary(samples.a.map((f) => f[0] * 1000));
+  const b = summary(samples.b.map((f) => f[0] * 1000));
+  return [
+    row(`${label}: ${nameA}`, a),
+    row(`${label}: ${nameB}`, b),
+    row(`${label}: ratio ${nameB} / ${nameA}`, ratio(b, a), "x", 2),
+  ];
+}

@@ -131,6 +131,41 @@ ${START}
 print(Slow() < Slow())
 ${REPORT}`;
 
+// print() of 100,000 ints, in a program that has a class whose __str__
+// blocks, so that print of a value that may be one is checked (issue 13),
+// and the same program without that class.
+const PRINT_LOOP = `
+for i in range(100_000):
+    print(i)
+`;
+export const PRINT_INTS = `${START}${PRINT_LOOP}${REPORT}`;
+export const PRINT_INTS_BLOCKING_STR = `
+import time
+class Loud:
+    def __str__(self):
+        time.sleep(0)
+        return "loud"
+print(Loud())
+${START}${PRINT_LOOP}${REPORT}`;
+
+// sorted() of 10,000 objects whose __lt__ may block but does not: each
+// comparison reaches colored code, the sort is replayed (aio/replay.c).
+export const SORT_BLOCKING_LT = `
+import random, time
+class Item:
+    def __init__(self, v):
+        self.v = v
+    def __lt__(self, other):
+        if self.v < 0:
+            time.sleep(0)
+        return self.v < other.v
+random.seed(1)
+items = [Item(random.random()) for _ in range(10_000)]
+${START}
+ordered = sorted(items)
+assert all(a.v <= b.v for a, b in zip(ordered, ordered[1:]))
+${REPORT}`;
+
 // Many short sleeps from nested sync calls: 100 x 10 ms. (Pyodide's loop
 // runs timers of 2 ms or less at once: shorter sleeps would compare its
 // early wake-ups with pyrun's full sleeps.)

@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { ensureStartupSnapshot } from "../loader/node/make-startup-snapshot.mjs";
-import { sideBySide } from "./in-program.mjs";
+import { pyrunPair, sideBySide } from "./in-program.mjs";
 import { HEADER, ratio, row, summary } from "./measure.mjs";
 import { browserStartupRows } from "./browser-startup.mjs";
 import {
@@ -14,9 +14,12 @@ import {
   COROUTINE_FLOOR,
   CPU_BOUND,
   FALLBACK_SLEEP,
+  PRINT_INTS,
+  PRINT_INTS_BLOCKING_STR,
   REPEATED_IMPORT,
   SLEEPING,
   SLEEP_HEAVY,
+  SORT_BLOCKING_LT,
 } from "./programs.mjs";
 import { startupRows } from "./startup.mjs";
 import { transformRows } from "./transform.mjs";
@@ -65,6 +68,8 @@ print(coroutineFloorRows());
 print(sideBySide("import of a loaded module x100,000", REPEATED_IMPORT, rounds));
 print(sideBySide("time.sleep(2)", SLEEPING, rounds, { show: ["wall", "cpu"] }));
 print(sideBySide("time.sleep(2) in __lt__ (synchronous fallback)", FALLBACK_SLEEP, rounds, { show: ["wall", "cpu"] }));
+print(pyrunPair("print() x100,000 ints", ["plain", PRINT_INTS], ["a __str__ blocks", PRINT_INTS_BLOCKING_STR], rounds));
+print(sideBySide("sorted() of 10,000, __lt__ may block", SORT_BLOCKING_LT, rounds));
 const jspi = { node: NODE24, plainAsync: true, show: ["wall", "cpu"] };
 print(sideBySide("Node 24, 100 x time.sleep(0.01)", SLEEP_HEAVY, rounds, jspi));
 print(sideBySide("Node 24, colored function x100,000", COLORED_CALLS, rounds, jspi));

@@ -540,6 +540,7 @@ pyrun_exec(PyObject *module)
     }
     st->host = Py_NewRef(Py_None);
     st->strict_async = -1;
+    st->jspi_possible = -1;
     st->stdin_pending = PyUnicode_FromString("");
     st->stop_futures = PyDict_New();
     st->sync_warned = PySet_New(NULL);

@@ -123,6 +123,7 @@ typedef struct {
     PyObject *replayables;        /* tuple: the library functions __pyrun__.replay replays, made on first use */
     PyObject *replay;             /* the attempt under way (borrowed), or NULL */
     PyObject *pyodide_ffi;        /* pyodide.ffi, None natively; looked up on first use */
+    int jspi_possible;            /* the runtime can switch stacks: 1, 0, or -1 not yet asked (wait_sync.c) */
     PyTypeObject *aiter_type;
     PyObject *helpers;        /* the __pyrun__ module transformed code uses */
     PyObject *blocking_error; /* pyrun.BlockingError */
@@ -139,8 +140,8 @@ typedef struct {
     PyObject *sync_warned;    /* set: functions already named under --verbose */
     int sync_strict;          /* strict mode: blocking there is a BlockingError */
     int strict_async;         /* strict mode for every run: 1 on, 0 off, -1 as PYRUN_STRICT_ASYNC says */
-    PyObject *sync_what;      /* the outermost one: its function, and where it was called */
-    PyObject *sync_where;
+    PyObject *sync_what;      /* the outermost one: what (a str, or a function named when a message needs it) */
+    PyObject *sync_where;     /* and the frame it was called from (None: the host) */
     const char *sync_why;
     PyObject *original_input;   /* builtins.input, asyncio.run: what late-bound calls compare with */
     PyObject *original_run;

@@ -26,6 +26,7 @@ reset_run(PyObject *module, PyObject *Py_UNUSED(ignored))
     }
     Py_SETREF(st->stdin_pending, empty);
     st->stdin_eof = 0;
+    st->jspi_possible = -1; /* a snapshot may be restored on another runtime */
     PyDict_Clear(st->stop_futures);
     PyDict_Clear(st->in_flight);
     PyDict_Clear(st->code_cache);

@@ -210,13 +210,8 @@ face_call(Face *f, PyObject *args, PyObject *kwargs)
         Py_DECREF(r);
         return task;
     }
-    PyObject *what = qualname_of(f->fn, "()");
-    if (what == NULL) {
-        Py_DECREF(r);
-        return NULL;
-    }
-    PyObject *result = pyrun_wait_synchronously(st, r, what, CALLED_FROM_C);
-    Py_DECREF(what);
+    /* named "qualname()" only if a message needs it */
+    PyObject *result = pyrun_wait_synchronously(st, r, f->fn, CALLED_FROM_C);
     if (pyrun_reraise_stopped(st, result) < 0) {
         Py_CLEAR(result); /* the StopIteration the plain function raised */
     }

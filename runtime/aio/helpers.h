@@ -96,7 +96,8 @@ PyObject *pyrun_helper_percent(PyObject *module, PyObject *const *args, Py_ssize
 PyObject *pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs);
 /* wait_sync.c: waits for `awaitable` where code cannot await (JSPI's
  * run_sync, or driving it synchronously, or in strict mode
- * pyrun.BlockingError naming `what` and `why`). Steals awaitable. */
+ * pyrun.BlockingError naming `what`, a str or a function whose qualname
+ * names it, and `why`). Steals awaitable. */
 PyObject *pyrun_wait_synchronously(pyrun_state *st, PyObject *awaitable, PyObject *what, const char *why);
 /* While a coroutine is driven synchronously, sleeps and stdin reads block
  * through the host instead of awaiting the loop. */

@@ -31,6 +31,26 @@
 
 /* Is this file part of the interpreter's own library (stdlib or
  * site-packages) rather than the user's program? */
+static PyObject *location_of(PyObject *frame);
+
+/* What waits, as messages name it: `what` itself, or for a function (a
+ * face's, named only when a message needs it) "its qualname()". */
+static PyObject *
+what_text(PyObject *what)
+{
+    if (PyUnicode_Check(what)) {
+        return Py_NewRef(what);
+    }
+    PyObject *qual = PyObject_GetAttrString(what, "__qualname__");
+    if (qual == NULL) {
+        PyErr_Clear();
+        return PyUnicode_FromString("a function");
+    }
+    PyObject *text = PyUnicode_FromFormat("%U()", qual);
+    Py_DECREF(qual);
+    return text;
+}
+
 static int
 is_library_file(PyObject *filename)
 {
@@ -68,8 +88,14 @@ is_library_file(PyObject *filename)
 PyObject *
 pyrun_caller_location(void)
 {
-    PyObject *frame = (PyObject *)PyEval_GetFrame();
-    if (frame == NULL) {
+    return location_of((PyObject *)PyEval_GetFrame());
+}
+
+/* The same, from `frame` (borrowed) outwards; NULL or None: the host. */
+static PyObject *
+location_of(PyObject *frame)
+{
+    if (frame == NULL || frame == Py_None) {
         return PyUnicode_FromString("the host");
     }
     Py_INCREF(frame);
@@ -123,11 +149,32 @@ pyrun_find_pyodide_ffi(pyrun_state *st)
 }
 
 /* JSPI's run_sync, if this runtime can stack-switch here; else NULL. */
+/* Can this runtime switch stacks at all (WebAssembly.Suspending, and a
+ * Pyodide with run_sync)? Asked once: without it, can_run_sync() is
+ * never true, and asking it at each wait costs a call into Python. */
+static int
+runtime_has_jspi(pyrun_state *st)
+{
+    pyrun_find_pyodide_ffi(st);
+    if (st->pyodide_ffi == Py_None || !PyObject_HasAttrString(st->pyodide_ffi, "run_sync")) {
+        return 0;
+    }
+    PyObject *js = pyrun_import("js");
+    PyObject *wasm = js ? PyObject_GetAttrString(js, "WebAssembly") : NULL;
+    int has = wasm ? PyObject_HasAttrString(wasm, "Suspending") : 1; /* unknown: ask each time */
+    Py_XDECREF(js);
+    Py_XDECREF(wasm);
+    PyErr_Clear();
+    return has;
+}
+
 static PyObject *
 jspi_run_sync(pyrun_state *st)
 {
-    pyrun_find_pyodide_ffi(st);
-    if (st->pyodide_ffi == Py_None) {
+    if (st->jspi_possible < 0) {
+        st->jspi_possible = runtime_has_jspi(st);
+    }
+    if (!st->jspi_possible) {
         return NULL;
     }
     PyObject *can = PyObject_CallMethod(st->pyodide_ffi, "can_run_sync", NULL);
@@ -153,11 +200,13 @@ static void
 raise_blocking(pyrun_state *st, PyObject *what, const char *why, const char *remedy)
 {
     PyObject *where = pyrun_caller_location();
-    if (where != NULL) {
+    PyObject *text = where ? what_text(what) : NULL;
+    if (text != NULL) {
         PyErr_Format(st->blocking_error, "%U blocks, but it was reached where nothing can wait for it (%U): %s. %s",
-                     what, where, why, remedy);
-        Py_DECREF(where);
+                     text, where, why, remedy);
     }
+    Py_XDECREF(where);
+    Py_XDECREF(text);
 }
 
 static const char STRICT_REMEDY[] =
@@ -173,9 +222,15 @@ pyrun_sync_strict_check(pyrun_state *st, const char *what)
     if (!st->sync_strict || st->sync_what == NULL) {
         return 0;
     }
-    PyErr_Format(st->blocking_error,
-                 "%U blocks (%s), but it was reached where nothing can wait for it (%U): %s. %s.", st->sync_what,
-                 what, st->sync_where, st->sync_why, STRICT_REMEDY);
+    PyObject *where = location_of(st->sync_where);
+    PyObject *text = where ? what_text(st->sync_what) : NULL;
+    if (text != NULL) {
+        PyErr_Format(st->blocking_error,
+                     "%U blocks (%s), but it was reached where nothing can wait for it (%U): %s. %s.", text, what,
+                     where, st->sync_why, STRICT_REMEDY);
+    }
+    Py_XDECREF(where);
+    Py_XDECREF(text);
     return -1;
 }
 
@@ -350,24 +405,26 @@ drive(pyrun_state *st, PyObject *aw, PyObject *what, const char *why)
 /* Under --verbose: once per function, how long it kept the process
  * waiting, and why. */
 static int
-warn_waited(pyrun_state *st, PyObject *what, double seconds, PyObject *where)
+warn_waited(pyrun_state *st, PyObject *what_obj, double seconds, PyObject *frame)
 {
     if (!PyObject_HasAttrString(st->host, "warn")) {
         return 0;
     }
-    int seen = PySet_Contains(st->sync_warned, what);
-    if (seen != 0) {
-        return seen < 0 ? -1 : 0;
+    PyObject *what = what_text(what_obj);
+    int seen = what ? PySet_Contains(st->sync_warned, what) : -1;
+    if (seen != 0 || PySet_Add(st->sync_warned, what) < 0) {
+        Py_XDECREF(what);
+        return seen > 0 ? 0 : -1;
     }
-    if (PySet_Add(st->sync_warned, what) < 0) {
-        return -1;
-    }
-    PyObject *secs = PyFloat_FromDouble(seconds);
+    PyObject *where = location_of(frame);
+    PyObject *secs = where ? PyFloat_FromDouble(seconds) : NULL;
     PyObject *text = secs ? PyUnicode_FromFormat(
                                 "pyrun: %U waited synchronously for %S s (%U): it was called from code that "
                                 "cannot await, so the event loop was blocked meanwhile",
                                 what, secs, where)
                           : NULL;
+    Py_XDECREF(what);
+    Py_XDECREF(where);
     Py_XDECREF(secs);
     PyObject *r = text ? PyObject_CallMethod(st->host, "warn", "O", text) : NULL;
     Py_XDECREF(text);
@@ -379,10 +436,9 @@ static PyObject *
 drive_and_report(pyrun_state *st, PyObject *aw, PyObject *what, const char *why)
 {
     double waited_before = st->sync_waited;
-    PyObject *where = pyrun_caller_location();
-    if (where == NULL) {
-        return NULL;
-    }
+    /* named only if a message needs it: most such calls never wait */
+    PyObject *where = (PyObject *)PyEval_GetFrame();
+    where = where ? Py_NewRef(where) : Py_NewRef(Py_None);
     int outermost = st->sync_what == NULL;
     if (outermost) {
         st->sync_what = Py_NewRef(what);
@@ -414,14 +470,45 @@ drive_and_report(pyrun_state *st, PyObject *aw, PyObject *what, const char *why)
     return result;
 }
 
+/* JSPI's run_sync hands the result over through a JS promise, which
+ * turns a float with no fraction into an int (3.0 -> 3): the result goes
+ * boxed in a list, which passes as itself. */
+static step_result
+boxed_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    if (value == NULL) {
+        return pyrun_step_await_slot(s, 0, out);
+    }
+    *out = PyList_New(1);
+    if (*out == NULL) {
+        return STEP_ERROR;
+    }
+    PyList_SetItem(*out, 0, Py_NewRef(value));
+    return STEP_DONE;
+}
+
 PyObject *
 pyrun_wait_synchronously(pyrun_state *st, PyObject *awaitable, PyObject *what, const char *why)
 {
     PyObject *run_sync = jspi_run_sync(st);
     if (run_sync != NULL) {
-        PyObject *r = PyObject_CallOneArg_compat(run_sync, awaitable);
+        pyrun_step *box = pyrun_step_new(st, boxed_next, NULL);
+        if (box == NULL) {
+            Py_DECREF(run_sync);
+            Py_DECREF(awaitable);
+            return NULL;
+        }
+        box->o[0] = awaitable;
+        PyObject *r = PyObject_CallOneArg_compat(run_sync, (PyObject *)box);
         Py_DECREF(run_sync);
-        Py_DECREF(awaitable);
+        Py_DECREF(box);
+        if (r != NULL && PyList_Check(r) && PyList_Size(r) == 1) {
+            Py_SETREF(r, Py_NewRef(PyList_GetItem(r, 0)));
+        }
+        else if (r != NULL) {
+            Py_SETREF(r, NULL);
+            PyErr_SetString(PyExc_SystemError, "pyrun: run_sync gave back something else than it was given");
+        }
         return r;
     }
     PyObject *r = NULL;
