@@ -639,6 +639,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->plain_codes);
     Py_VISIT(st->async_codes);
     Py_VISIT(st->once_codes);
+    Py_VISIT(st->deferred_hooks);
     Py_VISIT(st->deferred_bodies);
     Py_VISIT(st->library_prefixes);
     Py_VISIT(st->in_flight);
@@ -729,6 +730,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->plain_codes);
     Py_CLEAR(st->async_codes);
     Py_CLEAR(st->once_codes);
+    Py_CLEAR(st->deferred_hooks);
     Py_CLEAR(st->deferred_bodies);
     Py_CLEAR(st->str_spec);
     Py_CLEAR(st->str_initializing);

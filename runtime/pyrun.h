@@ -123,6 +123,7 @@ typedef struct {
     PyObject *replayables;        /* tuple: the library functions __pyrun__.replay replays, made on first use */
     PyObject *replay;             /* the attempt under way (borrowed), or NULL */
     PyObject *pyodide_ffi;        /* pyodide.ffi, None natively; looked up on first use */
+    PyObject *deferred_hooks;     /* list while a construction defers __post_init__ (calls.c), or NULL */
     int jspi_possible;            /* the runtime can switch stacks: 1, 0, or -1 not yet asked (wait_sync.c) */
     PyTypeObject *aiter_type;
     PyObject *helpers;        /* the __pyrun__ module transformed code uses */

@@ -117,6 +117,103 @@ primitive_helper(pyrun_state *st, PyObject *callable)
     return name ? PyObject_GetAttrString(st->helpers, name) : NULL;
 }
 
+/* ---- constructions whose __post_init__ blocks ---------------------------- */
+
+/* A dataclass's generated __init__ calls __post_init__ last and ignores
+ * what it returns: while such a class is constructed, a __post_init__ that
+ * blocks, reached from that __init__, is deferred (face.c) and awaited
+ * right after, in the order they were called, before the object is given. */
+
+static step_result
+hooks_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    PyObject *hooks = s->o[0];
+    if (s->i < PyList_Size(hooks)) {
+        *out = Py_NewRef(PyList_GetItem(hooks, s->i));
+        PyList_SetItem(hooks, s->i++, Py_NewRef(Py_None)); /* awaited once */
+        return STEP_AWAIT;
+    }
+    *out = Py_NewRef(s->o[1]);
+    return STEP_DONE;
+}
+
+/* The rest are never awaited: closed, without "never awaited" warnings. */
+static step_result
+hooks_error(pyrun_step *s, PyObject **out)
+{
+    PyObject *hooks = s->o[0];
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    for (Py_ssize_t i = s->i; i < PyList_Size(hooks); i++) {
+        PyObject *r = PyObject_CallMethod(PyList_GetItem(hooks, i), "close", NULL);
+        Py_XDECREF(r);
+        PyErr_Clear();
+    }
+    PyErr_Restore(type, value, tb);
+    (void)out;
+    return STEP_ERROR;
+}
+
+static int
+defers_post_init(pyrun_state *st, PyObject *cls)
+{
+    PyObject *post = PyObject_GetAttrString(cls, "__post_init__");
+    PyObject *init = post ? PyObject_GetAttrString(cls, "__init__") : NULL;
+    int r = init != NULL && pyrun_is_face(st, post) && !pyrun_is_face(st, init);
+    Py_XDECREF(post);
+    Py_XDECREF(init);
+    PyErr_Clear();
+    return r;
+}
+
+static PyObject *
+construct_deferring(pyrun_state *st, PyObject *cls, PyObject *args, PyObject *kwargs)
+{
+    PyObject *outer = st->deferred_hooks; /* a construction inside another */
+    st->deferred_hooks = PyList_New(0);
+    if (st->deferred_hooks == NULL) {
+        st->deferred_hooks = outer;
+        return NULL;
+    }
+    PyObject *obj = PyObject_Call(cls, args, kwargs);
+    PyObject *hooks = st->deferred_hooks;
+    st->deferred_hooks = outer;
+    pyrun_step *s = pyrun_step_new(st, hooks_next, hooks_error);
+    if (s == NULL || obj == NULL) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        for (Py_ssize_t i = 0; i < PyList_Size(hooks); i++) {
+            PyObject *r = PyObject_CallMethod(PyList_GetItem(hooks, i), "close", NULL);
+            Py_XDECREF(r);
+            PyErr_Clear();
+        }
+        PyErr_Restore(type, value, tb);
+        Py_XDECREF((PyObject *)s);
+        Py_XDECREF(obj);
+        Py_DECREF(hooks);
+        return NULL;
+    }
+    s->o[0] = hooks;
+    s->o[1] = obj;
+    return (PyObject *)s;
+}
+
+int
+pyrun_defer_hook(pyrun_state *st, PyObject *fn, PyObject *coro)
+{
+    if (st->deferred_hooks == NULL) {
+        return 0;
+    }
+    PyObject *name = PyObject_GetAttrString(fn, "__name__");
+    int hook = name != NULL && PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__post_init__") == 0;
+    Py_XDECREF(name);
+    PyErr_Clear();
+    if (!hook) {
+        return 0;
+    }
+    return PyList_Append(st->deferred_hooks, coro) < 0 ? -1 : 1;
+}
+
 int
 pyrun_call_is_special(pyrun_state *st, PyObject *callable)
 {
@@ -139,6 +236,9 @@ pyrun_call_maybe(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *
     }
     if (coro != NULL || PyErr_Occurred()) {
         return awaitable_of(st, coro);
+    }
+    if (PyType_Check(callable) && defers_post_init(st, callable)) {
+        return construct_deferring(st, callable, args, kwargs);
     }
     if (pyrun_is_stringifier(st, callable)) {
         return pyrun_stringify_call(st, callable, args, kwargs);

@@ -195,6 +195,11 @@ face_call(Face *f, PyObject *args, PyObject *kwargs)
     if (!is_awaitable_result(st, r)) {
         return r;
     }
+    int deferred = pyrun_defer_hook(st, f->fn, r);
+    if (deferred != 0) {
+        Py_DECREF(r);
+        return deferred < 0 ? NULL : Py_NewRef(Py_None);
+    }
     if (PyEval_GetFrame() == NULL && !st->exiting) {
         /* Called by the host with no Python running: an event handler.
          * (atexit's callbacks, run by _finish, are waited for.) */

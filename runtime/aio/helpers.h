@@ -185,5 +185,9 @@ PyObject *pyrun_call_maybe(pyrun_state *st, PyObject *callable, PyObject *args, 
 /* A builtin or primitive that pyrun_call_maybe calls in its async form
  * (print, str, repr..., time.sleep, input, asyncio.run). */
 int pyrun_call_is_special(pyrun_state *st, PyObject *callable);
+/* While a construction defers hooks (calls.c): keeps coro, the coroutine of
+ * face function fn, to be awaited after it, when fn is __post_init__: 1;
+ * 0 when not deferred; -1 with an exception set. */
+int pyrun_defer_hook(pyrun_state *st, PyObject *fn, PyObject *coro);
 
 #endif

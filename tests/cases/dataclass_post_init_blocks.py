@@ -1,4 +1,4 @@
-# strict mode: pyrun.BlockingError where nothing can await (.strict.out)
+# flow: a dataclass whose __post_init__ blocks: its generated __init__ runs, then __post_init__ is awaited before the object is given
 import time
 from dataclasses import dataclass, field
 
