@@ -622,6 +622,8 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->builtin_repr);
     Py_VISIT(st->builtin_ascii);
     Py_VISIT(st->builtin_format);
+    Py_VISIT(st->builtin_len);
+    Py_VISIT(st->builtin_abs);
     Py_VISIT(st->object_str);
     Py_VISIT(st->object_format);
     for (int i = 0; i < PYRUN_CONTAINER_REPRS; i++) {
@@ -713,6 +715,8 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->builtin_repr);
     Py_CLEAR(st->builtin_ascii);
     Py_CLEAR(st->builtin_format);
+    Py_CLEAR(st->builtin_len);
+    Py_CLEAR(st->builtin_abs);
     Py_CLEAR(st->object_str);
     Py_CLEAR(st->object_format);
     for (int i = 0; i < PYRUN_CONTAINER_REPRS; i++) {

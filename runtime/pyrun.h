@@ -150,6 +150,7 @@ typedef struct {
      * look past: object's __str__ and __format__, the containers' __repr__
      * (indexed by their kind, 0 unused). */
     PyObject *builtin_print, *builtin_repr, *builtin_ascii, *builtin_format;
+    PyObject *builtin_len, *builtin_abs; /* operators.c: len() and abs() through a method that blocks */
     PyObject *object_str, *object_format;
 #define PYRUN_CONTAINER_REPRS 6
     PyObject *container_reprs[PYRUN_CONTAINER_REPRS];

@@ -218,7 +218,8 @@ int
 pyrun_call_is_special(pyrun_state *st, PyObject *callable)
 {
     return pyrun_is_stringifier(st, callable) || callable == st->time_sleep || callable == st->original_input ||
-           callable == st->original_run;
+           callable == st->original_run || callable == st->builtin_len || callable == st->builtin_abs ||
+           callable == (PyObject *)&PyBool_Type;
 }
 
 PyObject *
@@ -239,6 +240,10 @@ pyrun_call_maybe(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *
     }
     if (PyType_Check(callable) && defers_post_init(st, callable)) {
         return construct_deferring(st, callable, args, kwargs);
+    }
+    if ((callable == st->builtin_len || callable == st->builtin_abs || callable == (PyObject *)&PyBool_Type) &&
+        PyTuple_Size(args) == 1 && (kwargs == NULL || PyDict_Size(kwargs) == 0)) {
+        return pyrun_operators_call(st, callable, PyTuple_GetItem(args, 0));
     }
     if (pyrun_is_stringifier(st, callable)) {
         return pyrun_stringify_call(st, callable, args, kwargs);

@@ -185,6 +185,14 @@ PyObject *pyrun_call_maybe(pyrun_state *st, PyObject *callable, PyObject *args, 
 /* A builtin or primitive that pyrun_call_maybe calls in its async form
  * (print, str, repr..., time.sleep, input, asyncio.run). */
 int pyrun_call_is_special(pyrun_state *st, PyObject *callable);
+/* operators.c: the transform's helpers for operators and truth tests, and
+ * len(x), bool(x), abs(x) as awaitables (a method that blocks awaited). */
+PyObject *pyrun_helper_compare(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *pyrun_helper_binop(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *pyrun_helper_inplace(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *pyrun_helper_unop(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *pyrun_helper_truth(PyObject *module, PyObject *x);
+PyObject *pyrun_operators_call(pyrun_state *st, PyObject *builtin, PyObject *x);
 /* While a construction defers hooks (calls.c): keeps coro, the coroutine of
  * face function fn, to be awaited after it, when fn is __post_init__: 1;
  * 0 when not deferred; -1 with an exception set. */

@@ -662,8 +662,10 @@ pyrun_stringify_init(pyrun_state *st)
     st->builtin_repr = st->builtin_print ? PyObject_GetAttrString(builtins, "repr") : NULL;
     st->builtin_ascii = st->builtin_repr ? PyObject_GetAttrString(builtins, "ascii") : NULL;
     st->builtin_format = st->builtin_ascii ? PyObject_GetAttrString(builtins, "format") : NULL;
+    st->builtin_len = st->builtin_format ? PyObject_GetAttrString(builtins, "len") : NULL;
+    st->builtin_abs = st->builtin_len ? PyObject_GetAttrString(builtins, "abs") : NULL;
     Py_DECREF(builtins);
-    if (st->builtin_format == NULL) {
+    if (st->builtin_abs == NULL) {
         return -1;
     }
     st->object_str = PyObject_GetAttrString((PyObject *)&PyBaseObject_Type, "__str__");

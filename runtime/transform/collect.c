@@ -1010,6 +1010,7 @@ walk(walker *w, PyObject *node, ctx *c)
 int
 tx_init(tx *t)
 {
+    t->op_protocols = -1;
     t->unit_of_node = PyDict_New();
     t->scope_of_node = PyDict_New();
     t->site_of_node = PyDict_New();

@@ -692,6 +692,9 @@ site_effect(tx *t, site *s, unit **target)
     case SITE_ATTR:
         *target = colored_callee(t, s);
         return *target != NULL ? E_PROPERTY : E_NONE;
+    case SITE_OP:
+        *target = colored_callee(t, s);
+        return *target != NULL ? E_OPERATOR : E_NONE;
     case SITE_IMPORT: {
         *target = imported_colored(t, s);
         if (*target != NULL) {
@@ -741,6 +744,8 @@ effect_reason(effect e)
         return "eval/exec of source that may block";
     case E_STRINGIFY:
         return "a __str__, __repr__ or __format__ that blocks, called by";
+    case E_OPERATOR:
+        return "an operator or truth test whose special method blocks";
     default:
         return "";
     }

@@ -6,6 +6,7 @@
  * The places where the program may block become sites. Nothing is decided
  * here: solve.c finds the values, color.c what blocks. */
 #include "model.h"
+#include "../operator_names.h"
 
 #include <string.h>
 
@@ -439,6 +440,8 @@ ev_display(fw *f, PyObject *node, ast_kind kind)
     return rc < 0 ? -1 : v;
 }
 
+static int truth_test_field(fw *f, PyObject *node, PyObject *field);
+
 static int
 ev_comprehension(fw *f, PyObject *node, ast_kind kind)
 {
@@ -467,7 +470,10 @@ ev_comprehension(fw *f, PyObject *node, ast_kind kind)
             s->iter = iv;
             s->comp = node;
         }
-        rc = items < 0 || assign(&inner, target, items, cs) < 0 || ev_field(&inner, gen, kit->s_ifs) < 0 ? -1 : 0;
+        rc = items < 0 || assign(&inner, target, items, cs) < 0 || ev_field(&inner, gen, kit->s_ifs) < 0 ||
+                     truth_test_field(&inner, gen, kit->s_ifs) < 0
+                 ? -1
+                 : 0;
         Py_XDECREF(iter);
         Py_XDECREF(target);
     }
@@ -849,6 +855,206 @@ format_site(fw *f, PyObject *node, PyObject *field)
     return 0;
 }
 
+/* ---- operators whose special methods may block ------------------------- */
+
+static int
+named_in(PyObject *name, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (names[i] != NULL && PyUnicode_CompareWithASCIIString(name, names[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+protocol_of(PyObject *name)
+{
+    int mask = 0;
+    for (size_t i = 0; i < sizeof COMPARISONS / sizeof COMPARISONS[0]; i++) {
+        mask |= PyUnicode_CompareWithASCIIString(name, COMPARISONS[i].name) == 0 ? PM_COMPARE : 0;
+    }
+    for (size_t i = 0; i < sizeof BINARY / sizeof BINARY[0]; i++) {
+        const char *names[3] = {BINARY[i].name, BINARY[i].reflected, BINARY[i].inplace};
+        mask |= named_in(name, names, 3) ? PM_ARITH : 0;
+    }
+    for (size_t i = 0; i < sizeof UNARY / sizeof UNARY[0]; i++) {
+        mask |= PyUnicode_CompareWithASCIIString(name, UNARY[i].name) == 0 ? PM_UNARY : 0;
+    }
+    const char *truth[2] = {"__bool__", "__len__"};
+    return mask | (named_in(name, truth, 2) ? PM_TRUTH : 0);
+}
+
+/* The protocols some class of the program defines a method of: the only
+ * ones whose operators get sites, so that other programs pay nothing. */
+static int
+op_protocols(tx *t)
+{
+    if (t->op_protocols >= 0) {
+        return t->op_protocols;
+    }
+    int mask = 0;
+    for (int i = 0; i < t->nclasses; i++) {
+        PyObject *name, *v;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(t->classes[i]->scope->names, &pos, &name, &v)) {
+            if (PyUnicode_Check(name) && PyUnicode_GetLength(name) > 4 && PyUnicode_ReadChar(name, 0) == '_') {
+                mask |= protocol_of(name);
+            }
+        }
+    }
+    t->op_protocols = mask;
+    return mask;
+}
+
+/* Index of the operator node's class among names, or -1. */
+static int
+op_code(PyObject *op, const char *const *names, int n)
+{
+    PyObject *type = PyType_GetName(Py_TYPE(op));
+    int code = -1;
+    for (int i = 0; type != NULL && i < n && code < 0; i++) {
+        if (PyUnicode_CompareWithASCIIString(type, names[i]) == 0) {
+            code = i;
+        }
+    }
+    Py_XDECREF(type);
+    return code;
+}
+
+static int
+op_site(fw *f, PyObject *key, PyObject *node, int op, int a, int b)
+{
+    site *s = new_site(f, SITE_OP, key, node);
+    if (s == NULL) {
+        return -1;
+    }
+    s->op = op;
+    s->nargs = b >= 0 ? 2 : 1;
+    s->args = PyMem_Calloc(2, sizeof(int));
+    if (s->args == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    s->args[0] = a;
+    s->args[1] = b;
+    constraint c = {.kind = K_OPERATOR, .dst = -1, .src = -1, .obj = -1, .call = s};
+    return tx_add_constraint(f->t, &c);
+}
+
+PyObject *
+tx_truth_key(PyObject *node)
+{
+    return PyTuple_Pack(2, node, Py_True);
+}
+
+/* An expression whose truth is tested (if, while, assert, a conditional
+ * expression's test, a comprehension's condition, `not`): `a and b` there
+ * tests a, then b. Its site is keyed by tx_truth_key(expr). */
+static int
+truth_test(fw *f, PyObject *expr)
+{
+    tx *t = f->t;
+    ast_kit *kit = t->kit;
+    if (!(op_protocols(t) & PM_TRUTH) || expr == NULL || expr == Py_None) {
+        return 0;
+    }
+    ast_kind kind = ast_kind_of(kit, expr);
+    if (kind == AK_BoolOp) {
+        PyObject *values = ast_get(expr, kit->s_values);
+        int rc = values ? 0 : -1;
+        for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(values); i++) {
+            rc = truth_test(f, PyList_GetItem(values, i));
+        }
+        Py_XDECREF(values);
+        return rc;
+    }
+    if (kind == AK_Constant || kind == AK_Compare || kind == AK_UnaryOp) {
+        return 0; /* a bool (or `not x`, whose x has its own) */
+    }
+    int v = tx_var_of(t, expr);
+    PyObject *key = v >= 0 ? tx_truth_key(expr) : NULL;
+    int rc = key ? op_site(f, key, expr, OPK_TRUTH << 8, v, -1) : -1;
+    Py_XDECREF(key);
+    return rc;
+}
+
+static int
+truth_test_field(fw *f, PyObject *node, PyObject *field)
+{
+    PyObject *v = ast_get(node, field);
+    if (v == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    if (PyList_Check(v)) {
+        for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(v); i++) {
+            rc = truth_test(f, PyList_GetItem(v, i));
+        }
+    }
+    else {
+        rc = truth_test(f, v);
+    }
+    Py_DECREF(v);
+    return rc;
+}
+
+/* a <op> b, -a: a site when some class defines a method of the protocol */
+static int
+operator_site(fw *f, PyObject *expr, ast_kind kind)
+{
+    tx *t = f->t;
+    ast_kit *kit = t->kit;
+    int mask = op_protocols(t);
+    if (kind == AK_BinOp && (mask & PM_ARITH)) {
+        PyObject *op = ast_get(expr, kit->s_op);
+        PyObject *left = op ? ast_get(expr, kit->s_left) : NULL;
+        PyObject *right = left ? ast_get(expr, kit->s_right) : NULL;
+        int code = right ? op_code(op, BINARY_NODES, 13) : -1;
+        int rc = right ? 0 : -1;
+        if (code >= 0) {
+            rc = op_site(f, expr, expr, OPK_BINARY << 8 | code, tx_var_of(t, left), tx_var_of(t, right));
+        }
+        Py_XDECREF(op);
+        Py_XDECREF(left);
+        Py_XDECREF(right);
+        return rc;
+    }
+    if (kind == AK_Compare && (mask & PM_COMPARE)) {
+        PyObject *ops = ast_get(expr, kit->s_ops);
+        PyObject *left = ops ? ast_get(expr, kit->s_left) : NULL;
+        PyObject *comparators = left ? ast_get(expr, kit->s_comparators) : NULL;
+        int rc = comparators ? 0 : -1;
+        /* a single comparison (a chain is left to the interpreter) */
+        int code = comparators && PyList_Size(ops) == 1 ? op_code(PyList_GetItem(ops, 0), COMPARISON_NODES, 6) : -1;
+        if (code >= 0) {
+            rc = op_site(f, expr, expr, OPK_COMPARE << 8 | code, tx_var_of(t, left),
+                         tx_var_of(t, PyList_GetItem(comparators, 0)));
+        }
+        Py_XDECREF(ops);
+        Py_XDECREF(left);
+        Py_XDECREF(comparators);
+        return rc;
+    }
+    if (kind == AK_UnaryOp) {
+        PyObject *op = ast_get(expr, kit->s_op);
+        PyObject *operand = op ? ast_get(expr, kit->s_operand) : NULL;
+        int rc = operand ? 0 : -1;
+        int code = operand && (mask & PM_UNARY) ? op_code(op, UNARY_NODES, 3) : -1;
+        if (code >= 0) {
+            rc = op_site(f, expr, expr, OPK_UNARY << 8 | code, tx_var_of(t, operand), -1);
+        }
+        else if (operand != NULL && op_code(op, (const char *const[]){"Not"}, 1) == 0) {
+            rc = truth_test(f, operand);
+        }
+        Py_XDECREF(op);
+        Py_XDECREF(operand);
+        return rc;
+    }
+    return 0;
+}
+
 /* Is this BinOp `"..." % values`, with a literal format? 1, 0, or -1 */
 static int
 percent_format(tx *t, PyObject *binop)
@@ -939,7 +1145,7 @@ ev_kind(fw *f, PyObject *expr, ast_kind kind)
     case AK_BoolOp:
         return ev_union(f, expr, kit->s_values, NULL);
     case AK_IfExp: {
-        if (ev_field(f, expr, kit->s_test) < 0) {
+        if (ev_field(f, expr, kit->s_test) < 0 || truth_test_field(f, expr, kit->s_test) < 0) {
             return -1;
         }
         return ev_union(f, expr, kit->s_body, kit->s_orelse);
@@ -951,8 +1157,15 @@ ev_kind(fw *f, PyObject *expr, ast_kind kind)
             return -1;
         }
         int formats = percent_format(t, expr);
-        return formats < 0 || (formats && format_site(f, expr, kit->s_right) < 0) ? -1 : v;
+        if (formats < 0 || (formats && format_site(f, expr, kit->s_right) < 0) ||
+            (!formats && operator_site(f, expr, kind) < 0)) {
+            return -1;
+        }
+        return v;
     }
+    case AK_Compare:
+    case AK_UnaryOp:
+        return ev_children(f, expr) < 0 || operator_site(f, expr, kind) < 0 ? -1 : t->lib_var;
     case AK_Yield: {
         PyObject *value = ast_get(expr, kit->s_value);
         int v = value == NULL ? -1 : value == Py_None ? t->lib_var : ev(f, value);
@@ -1186,7 +1399,16 @@ stmt(fw *f, PyObject *node)
                 /* x += y: x still holds what it held, and y's items */
                 int both = tx_new_var(t);
                 int old = both < 0 ? -1 : ev(f, target);
+                int in = v;
                 v = old < 0 || con(f, K_COPY, both, v) < 0 || con(f, K_COPY, both, old) < 0 ? -1 : both;
+                PyObject *op = v >= 0 && (op_protocols(t) & PM_ARITH) && ast_kind_of(kit, target) == AK_Name
+                                   ? ast_get(node, kit->s_op)
+                                   : NULL;
+                int code = op ? op_code(op, BINARY_NODES, 13) : -1;
+                Py_XDECREF(op);
+                if (code >= 0 && op_site(f, node, node, OPK_INPLACE << 8 | code, old, in) < 0) {
+                    v = -1;
+                }
             }
             rc = v < 0 ? -1 : assign(f, target, v, f->scope);
         }
@@ -1213,7 +1435,7 @@ stmt(fw *f, PyObject *node)
         return stmt_import(f, node, 1);
     case AK_If:
     case AK_While:
-        if (ev_field(f, node, kit->s_test) < 0) {
+        if (ev_field(f, node, kit->s_test) < 0 || truth_test_field(f, node, kit->s_test) < 0) {
             return -1;
         }
         return stmt_body_fields(f, node, kit->s_body, kit->s_orelse, NULL);
@@ -1279,8 +1501,10 @@ stmt(fw *f, PyObject *node)
     case AK_Break:
     case AK_Continue:
         return 0;
+    case AK_Assert:
+        return ev_children(f, node) < 0 ? -1 : truth_test_field(f, node, kit->s_test);
     default:
-        /* Expr, Raise, Assert: their expressions */
+        /* Expr, Raise: their expressions */
         return ev_children(f, node);
     }
 }

@@ -102,6 +102,10 @@ typedef enum {
     P_ZIP,
     P_ITER,
     P_REVERSED,
+    /* builtins calling one special method */
+    P_LEN,            /* len: __len__ */
+    P_BOOL,           /* bool: __bool__, __len__ */
+    P_ABS,            /* abs: __abs__ */
     /* itertools over a callable, lazy: async iterators when it is colored */
     P_STARMAP,
     P_FILTERFALSE,
@@ -206,6 +210,7 @@ typedef enum {
     K_ENTER,      /* dst ⊇ what `with src as dst` binds */
     K_SELF,       /* dst ⊇ instances (or, for classmethods, classes) of unit .u's class and subclasses */
     K_BASES,      /* class .k's bases are what src holds */
+    K_OPERATOR,   /* the operator site .call: its operands' special methods */
 } kkind;
 
 typedef struct {
@@ -301,6 +306,7 @@ typedef enum {
     SITE_IMPORT,
     SITE_ATTR,      /* an attribute read (a property's getter may block) */
     SITE_DECORATE,  /* a def or class whose decorators run */
+    SITE_OP,        /* an operator or truth test whose special method may block (.op) */
 } site_kind;
 
 /* What a site's rewrite is. */
@@ -325,6 +331,7 @@ typedef enum {
     E_DECORATE,    /* decorators whose application blocks */
     E_EVAL,        /* eval() or exec() of source: transformed and awaited when it runs */
     E_STRINGIFY,   /* print/str/repr/ascii/format of what may have a __str__, __repr__ or __format__ that blocks */
+    E_OPERATOR,    /* an operator or truth test whose special method blocks: __pyrun__.compare/binop/... */
     E_NEW_LOOP_SYNC,  /* asyncio.new_event_loop(): the running loop, no await */
     E_LOOP_STOP_SYNC, /* loop.stop()/close() of the one running loop */
 } effect;
@@ -337,6 +344,7 @@ struct site {
     unit *unit;
     int in_genexp;
     int str_format;   /* "...".format(...) of a literal string: it stringifies its arguments */
+    int op;           /* SITE_OP: (kind << 8) | code, kind an op_kind */
     /* SITE_CALL: the callee, arguments and result, as variables */
     int func;
     int *args;
@@ -364,6 +372,12 @@ struct site {
     effect effect;
     unit *target;     /* a colored unit reached, for the notes */
 };
+
+/* SITE_OP kinds; codes index operator_names.h's tables. */
+typedef enum { OPK_COMPARE = 1, OPK_BINARY, OPK_INPLACE, OPK_UNARY, OPK_TRUTH } op_kind;
+/* Protocols some class of the program defines a method of (tx.op_protocols):
+ * only those get operator sites. */
+enum { PM_COMPARE = 1, PM_ARITH = 2, PM_UNARY = 4, PM_TRUTH = 8 };
 
 /* One module of the program being transformed. */
 struct module_info {
@@ -430,6 +444,7 @@ typedef struct tx {
     int *walk_stack;          /* room for capobjs ids */
     int dynamic_names;        /* names bound nowhere may be anything (eval'd code): O_UNSEEN */
     int stringify_blocks; /* a colored __str__, __repr__ or __format__ exists (color.c) */
+    int op_protocols;     /* PM_* bits, -1 before flows.c has looked */
     int changed;
     /* Where the transform is working, for pyrun.InternalError's message. */
     module_info *at_mod;
@@ -500,6 +515,8 @@ int needs_await(effect e);
 int is_lazy_iterator(prim p);
 /* A library function that calls back, awaited replayed (color.c). */
 int is_replayed(prim p);
+/* The key of the truth test of expression node (flows.c), for tx_site_of. */
+PyObject *tx_truth_key(PyObject *node);
 /* A lambda defined where an async def can be lifted for it (color.c). */
 int lambda_liftable(unit *u);
 /* Do the values of expr include a colored callable, or async items? */

@@ -15,7 +15,8 @@ static const struct {
     {"iter", P_ITER},           {"reversed", P_REVERSED}, {"getattr", P_GETATTR},
     {"eval", P_EVAL},           {"exec", P_EXEC},         {"__import__", P_DUNDER_IMPORT},
     {"print", P_PRINT},         {"str", P_STR},           {"repr", P_REPR},
-    {"ascii", P_ASCII},         {"format", P_FORMAT},
+    {"ascii", P_ASCII},         {"format", P_FORMAT},     {"len", P_LEN},
+    {"bool", P_BOOL},           {"abs", P_ABS},
 };
 
 static const struct {
@@ -103,6 +104,9 @@ static const char *const names[P_COUNT] = {
     [P_ZIP] = "zip",
     [P_ITER] = "iter",
     [P_REVERSED] = "reversed",
+    [P_LEN] = "len",
+    [P_BOOL] = "bool",
+    [P_ABS] = "abs",
     [P_STARMAP] = "itertools.starmap",
     [P_FILTERFALSE] = "itertools.filterfalse",
     [P_TAKEWHILE] = "itertools.takewhile",

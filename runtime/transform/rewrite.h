@@ -26,6 +26,15 @@ int rw_body(rw *r, PyObject *node, PyObject *field);
 /* `await <value>` where awaiting is possible; elsewhere (a class body)
  * the runtime's sync fallback: JSPI, or a clear error naming `what`. */
 PyObject *rw_wait(rw *r, PyObject *loc, PyObject *awaitable, const char *what);
+/* `rewritten` (what orig became) awaited through __pyrun__.truth where orig
+ * is a truth test whose __bool__ or __len__ blocks (flows.c's truth sites). */
+PyObject *rw_truth(rw *r, PyObject *orig, PyObject *rewritten);
+/* The operator site of node (flows.c), if it is to be awaited here. */
+site *rw_operator_site(rw *r, PyObject *node);
+/* await __pyrun__.compare/binop/inplace/unop(a[, b], code) for site st. */
+PyObject *rw_operator_await(rw *r, PyObject *loc, site *st, PyObject *a, PyObject *b);
+/* A field holding a tested expression, or a list of them, rewritten. */
+int rw_truth_field(rw *r, PyObject *node, PyObject *field);
 /* [__pyrun_item async for __pyrun_item in <iterable>] */
 PyObject *rw_async_list(rw *r, PyObject *loc, PyObject *iterable);
 

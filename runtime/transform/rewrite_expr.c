@@ -958,20 +958,10 @@ rw_comprehension(rw *r, PyObject *node, ast_kind kind)
             Py_DECREF(gens);
             return NULL;
         }
-        PyObject *ifs = ast_get(gen, kit->s_ifs);
-        for (Py_ssize_t j = 0; ifs && j < PyList_Size(ifs); j++) {
-            PyObject *c = rw_expr(&inner, PyList_GetItem(ifs, j));
-            if (c == NULL) {
-                Py_CLEAR(ifs);
-                break;
-            }
-            PyList_SetItem(ifs, j, c);
-        }
-        if (ifs == NULL) {
+        if (rw_truth_field(&inner, gen, kit->s_ifs) < 0) {
             Py_DECREF(gens);
             return NULL;
         }
-        Py_DECREF(ifs);
     }
     Py_DECREF(gens);
     PyObject *fields[2] = {kind == AK_DictComp ? kit->s_key : kit->s_elt, kind == AK_DictComp ? kit->s_value : NULL};
@@ -1023,6 +1013,15 @@ rw_compare(rw *r, PyObject *node)
     int not_in = op_name && PyUnicode_CompareWithASCIIString(op_name, "NotIn") == 0;
     Py_XDECREF(op_name);
     if (!in && !not_in) {
+        site *st = PyErr_Occurred() ? NULL : rw_operator_site(r, node);
+        if (st != NULL) {
+            PyObject *left = ast_get(node, kit->s_left);
+            PyObject *now = left ? ast_get(node, kit->s_comparators) : NULL;
+            out = now ? rw_operator_await(r, node, st, left, PyList_GetItem(now, 0)) : NULL;
+            Py_XDECREF(left);
+            Py_XDECREF(now);
+            goto done;
+        }
         out = PyErr_Occurred() ? NULL : Py_NewRef(node);
         goto done;
     }
@@ -1060,6 +1059,163 @@ done:
     return out;
 }
 
+/* ---- operators and truth tests whose special methods block -------------- */
+
+static const char *const OPERATOR_HELPERS[] = {
+    [OPK_COMPARE] = "compare", [OPK_BINARY] = "binop", [OPK_INPLACE] = "inplace", [OPK_UNARY] = "unop",
+};
+
+/* The operator site of node, if it is to be awaited here. */
+site *
+rw_operator_site(rw *r, PyObject *node)
+{
+    site *st = tx_site_of(r->t, node);
+    return st != NULL && st->kind == SITE_OP && st->effect == E_OPERATOR && r->can_await ? st : NULL;
+}
+
+/* await __pyrun__.<helper>(a[, b], code) */
+PyObject *
+rw_operator_await(rw *r, PyObject *loc, site *st, PyObject *a, PyObject *b)
+{
+    ast_kit *kit = r->kit;
+    PyObject *code = PyLong_FromLong(st->op & 0xff);
+    PyObject *c = code ? ast_make(kit, AK_Constant, loc, kit->s_value, code, NULL) : NULL;
+    PyObject *args = c ? (b ? PyList_New(3) : PyList_New(2)) : NULL;
+    PyObject *out = NULL;
+    if (args != NULL) {
+        PyList_SetItem(args, 0, Py_NewRef(a));
+        if (b != NULL) {
+            PyList_SetItem(args, 1, Py_NewRef(b));
+        }
+        PyList_SetItem(args, b ? 2 : 1, Py_NewRef(c));
+        const char *helper = OPERATOR_HELPERS[st->op >> 8];
+        PyObject *call = ast_helper_call(kit, loc, helper, args, NULL);
+        out = call ? ast_await(kit, loc, call) : NULL;
+        Py_XDECREF(call);
+        if (out != NULL && rw_note(r, loc, "operator whose special method blocks -> await __pyrun__.%s", helper) < 0) {
+            Py_CLEAR(out);
+        }
+    }
+    Py_XDECREF(code);
+    Py_XDECREF(c);
+    Py_XDECREF(args);
+    return out;
+}
+
+PyObject *
+rw_truth(rw *r, PyObject *orig, PyObject *rewritten)
+{
+    ast_kit *kit = r->kit;
+    if (orig == NULL || orig == Py_None || !r->can_await) {
+        return Py_NewRef(rewritten);
+    }
+    if (ast_kind_of(kit, orig) == AK_BoolOp && ast_kind_of(kit, rewritten) == AK_BoolOp) {
+        /* in a truth test, `a and b` is the truth of a, then of b */
+        PyObject *was = ast_get(orig, kit->s_values);
+        PyObject *now = was ? ast_get(rewritten, kit->s_values) : NULL;
+        int rc = now && PyList_Size(was) == PyList_Size(now) ? 0 : -1;
+        for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(now); i++) {
+            PyObject *v = rw_truth(r, PyList_GetItem(was, i), PyList_GetItem(now, i));
+            rc = v ? PyList_SetItem(now, i, v) : -1;
+        }
+        Py_XDECREF(was);
+        Py_XDECREF(now);
+        if (rc < 0 && !PyErr_Occurred()) {
+            PyErr_SetString(PyExc_SystemError, "pyrun: a rewritten `and`/`or` lost operands");
+        }
+        return rc < 0 ? NULL : Py_NewRef(rewritten);
+    }
+    PyObject *key = tx_truth_key(orig);
+    site *st = key ? tx_site_of(r->t, key) : NULL;
+    Py_XDECREF(key);
+    if (st == NULL || st->effect != E_OPERATOR) {
+        return PyErr_Occurred() ? NULL : Py_NewRef(rewritten);
+    }
+    PyObject *args = PyList_New(1);
+    PyObject *out = NULL;
+    if (args != NULL) {
+        PyList_SetItem(args, 0, Py_NewRef(rewritten));
+        PyObject *call = ast_helper_call(kit, orig, "truth", args, NULL);
+        out = call ? ast_await(kit, orig, call) : NULL;
+        Py_XDECREF(call);
+        Py_DECREF(args);
+        if (out != NULL && rw_note(r, orig, "truth test of a value whose __bool__ or __len__ blocks -> await __pyrun__.truth") < 0) {
+            Py_CLEAR(out);
+        }
+    }
+    return out;
+}
+
+/* A field holding a tested expression (or a list of them), rewritten. */
+int
+rw_truth_field(rw *r, PyObject *node, PyObject *field)
+{
+    PyObject *v = ast_get(node, field);
+    if (v == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    if (PyList_Check(v)) {
+        for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(v); i++) {
+            PyObject *orig = PyList_GetItem(v, i);
+            PyObject *nv = rw_expr(r, orig);
+            PyObject *t = nv ? rw_truth(r, orig, nv) : NULL;
+            Py_XDECREF(nv);
+            rc = t == NULL ? -1 : PyList_SetItem(v, i, t);
+        }
+    }
+    else if (v != Py_None) {
+        PyObject *nv = rw_expr(r, v);
+        PyObject *t = nv ? rw_truth(r, v, nv) : NULL;
+        Py_XDECREF(nv);
+        rc = t == NULL ? -1 : ast_set(node, field, t);
+        Py_XDECREF(t);
+    }
+    Py_DECREF(v);
+    return rc;
+}
+
+static int
+rw_expr_field(rw *r, PyObject *node, PyObject *field)
+{
+    PyObject *v = ast_get(node, field);
+    PyObject *nv = v ? rw_expr(r, v) : NULL;
+    int rc = nv == NULL ? -1 : nv != v ? ast_set(node, field, nv) : 0;
+    Py_XDECREF(v);
+    Py_XDECREF(nv);
+    return rc;
+}
+
+static PyObject *
+rw_unaryop(rw *r, PyObject *node)
+{
+    ast_kit *kit = r->kit;
+    PyObject *operand = ast_get(node, kit->s_operand);
+    if (operand == NULL) {
+        return NULL;
+    }
+    /* `not x` tests x */
+    PyObject *new_operand = rw_expr(r, operand);
+    site *st = new_operand ? rw_operator_site(r, node) : NULL;
+    PyObject *out = NULL;
+    if (new_operand == NULL || PyErr_Occurred()) {
+        goto done;
+    }
+    if (st != NULL) {
+        out = rw_operator_await(r, node, st, new_operand, NULL);
+        goto done;
+    }
+    PyObject *tested = rw_truth(r, operand, new_operand);
+    if (tested != NULL && ast_set(node, kit->s_operand, tested) == 0) {
+        out = Py_NewRef(node);
+    }
+    Py_XDECREF(tested);
+done:
+    Py_DECREF(operand);
+    Py_XDECREF(new_operand);
+    return out;
+}
+
 /* With its children rewritten: is `node` (a format site, flows.c's
  * format_site) to be awaited here? 1, 0, or -1 with an exception. */
 static int
@@ -1080,7 +1236,16 @@ rw_binop(rw *r, PyObject *node)
     ast_kit *kit = r->kit;
     int here = stringifies_here(r, node);
     if (here <= 0) {
-        return here < 0 ? NULL : Py_NewRef(node);
+        site *st = here == 0 ? rw_operator_site(r, node) : NULL;
+        if (st == NULL) {
+            return here < 0 || PyErr_Occurred() ? NULL : Py_NewRef(node);
+        }
+        PyObject *left = ast_get(node, kit->s_left);
+        PyObject *right = left ? ast_get(node, kit->s_right) : NULL;
+        PyObject *out = right ? rw_operator_await(r, node, st, left, right) : NULL;
+        Py_XDECREF(left);
+        Py_XDECREF(right);
+        return out;
     }
     PyObject *left = ast_get(node, kit->s_left);
     PyObject *right = left ? ast_get(node, kit->s_right) : NULL;
@@ -1203,6 +1368,14 @@ rw_expr(rw *r, PyObject *expr)
         return rw_formatted_value(r, expr);
     case AK_BinOp:
         return rw_binop(r, expr);
+    case AK_UnaryOp:
+        return rw_unaryop(r, expr);
+    case AK_IfExp:
+        if (rw_truth_field(r, expr, r->kit->s_test) < 0 || rw_expr_field(r, expr, r->kit->s_body) < 0 ||
+            rw_expr_field(r, expr, r->kit->s_orelse) < 0) {
+            return NULL;
+        }
+        return Py_NewRef(expr);
     default:
         return rw_children(r, expr) < 0 ? NULL : Py_NewRef(expr);
     }

@@ -916,7 +916,9 @@ rw_yield_from_value(rw *r, PyObject *stmt, ast_kind kind, PyObject *out)
     return rc < 0 ? -1 : 1;
 }
 
-static int
+static int rw_inplace(rw *r, PyObject *stmt, site *st, PyObject *out);
+
+int
 rw_stmt(rw *r, PyObject *stmt, PyObject *out)
 {
     ast_kit *kit = r->kit;
@@ -974,9 +976,24 @@ rw_stmt(rw *r, PyObject *stmt, PyObject *out)
     }
     case AK_Assign:
         return rw_assign(r, stmt, out);
+    case AK_Assert:
+        if (rw_truth_field(r, stmt, kit->s_test) < 0 || rw_field(r, stmt, kit->s_msg) < 0) {
+            return -1;
+        }
+        return PyList_Append(out, stmt);
+    case AK_AugAssign: {
+        site *st = rw_operator_site(r, stmt);
+        if (st != NULL) {
+            return rw_inplace(r, stmt, st, out);
+        }
+        if (PyErr_Occurred()) {
+            return -1;
+        }
+        break;
+    }
     case AK_If:
     case AK_While:
-        if (rw_field(r, stmt, kit->s_test) < 0 || rw_body(r, stmt, kit->s_body) < 0 ||
+        if (rw_truth_field(r, stmt, kit->s_test) < 0 || rw_body(r, stmt, kit->s_body) < 0 ||
             rw_body(r, stmt, kit->s_orelse) < 0) {
             return -1;
         }
@@ -1054,6 +1071,39 @@ rw_stmt(rw *r, PyObject *stmt, PyObject *out)
  * file name ends with FILE) makes the rewrite fail the way a bug of
  * pyrun's would, at the module's last statement, so that tests can check
  * what such a failure shows the user. */
+/* x op= y whose special method blocks: x = await __pyrun__.inplace(x, y, op) */
+static int
+rw_inplace(rw *r, PyObject *stmt, site *st, PyObject *out)
+{
+    ast_kit *kit = r->kit;
+    if (rw_field(r, stmt, kit->s_value) < 0) {
+        return -1;
+    }
+    PyObject *target = ast_get(stmt, kit->s_target);
+    PyObject *id = target ? ast_get(target, kit->s_id) : NULL;
+    PyObject *value = id ? ast_get(stmt, kit->s_value) : NULL;
+    PyObject *load = value ? ast_name(kit, target, id, kit->load) : NULL;
+    PyObject *store = load ? ast_name(kit, target, id, kit->store) : NULL;
+    PyObject *aw = store ? rw_operator_await(r, stmt, st, load, value) : NULL;
+    PyObject *targets = aw ? PyList_New(1) : NULL;
+    PyObject *assign = NULL;
+    if (targets != NULL) {
+        PyList_SetItem(targets, 0, Py_NewRef(store));
+        assign = ast_make(kit, AK_Assign, stmt, kit->s_targets, targets, kit->s_value, aw, kit->s_type_comment, Py_None,
+                          NULL);
+    }
+    int rc = assign ? PyList_Append(out, assign) : -1;
+    Py_XDECREF(target);
+    Py_XDECREF(id);
+    Py_XDECREF(value);
+    Py_XDECREF(load);
+    Py_XDECREF(store);
+    Py_XDECREF(aw);
+    Py_XDECREF(targets);
+    Py_XDECREF(assign);
+    return rc;
+}
+
 static int
 injected_fault(tx *t, module_info *m)
 {

@@ -7,6 +7,7 @@
  * do with the callables and items they get (sorted's key, map, partial,
  * lru_cache, property...) is modelled here too. */
 #include "model.h"
+#include "../operator_names.h"
 
 #include <string.h>
 
@@ -587,6 +588,84 @@ stringify_var(tx *t, site *s, int var, idset *seen, int depth)
     return methods_of_var(t, s, var, methods, 3, &NO_ARGS, seen, depth);
 }
 
+/* What sorting, min() or max() of the values of `var` compare with: the
+ * __lt__ and __gt__ of its instances, given one another. */
+static int
+comparisons_of(tx *t, site *s, int var, int depth)
+{
+    static const char *const methods[] = {"__lt__", "__gt__"};
+    int args[1] = {var};
+    unsigned char starred[1] = {0};
+    argv other = {.args = args, .starred = starred, .nargs = 1};
+    /* the items themselves: containers are not looked into */
+    idset objs;
+    if (snapshot(t, var, &objs) < 0) {
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < objs.n; i++) {
+        aobj o = t->objs[objs.v[i]];
+        for (int m = 0; rc == 0 && o.kind == O_INSTANCE && m < 2; m++) {
+            rc = call_method(t, s, o.k, methods[m], &other, -1, depth + 1);
+        }
+    }
+    idset_free(&objs);
+    return rc;
+}
+
+/* An operator site: the special methods of its operands' instances that
+ * the interpreter may call for it, each given the other operand. */
+static int
+operator_callees(tx *t, site *s)
+{
+    int kind = s->op >> 8, code = s->op & 0xff;
+    /* each method, and whose: the first operand's (0) or the second's (1) */
+    const char *names[4] = {NULL, NULL, NULL, NULL};
+    int sides[4] = {0, 1, 0, 1};
+    switch (kind) {
+    case OPK_COMPARE:
+        names[0] = COMPARISONS[code].name, names[1] = COMPARISONS[code].reflected;
+        if (code == Py_NE) {
+            names[2] = names[3] = "__eq__"; /* object.__ne__ answers with __eq__ */
+        }
+        break;
+    case OPK_BINARY:
+        names[0] = BINARY[code].name, names[1] = BINARY[code].reflected;
+        break;
+    case OPK_INPLACE:
+        names[0] = BINARY[code].inplace, names[1] = BINARY[code].reflected, names[2] = BINARY[code].name;
+        break;
+    case OPK_UNARY:
+        names[0] = UNARY[code].name;
+        break;
+    default: /* truth */
+        names[0] = "__bool__", names[2] = "__len__";
+        break;
+    }
+    int rc = 0;
+    for (int n = 0; rc == 0 && n < 4; n++) {
+        int side = sides[n];
+        if (names[n] == NULL || side >= s->nargs) {
+            continue;
+        }
+        int other[1] = {s->nargs > 1 ? s->args[1 - side] : t->lib_var};
+        unsigned char starred[1] = {0};
+        argv a = {.args = other, .starred = starred, .nargs = s->nargs > 1 ? 1 : 0};
+        idset objs;
+        if (snapshot(t, s->args[side], &objs) < 0) {
+            return -1;
+        }
+        for (int i = 0; rc == 0 && i < objs.n; i++) {
+            aobj o = t->objs[objs.v[i]];
+            if (o.kind == O_INSTANCE) {
+                rc = call_method(t, s, o.k, names[n], &a, -1, 0);
+            }
+        }
+        idset_free(&objs);
+    }
+    return rc;
+}
+
 /* itertools.starmap(f, it), filterfalse/takewhile/dropwhile(pred, it),
  * accumulate(it, f, initial=): a lazy iterator (a container made here)
  * calling back its function on the items. */
@@ -816,13 +895,20 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
             return -1;
         }
         int key = keyword_var(s, a, "key");
-        if (key < 0) {
+        if (p != P_SORTED && key < 0) {
             return 0;
         }
         int items = aux_var(t, s, "items");
-        return items < 0 || items_of_var(t, positional(a, 0), NULL, items, depth) < 0
-                   ? -1
-                   : call_back(t, s, key, items, aux_var(t, s, "keys"), depth);
+        int keys = aux_var(t, s, "keys");
+        if (items < 0 || items_of_var(t, positional(a, 0), NULL, items, depth) < 0) {
+            return -1;
+        }
+        /* sorted() compares the keys, or the items themselves */
+        if ((key >= 0 && call_back(t, s, key, items, keys, depth) < 0) ||
+            (p == P_SORTED && comparisons_of(t, s, key >= 0 ? keys : items, depth) < 0)) {
+            return -1;
+        }
+        return 0;
     }
     case P_MIN:
     case P_MAX: {
@@ -839,10 +925,12 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
             }
         }
         int key = keyword_var(s, a, "key");
-        if (copy(t, dst, items) < 0 || copy(t, dst, keyword_var(s, a, "default")) < 0) {
+        int keys = aux_var(t, s, "keys");
+        if (copy(t, dst, items) < 0 || copy(t, dst, keyword_var(s, a, "default")) < 0 ||
+            (key >= 0 && call_back(t, s, key, items, keys, depth) < 0)) {
             return -1;
         }
-        return key < 0 ? 0 : call_back(t, s, key, items, aux_var(t, s, "keys"), depth);
+        return comparisons_of(t, s, key >= 0 ? keys : items, depth);
     }
     case P_MAP:
     case P_FILTER: {
@@ -868,6 +956,29 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
     case P_DROPWHILE:
     case P_ACCUMULATE:
         return call_itertool(t, s, p, a, dst, depth);
+    case P_LEN:
+    case P_BOOL:
+    case P_ABS: {
+        /* the special method of the argument's instances */
+        static const char *const methods[][2] = {
+            [P_LEN - P_LEN] = {"__len__", NULL},
+            [P_BOOL - P_LEN] = {"__bool__", "__len__"},
+            [P_ABS - P_LEN] = {"__abs__", NULL},
+        };
+        idset objs;
+        if (add(t, dst, 0) < 0 || snapshot(t, positional(a, 0), &objs) < 0) {
+            return -1;
+        }
+        int rc = 0;
+        for (int i = 0; rc == 0 && i < objs.n; i++) {
+            aobj o = t->objs[objs.v[i]];
+            for (int m = 0; rc == 0 && o.kind == O_INSTANCE && m < 2 && methods[p - P_LEN][m]; m++) {
+                rc = call_method(t, s, o.k, methods[p - P_LEN][m], &NO_ARGS, p == P_ABS ? dst : -1, depth + 1);
+            }
+        }
+        idset_free(&objs);
+        return rc;
+    }
     case P_REDUCE: {
         int items = aux_var(t, s, "items");
         if (items < 0 || items_of_var(t, positional(a, 1), NULL, items, depth) < 0 ||
@@ -881,13 +992,16 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
     }
     case P_LIST_SORT: {
         int key = keyword_var(s, a, "key");
-        if (key < 0 || s == NULL || s->base < 0) {
+        if (s == NULL || s->base < 0) {
             return add(t, dst, 0);
         }
         int items = aux_var(t, s, "items");
-        return items < 0 || items_of_var(t, s->base, NULL, items, depth) < 0
-                   ? -1
-                   : call_back(t, s, key, items, aux_var(t, s, "keys"), depth);
+        int keys = aux_var(t, s, "keys");
+        if (items < 0 || items_of_var(t, s->base, NULL, items, depth) < 0 ||
+            (key >= 0 && call_back(t, s, key, items, keys, depth) < 0)) {
+            return -1;
+        }
+        return comparisons_of(t, s, key >= 0 ? keys : items, depth);
     }
     case P_RE_SUB:
     case P_PATTERN_SUB:
@@ -1631,6 +1745,8 @@ apply(tx *t, const constraint *c)
     }
     case K_ITEMS:
         return items_of_var(t, c->src, c->call, c->dst, 0);
+    case K_OPERATOR:
+        return operator_callees(t, c->call);
     case K_STORE_ITEM: {
         idset objs;
         if (snapshot(t, c->dst, &objs) < 0) {
