@@ -226,13 +226,16 @@ PyObject *
 pyrun_call_maybe(pyrun_state *st, PyObject *callable, PyObject *args, PyObject *kwargs)
 {
     PyObject *coro = pyrun_face_call_async(st, callable, args, kwargs);
-    if (coro == NULL && !PyErr_Occurred()) {
+    /* a plain function or a builtin has no __call__, __func__ or partial
+     * of a face behind it: not looked for */
+    int plain = PyCFunction_Check(callable) || (PyObject *)Py_TYPE(callable) == st->function_type;
+    if (coro == NULL && !plain && !PyErr_Occurred()) {
         coro = call_dunder_async(st, callable, args, kwargs);
     }
-    if (coro == NULL && !PyErr_Occurred()) {
+    if (coro == NULL && !plain && !PyErr_Occurred()) {
         coro = call_method_async(st, callable, args, kwargs);
     }
-    if (coro == NULL && !PyErr_Occurred()) {
+    if (coro == NULL && !plain && !PyErr_Occurred()) {
         coro = call_partial_async(st, callable, args, kwargs);
     }
     if (coro != NULL || PyErr_Occurred()) {
