@@ -192,6 +192,9 @@ PyObject *pyrun_helper_binop(PyObject *module, PyObject *const *args, Py_ssize_t
 PyObject *pyrun_helper_inplace(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *pyrun_helper_unop(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *pyrun_helper_truth(PyObject *module, PyObject *x);
+PyObject *pyrun_helper_getitem(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *pyrun_helper_setitem(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *pyrun_helper_delitem(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *pyrun_operators_call(pyrun_state *st, PyObject *builtin, PyObject *x);
 /* While a construction defers hooks (calls.c): keeps coro, the coroutine of
  * face function fn, to be awaited after it, when fn is __post_init__: 1;

@@ -506,3 +506,121 @@ pyrun_operators_call(pyrun_state *st, PyObject *builtin, PyObject *x)
     }
     return truth_of(st, x);
 }
+
+/* ---- subscripts --------------------------------------------------------- */
+
+static PyObject *
+call_face(pyrun_state *st, PyObject *method, PyObject *args)
+{
+    return args ? pyrun_face_call_async(st, method, args, NULL) : NULL;
+}
+
+static step_result
+none_after(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    if (value == NULL) {
+        return pyrun_step_await_slot(s, 0, out);
+    }
+    *out = Py_NewRef(Py_None);
+    return STEP_DONE;
+}
+
+/* The awaitable of a face whose result is not used: None. */
+static PyObject *
+ignoring_result(pyrun_state *st, PyObject *coro)
+{
+    pyrun_step *s = coro ? pyrun_step_new(st, none_after, NULL) : NULL;
+    if (s == NULL) {
+        Py_XDECREF(coro);
+        return NULL;
+    }
+    s->o[0] = coro;
+    return (PyObject *)s;
+}
+
+/* getitem(obj, key): obj[key], through a __getitem__ that blocks, or a
+ * dict subclass's __missing__ that blocks */
+PyObject *
+pyrun_helper_getitem(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL || nargs != 2) {
+        if (st != NULL) {
+            PyErr_SetString(PyExc_TypeError, "getitem(obj, key)");
+        }
+        return NULL;
+    }
+    PyObject *obj = args[0], *key = args[1];
+    PyObject *get = type_method(obj, "__getitem__");
+    if (get != NULL && pyrun_is_face(st, get)) {
+        PyObject *r = call_face(st, get, PyTuple_Pack(2, obj, key));
+        Py_DECREF(get);
+        return r;
+    }
+    Py_XDECREF(get);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    PyObject *missing = PyDict_Check(obj) ? type_method(obj, "__missing__") : NULL;
+    if (missing != NULL && pyrun_is_face(st, missing)) {
+        PyObject *found = PyDict_GetItemWithError(obj, key); /* borrowed */
+        PyObject *r = found ? pyrun_ready(st, found)
+                      : PyErr_Occurred() ? NULL
+                                         : call_face(st, missing, PyTuple_Pack(2, obj, key));
+        Py_DECREF(missing);
+        return r;
+    }
+    Py_XDECREF(missing);
+    return PyErr_Occurred() ? NULL : pyrun_maybe_steal(st, PyObject_GetItem(obj, key));
+}
+
+/* setitem(value, obj, key): obj[key] = value (arguments in the order the
+ * statement evaluates them) */
+PyObject *
+pyrun_helper_setitem(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL || nargs != 3) {
+        if (st != NULL) {
+            PyErr_SetString(PyExc_TypeError, "setitem(value, obj, key)");
+        }
+        return NULL;
+    }
+    PyObject *value = args[0], *obj = args[1], *key = args[2];
+    PyObject *set = type_method(obj, "__setitem__");
+    if (set != NULL && pyrun_is_face(st, set)) {
+        PyObject *r = ignoring_result(st, call_face(st, set, PyTuple_Pack(3, obj, key, value)));
+        Py_DECREF(set);
+        return r;
+    }
+    Py_XDECREF(set);
+    if (PyErr_Occurred() || PyObject_SetItem(obj, key, value) < 0) {
+        return NULL;
+    }
+    return pyrun_ready(st, Py_None);
+}
+
+/* delitem(obj, key): del obj[key] */
+PyObject *
+pyrun_helper_delitem(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL || nargs != 2) {
+        if (st != NULL) {
+            PyErr_SetString(PyExc_TypeError, "delitem(obj, key)");
+        }
+        return NULL;
+    }
+    PyObject *obj = args[0], *key = args[1];
+    PyObject *del = type_method(obj, "__delitem__");
+    if (del != NULL && pyrun_is_face(st, del)) {
+        PyObject *r = ignoring_result(st, call_face(st, del, PyTuple_Pack(2, obj, key)));
+        Py_DECREF(del);
+        return r;
+    }
+    Py_XDECREF(del);
+    if (PyErr_Occurred() || PyObject_DelItem(obj, key) < 0) {
+        return NULL;
+    }
+    return pyrun_ready(st, Py_None);
+}

@@ -253,6 +253,8 @@ assign_items(fw *f, PyObject *elts, int value, scope *s, PyObject *loc)
     return 0;
 }
 
+static int item_site(fw *f, PyObject *subscript, int kind, int base);
+
 static int
 assign(fw *f, PyObject *target, int value, scope *s)
 {
@@ -291,7 +293,7 @@ assign(fw *f, PyObject *target, int value, scope *s)
         int b = base ? ev(f, base) : -1;
         int rc = b < 0 || ev_field(f, target, kit->s_slice) < 0 ? -1 : con(f, K_STORE_ITEM, b, value);
         Py_XDECREF(base);
-        return rc;
+        return rc < 0 ? -1 : item_site(f, target, OPK_SETITEM, b);
     }
     default:
         return ev(f, target) < 0 ? -1 : 0;
@@ -883,7 +885,8 @@ protocol_of(PyObject *name)
         mask |= PyUnicode_CompareWithASCIIString(name, UNARY[i].name) == 0 ? PM_UNARY : 0;
     }
     const char *truth[2] = {"__bool__", "__len__"};
-    return mask | (named_in(name, truth, 2) ? PM_TRUTH : 0);
+    const char *items[5] = {"__getitem__", "__setitem__", "__delitem__", "__missing__", "__contains__"};
+    return mask | (named_in(name, truth, 2) ? PM_TRUTH : 0) | (named_in(name, items, 5) ? PM_ITEMS : 0);
 }
 
 /* The protocols some class of the program defines a method of: the only
@@ -947,6 +950,26 @@ PyObject *
 tx_truth_key(PyObject *node)
 {
     return PyTuple_Pack(2, node, Py_True);
+}
+
+PyObject *
+tx_item_key(PyObject *node)
+{
+    return PyTuple_Pack(2, node, Py_False);
+}
+
+/* x[k] read (OPK_GETITEM), stored or deleted, when some class defines an
+ * item method: base is x's variable. */
+static int
+item_site(fw *f, PyObject *subscript, int kind, int base)
+{
+    if (!(op_protocols(f->t) & PM_ITEMS)) {
+        return 0;
+    }
+    PyObject *key = tx_item_key(subscript);
+    int rc = key ? op_site(f, key, subscript, kind << 8, base, -1) : -1;
+    Py_XDECREF(key);
+    return rc;
 }
 
 /* An expression whose truth is tested (if, while, assert, a conditional
@@ -1021,14 +1044,20 @@ operator_site(fw *f, PyObject *expr, ast_kind kind)
         Py_XDECREF(right);
         return rc;
     }
-    if (kind == AK_Compare && (mask & PM_COMPARE)) {
+    if (kind == AK_Compare && (mask & (PM_COMPARE | PM_ITEMS))) {
         PyObject *ops = ast_get(expr, kit->s_ops);
         PyObject *left = ops ? ast_get(expr, kit->s_left) : NULL;
         PyObject *comparators = left ? ast_get(expr, kit->s_comparators) : NULL;
         int rc = comparators ? 0 : -1;
         /* a single comparison (a chain is left to the interpreter) */
         int code = comparators && PyList_Size(ops) == 1 ? op_code(PyList_GetItem(ops, 0), COMPARISON_NODES, 6) : -1;
-        if (code >= 0) {
+        const char *const in_nodes[] = {"In", "NotIn"};
+        if (code < 0 && comparators && PyList_Size(ops) == 1 && (mask & PM_ITEMS) &&
+            op_code(PyList_GetItem(ops, 0), in_nodes, 2) >= 0) {
+            rc = op_site(f, expr, expr, OPK_CONTAINS << 8, tx_var_of(t, left),
+                         tx_var_of(t, PyList_GetItem(comparators, 0)));
+        }
+        else if (code >= 0 && (mask & PM_COMPARE)) {
             rc = op_site(f, expr, expr, OPK_COMPARE << 8 | code, tx_var_of(t, left),
                          tx_var_of(t, PyList_GetItem(comparators, 0)));
         }
@@ -1121,7 +1150,13 @@ ev_kind(fw *f, PyObject *expr, ast_kind kind)
         if (s != NULL) {
             s->base = b;
         }
-        return s ? derived(f, K_ITEMS, b, NULL, s) : -1;
+        PyObject *ctx = s ? ast_get(expr, kit->s_ctx) : NULL;
+        int load = ctx && ast_kind_of(kit, ctx) == AK_Load;
+        Py_XDECREF(ctx);
+        if (s == NULL || (load && item_site(f, expr, OPK_GETITEM, b) < 0)) {
+            return -1;
+        }
+        return derived(f, K_ITEMS, b, NULL, s);
     }
     case AK_Starred: {
         PyObject *v = ast_get(expr, kit->s_value);
@@ -1483,6 +1518,12 @@ stmt(fw *f, PyObject *node)
                 continue; /* the name is unbound: nothing flows */
             }
             rc = ev_children(f, target);
+            if (rc == 0 && ast_kind_of(kit, target) == AK_Subscript) {
+                PyObject *base = ast_get(target, kit->s_value);
+                int b = base ? tx_var_of(t, base) : -1;
+                Py_XDECREF(base);
+                rc = b < 0 ? -1 : item_site(f, target, OPK_DELITEM, b);
+            }
         }
         Py_XDECREF(targets);
         return rc;

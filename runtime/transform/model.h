@@ -374,10 +374,10 @@ struct site {
 };
 
 /* SITE_OP kinds; codes index operator_names.h's tables. */
-typedef enum { OPK_COMPARE = 1, OPK_BINARY, OPK_INPLACE, OPK_UNARY, OPK_TRUTH } op_kind;
+typedef enum { OPK_COMPARE = 1, OPK_BINARY, OPK_INPLACE, OPK_UNARY, OPK_TRUTH, OPK_GETITEM, OPK_SETITEM, OPK_DELITEM, OPK_CONTAINS } op_kind;
 /* Protocols some class of the program defines a method of (tx.op_protocols):
  * only those get operator sites. */
-enum { PM_COMPARE = 1, PM_ARITH = 2, PM_UNARY = 4, PM_TRUTH = 8 };
+enum { PM_COMPARE = 1, PM_ARITH = 2, PM_UNARY = 4, PM_TRUTH = 8, PM_ITEMS = 16 };
 
 /* One module of the program being transformed. */
 struct module_info {
@@ -517,6 +517,8 @@ int is_lazy_iterator(prim p);
 int is_replayed(prim p);
 /* The key of the truth test of expression node (flows.c), for tx_site_of. */
 PyObject *tx_truth_key(PyObject *node);
+/* The key of the item site (x[k] read, stored or deleted) of a Subscript. */
+PyObject *tx_item_key(PyObject *node);
 /* A lambda defined where an async def can be lifted for it (color.c). */
 int lambda_liftable(unit *u);
 /* Do the values of expr include a colored callable, or async items? */

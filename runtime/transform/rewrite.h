@@ -33,6 +33,10 @@ PyObject *rw_truth(rw *r, PyObject *orig, PyObject *rewritten);
 site *rw_operator_site(rw *r, PyObject *node);
 /* await __pyrun__.compare/binop/inplace/unop(a[, b], code) for site st. */
 PyObject *rw_operator_await(rw *r, PyObject *loc, site *st, PyObject *a, PyObject *b);
+/* The item site of a Subscript (flows.c), if it is to be awaited here. */
+site *rw_item_site(rw *r, PyObject *subscript);
+/* await __pyrun__.<helper>(a, b[, c]) for an item site. */
+PyObject *rw_item_await(rw *r, PyObject *loc, const char *helper, PyObject *a, PyObject *b, PyObject *c);
 /* A field holding a tested expression, or a list of them, rewritten. */
 int rw_truth_field(rw *r, PyObject *node, PyObject *field);
 /* [__pyrun_item async for __pyrun_item in <iterable>] */

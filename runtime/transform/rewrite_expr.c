@@ -1003,6 +1003,10 @@ rw_compare(rw *r, PyObject *node)
     PyObject *comparators = ops ? ast_get(node, kit->s_comparators) : NULL;
     PyObject *right = comparators && PyList_Size(comparators) == 1 ? Py_NewRef(PyList_GetItem(comparators, 0)) : NULL;
     int a = right && r->can_await && PyList_Size(ops) == 1 ? expr_is_async_items(r->t, right) : 0;
+    site *contains = a == 0 && right ? rw_operator_site(r, node) : NULL;
+    if (contains != NULL && contains->op >> 8 == OPK_CONTAINS) {
+        a = 1; /* a __contains__ that blocks: awaited as for async items */
+    }
     PyObject *out = NULL;
     if (comparators == NULL || a < 0 || rw_children(r, node) < 0) {
         goto done;
@@ -1099,6 +1103,52 @@ rw_operator_await(rw *r, PyObject *loc, site *st, PyObject *a, PyObject *b)
     Py_XDECREF(code);
     Py_XDECREF(c);
     Py_XDECREF(args);
+    return out;
+}
+
+site *
+rw_item_site(rw *r, PyObject *subscript)
+{
+    PyObject *key = tx_item_key(subscript);
+    site *st = key ? tx_site_of(r->t, key) : NULL;
+    Py_XDECREF(key);
+    return st != NULL && st->effect == E_OPERATOR && r->can_await ? st : NULL;
+}
+
+PyObject *
+rw_item_await(rw *r, PyObject *loc, const char *helper, PyObject *a, PyObject *b, PyObject *c)
+{
+    PyObject *args = c ? PyTuple_Pack(3, a, b, c) : PyTuple_Pack(2, a, b);
+    PyObject *list = args ? PySequence_List(args) : NULL;
+    PyObject *call = list ? ast_helper_call(r->kit, loc, helper, list, NULL) : NULL;
+    PyObject *out = call ? ast_await(r->kit, loc, call) : NULL;
+    Py_XDECREF(args);
+    Py_XDECREF(list);
+    Py_XDECREF(call);
+    if (out != NULL && rw_note(r, loc, "subscript whose item method blocks -> await __pyrun__.%s", helper) < 0) {
+        Py_CLEAR(out);
+    }
+    return out;
+}
+
+static PyObject *
+rw_subscript(rw *r, PyObject *node)
+{
+    ast_kit *kit = r->kit;
+    if (rw_children(r, node) < 0) {
+        return NULL;
+    }
+    PyObject *ctx = ast_get(node, kit->s_ctx);
+    site *st = ctx && ast_kind_of(kit, ctx) == AK_Load ? rw_item_site(r, node) : NULL;
+    Py_XDECREF(ctx);
+    if (st == NULL) {
+        return PyErr_Occurred() ? NULL : Py_NewRef(node);
+    }
+    PyObject *value = ast_get(node, kit->s_value);
+    PyObject *slice = value ? ast_get(node, kit->s_slice) : NULL;
+    PyObject *out = slice ? rw_item_await(r, node, "getitem", value, slice, NULL) : NULL;
+    Py_XDECREF(value);
+    Py_XDECREF(slice);
     return out;
 }
 
@@ -1370,6 +1420,8 @@ rw_expr(rw *r, PyObject *expr)
         return rw_binop(r, expr);
     case AK_UnaryOp:
         return rw_unaryop(r, expr);
+    case AK_Subscript:
+        return rw_subscript(r, expr);
     case AK_IfExp:
         if (rw_truth_field(r, expr, r->kit->s_test) < 0 || rw_expr_field(r, expr, r->kit->s_body) < 0 ||
             rw_expr_field(r, expr, r->kit->s_orelse) < 0) {

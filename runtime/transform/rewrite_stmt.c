@@ -845,7 +845,26 @@ rw_assign(rw *r, PyObject *stmt, PyObject *out)
         }
     }
     int a = targets && n >= -1 && r->can_await ? expr_is_async_items(r->t, value) : 0;
+    /* x[k] = v whose __setitem__ blocks: await __pyrun__.setitem(v, x, k) */
+    PyObject *only = targets && PyList_Size(targets) == 1 ? PyList_GetItem(targets, 0) : NULL;
+    site *item = only && a == 0 && ast_kind_of(kit, only) == AK_Subscript ? rw_item_site(r, only) : NULL;
     int rc = targets == NULL || a < 0 || rw_children(r, stmt) < 0 ? -1 : 0;
+    if (rc == 0 && item != NULL) {
+        PyObject *nv = ast_get(stmt, kit->s_value);
+        PyObject *base = nv ? ast_get(only, kit->s_value) : NULL;
+        PyObject *slice = base ? ast_get(only, kit->s_slice) : NULL;
+        PyObject *aw = slice ? rw_item_await(r, stmt, "setitem", nv, base, slice) : NULL;
+        PyObject *expr = aw ? ast_make(kit, AK_Expr, stmt, kit->s_value, aw, NULL) : NULL;
+        rc = expr ? PyList_Append(out, expr) : -1;
+        Py_XDECREF(nv);
+        Py_XDECREF(base);
+        Py_XDECREF(slice);
+        Py_XDECREF(aw);
+        Py_XDECREF(expr);
+        Py_XDECREF(value);
+        Py_XDECREF(targets);
+        return rc;
+    }
     if (rc == 0 && a > 0) {
         PyObject *nv = ast_get(stmt, kit->s_value);
         PyObject *aw = nv ? rw_unpacked(r, stmt, nv, n) : NULL;
@@ -917,6 +936,7 @@ rw_yield_from_value(rw *r, PyObject *stmt, ast_kind kind, PyObject *out)
 }
 
 static int rw_inplace(rw *r, PyObject *stmt, site *st, PyObject *out);
+static int rw_delete(rw *r, PyObject *stmt, PyObject *out);
 
 int
 rw_stmt(rw *r, PyObject *stmt, PyObject *out)
@@ -981,6 +1001,8 @@ rw_stmt(rw *r, PyObject *stmt, PyObject *out)
             return -1;
         }
         return PyList_Append(out, stmt);
+    case AK_Delete:
+        return rw_delete(r, stmt, out);
     case AK_AugAssign: {
         site *st = rw_operator_site(r, stmt);
         if (st != NULL) {
@@ -1071,6 +1093,59 @@ rw_stmt(rw *r, PyObject *stmt, PyObject *out)
  * file name ends with FILE) makes the rewrite fail the way a bug of
  * pyrun's would, at the module's last statement, so that tests can check
  * what such a failure shows the user. */
+/* del x[k] whose __delitem__ blocks: await __pyrun__.delitem(x, k); the
+ * targets of one statement deleted in their order, each its own way. */
+static int
+rw_delete(rw *r, PyObject *stmt, PyObject *out)
+{
+    ast_kit *kit = r->kit;
+    PyObject *targets = ast_get(stmt, kit->s_targets);
+    if (targets == NULL) {
+        return -1;
+    }
+    int any = 0;
+    for (Py_ssize_t i = 0; i < PyList_Size(targets) && !any; i++) {
+        PyObject *t = PyList_GetItem(targets, i);
+        any = ast_kind_of(kit, t) == AK_Subscript && rw_item_site(r, t) != NULL;
+    }
+    int rc = PyErr_Occurred() ? -1 : 0;
+    if (rc == 0 && !any) {
+        rc = rw_children(r, stmt) < 0 ? -1 : PyList_Append(out, stmt);
+        Py_DECREF(targets);
+        return rc;
+    }
+    for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(targets); i++) {
+        PyObject *t = PyList_GetItem(targets, i);
+        site *item = ast_kind_of(kit, t) == AK_Subscript ? rw_item_site(r, t) : NULL;
+        if (rw_children(r, t) < 0) {
+            rc = -1;
+            break;
+        }
+        PyObject *one = NULL;
+        if (item != NULL) {
+            PyObject *base = ast_get(t, kit->s_value);
+            PyObject *slice = base ? ast_get(t, kit->s_slice) : NULL;
+            PyObject *aw = slice ? rw_item_await(r, t, "delitem", base, slice, NULL) : NULL;
+            one = aw ? ast_make(kit, AK_Expr, t, kit->s_value, aw, NULL) : NULL;
+            Py_XDECREF(base);
+            Py_XDECREF(slice);
+            Py_XDECREF(aw);
+        }
+        else {
+            PyObject *list = PyList_New(1);
+            if (list != NULL) {
+                PyList_SetItem(list, 0, Py_NewRef(t));
+                one = ast_make(kit, AK_Delete, t, kit->s_targets, list, NULL);
+                Py_DECREF(list);
+            }
+        }
+        rc = one ? PyList_Append(out, one) : -1;
+        Py_XDECREF(one);
+    }
+    Py_DECREF(targets);
+    return rc;
+}
+
 /* x op= y whose special method blocks: x = await __pyrun__.inplace(x, y, op) */
 static int
 rw_inplace(rw *r, PyObject *stmt, site *st, PyObject *out)

@@ -638,6 +638,18 @@ operator_callees(tx *t, site *s)
     case OPK_UNARY:
         names[0] = UNARY[code].name;
         break;
+    case OPK_GETITEM:
+        names[0] = "__getitem__", names[2] = "__missing__";
+        break;
+    case OPK_SETITEM:
+        names[0] = "__setitem__";
+        break;
+    case OPK_DELITEM:
+        names[0] = "__delitem__";
+        break;
+    case OPK_CONTAINS:
+        names[1] = "__contains__"; /* the container's, the second operand */
+        break;
     default: /* truth */
         names[0] = "__bool__", names[2] = "__len__";
         break;
