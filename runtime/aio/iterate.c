@@ -1224,6 +1224,10 @@ pyrun_helper_contains(PyObject *module, PyObject *args)
     }
     else {
         Py_DECREF(method);
+        if (PyList_CheckExact(iterable) || PyTuple_CheckExact(iterable)) {
+            /* its items' __eq__ may block: searched as list_contains does */
+            return pyrun_operators_search(st, iterable, x);
+        }
         int found = PySequence_Contains(iterable, x);
         return found < 0 ? NULL : pyrun_ready(st, found ? Py_True : Py_False);
     }

@@ -624,3 +624,72 @@ pyrun_helper_delitem(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     return pyrun_ready(st, Py_None);
 }
+
+/* ---- x in a list or tuple whose items' __eq__ may block ------------------ */
+
+/* As list_contains: each item, the live list's (a callback may change it),
+ * `is` first, then ==, until one is true. */
+static step_result
+search_next(pyrun_step *s, PyObject *value, PyObject **out)
+{
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
+    PyObject *seq = s->o[0], *x = s->o[1];
+    if (st == NULL) {
+        return STEP_ERROR;
+    }
+    for (;;) {
+        if (value != NULL) {
+            int truth = PyObject_IsTrue(value);
+            if (truth != 0) {
+                *out = truth < 0 ? NULL : Py_NewRef(Py_True);
+                return truth < 0 ? STEP_ERROR : STEP_DONE;
+            }
+            value = NULL;
+        }
+        Py_ssize_t n = PySequence_Size(seq);
+        if (n < 0) {
+            return STEP_ERROR;
+        }
+        if (s->i >= n) {
+            *out = Py_NewRef(Py_False);
+            return STEP_DONE;
+        }
+        PyObject *item = PySequence_GetItem(seq, s->i++);
+        if (item == NULL) {
+            return STEP_ERROR;
+        }
+        if (item == x) {
+            Py_DECREF(item);
+            *out = Py_NewRef(Py_True);
+            return STEP_DONE;
+        }
+        int slow = blocks(st, item, "__eq__");
+        slow = slow ? slow : blocks(st, x, "__eq__");
+        if (slow < 0) {
+            Py_DECREF(item);
+            return STEP_ERROR;
+        }
+        if (slow) {
+            *out = dispatch(st, item, x, K_COMPARE, Py_EQ);
+            Py_DECREF(item);
+            return *out ? STEP_AWAIT : STEP_ERROR;
+        }
+        int eq = PyObject_RichCompareBool(item, x, Py_EQ);
+        Py_DECREF(item);
+        if (eq != 0) {
+            *out = eq < 0 ? NULL : Py_NewRef(Py_True);
+            return eq < 0 ? STEP_ERROR : STEP_DONE;
+        }
+    }
+}
+
+PyObject *
+pyrun_operators_search(pyrun_state *st, PyObject *seq, PyObject *x)
+{
+    pyrun_step *s = pyrun_step_new(st, search_next, NULL);
+    if (s != NULL) {
+        s->o[0] = Py_NewRef(seq);
+        s->o[1] = Py_NewRef(x);
+    }
+    return (PyObject *)s;
+}

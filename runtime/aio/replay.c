@@ -424,6 +424,7 @@ static const struct {
     {"re", "sub"},        {"re", "subn"},          {"json", "dumps"},        {"json", "loads"},
     {"heapq", "nsmallest"}, {"heapq", "nlargest"}, {"bisect", "bisect"},     {"bisect", "bisect_left"},
     {"bisect", "bisect_right"}, {"bisect", "insort"}, {"bisect", "insort_left"}, {"bisect", "insort_right"},
+    {"builtins", "sum"},
 };
 
 static PyObject *
@@ -500,6 +501,19 @@ pyrun_helper_replay(PyObject *module, PyObject *args, PyObject *kwargs)
     PyObject *fn = PyTuple_GetItem(args, 0);
     PyObject *rest = PyTuple_GetSlice(args, 1, PyTuple_Size(args));
     int known = rest ? is_replayable(st, fn) : -1;
+    if (known == 1 && PyTuple_Size(rest) > 0 && PyCFunction_Check(fn) && !PyList_Check(PyTuple_GetItem(rest, 0)) &&
+        !PyTuple_Check(PyTuple_GetItem(rest, 0))) {
+        /* sum() of an iterator: its items taken once, so that each attempt
+         * sees them all */
+        PyObject *name = PyObject_GetAttrString(fn, "__name__");
+        int is_sum = name && PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "sum") == 0;
+        Py_XDECREF(name);
+        PyObject *items = is_sum ? PySequence_List(PyTuple_GetItem(rest, 0)) : NULL;
+        if (items != NULL) {
+            PyTuple_SetItem(rest, 0, items); /* rest is a tuple of its own */
+        }
+        known = PyErr_Occurred() ? -1 : known;
+    }
     PyObject *r = known < 0    ? NULL
                   : known == 1 ? pyrun_replay_call(st, fn, rest, kwargs, NULL)
                                : pyrun_call_maybe(st, fn, rest, kwargs);

@@ -459,6 +459,7 @@ is_replayed(prim p)
     case P_JSON_LOADS:
     case P_NSMALLEST:
     case P_BISECT:
+    case P_SUM:
         return 1;
     default:
         return 0;
@@ -643,8 +644,8 @@ call_effect(tx *t, site *s, unit **target)
         var_is_async_items(t, s->base) > 0) {
         return E_RESUME;
     }
-    if (is_hof(p) && *target != NULL) {
-        return E_HOF;
+    if (is_hof(p) && *target != NULL && !(p == P_SUM && any_arg_async_items(t, s))) {
+        return E_HOF; /* (sum of async items is a consumer's, below) */
     }
     if ((is_consumer(p) || (s->attr && PyUnicode_CompareWithASCIIString(s->attr, "join") == 0)) &&
         any_arg_async_items(t, s)) {

@@ -1052,7 +1052,7 @@ operator_site(fw *f, PyObject *expr, ast_kind kind)
         /* a single comparison (a chain is left to the interpreter) */
         int code = comparators && PyList_Size(ops) == 1 ? op_code(PyList_GetItem(ops, 0), COMPARISON_NODES, 6) : -1;
         const char *const in_nodes[] = {"In", "NotIn"};
-        if (code < 0 && comparators && PyList_Size(ops) == 1 && (mask & PM_ITEMS) &&
+        if (code < 0 && comparators && PyList_Size(ops) == 1 && (mask & (PM_ITEMS | PM_COMPARE)) &&
             op_code(PyList_GetItem(ops, 0), in_nodes, 2) >= 0) {
             rc = op_site(f, expr, expr, OPK_CONTAINS << 8, tx_var_of(t, left),
                          tx_var_of(t, PyList_GetItem(comparators, 0)));

@@ -648,7 +648,22 @@ operator_callees(tx *t, site *s)
         names[0] = "__delitem__";
         break;
     case OPK_CONTAINS:
-        names[1] = "__contains__"; /* the container's, the second operand */
+        /* the container's __contains__; in a list or tuple, its items'
+         * __eq__ and the operand's (aio/operators.c's search) */
+        names[1] = "__contains__", names[2] = "__eq__";
+        if (s->nargs > 1) {
+            static const char *const eq[] = {"__eq__"};
+            int args[1] = {s->args[0]};
+            unsigned char starred[1] = {0};
+            argv x = {.args = args, .starred = starred, .nargs = 1};
+            idset seen;
+            memset(&seen, 0, sizeof seen);
+            int rc = methods_of_var(t, s, s->args[1], eq, 1, &x, &seen, 0);
+            idset_free(&seen);
+            if (rc < 0) {
+                return -1;
+            }
+        }
         break;
     default: /* truth */
         names[0] = "__bool__", names[2] = "__len__";
@@ -968,6 +983,33 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
     case P_DROPWHILE:
     case P_ACCUMULATE:
         return call_itertool(t, s, p, a, dst, depth);
+    case P_SUM: {
+        /* start + item + item...: their __add__ and __radd__ */
+        int items = aux_var(t, s, "items");
+        int start = keyword_var(s, a, "start");
+        if (items < 0 || items_of_var(t, positional(a, 0), NULL, items, depth) < 0 ||
+            copy(t, items, start >= 0 ? start : positional(a, 1)) < 0 || copy(t, dst, items) < 0 ||
+            add(t, dst, 0) < 0) {
+            return -1;
+        }
+        static const char *const adds[] = {"__add__", "__radd__"};
+        int args[1] = {items};
+        unsigned char starred[1] = {0};
+        argv other = {.args = args, .starred = starred, .nargs = 1};
+        idset objs;
+        if (snapshot(t, items, &objs) < 0) {
+            return -1;
+        }
+        int rc = 0;
+        for (int i = 0; rc == 0 && i < objs.n; i++) {
+            aobj o = t->objs[objs.v[i]];
+            for (int m = 0; rc == 0 && o.kind == O_INSTANCE && m < 2; m++) {
+                rc = call_method(t, s, o.k, adds[m], &other, dst, depth + 1);
+            }
+        }
+        idset_free(&objs);
+        return rc;
+    }
     case P_LEN:
     case P_BOOL:
     case P_ABS: {
