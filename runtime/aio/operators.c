@@ -185,6 +185,16 @@ dispatch_next(pyrun_step *s, PyObject *value, PyObject **out)
         if (r == NULL) {
             return STEP_ERROR;
         }
+        if (r != Py_NotImplemented && (s->phase & NEGATE)) {
+            int truth = PyObject_IsTrue(r);
+            Py_DECREF(r);
+            if (truth < 0) {
+                return STEP_ERROR;
+            }
+            *out = Py_NewRef(truth ? Py_False : Py_True);
+            return STEP_DONE;
+        }
+        s->phase &= ~NEGATE;
         if (r != Py_NotImplemented) {
             *out = r;
             return STEP_DONE;
