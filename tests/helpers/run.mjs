@@ -59,9 +59,18 @@ export const HAS_JSPI =
 export const pyrun = (args, options) => run(PYRUN_NODE, [PYRUN, ...args], options);
 export const python3 = (args, options) => run(PYTHON3, args, options);
 
+// Every scratch directory of this test process, removed when it exits: a
+// full `npm test` makes thousands, some holding copies of the start-up
+// snapshots, and they would fill the disk's /tmp.
+const scratchDirs = [];
+process.on("exit", () => {
+  for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 // A fresh directory with the given files ({ "a/b.py": "text" }).
 export function scratch(files = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pyrun-test-"));
+  scratchDirs.push(dir);
   for (const [name, content] of Object.entries(files)) {
     const file = path.join(dir, name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
