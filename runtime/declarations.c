@@ -12,6 +12,7 @@
  * plain variable, which also keeps a builtin's name from being taken for
  * the builtin. Those lines are cut from the tree before it is compiled. */
 #include "pyrun.h"
+#include "aio/helpers.h"
 
 #include <string.h>
 
@@ -148,7 +149,7 @@ holds_colored(colored_probe *p, PyObject *value, int depth)
         return 0;
     }
     PyTypeObject *type = Py_TYPE(value);
-    if (type == p->st->face_type || type == p->st->method_face_type) {
+    if (pyrun_is_face(p->st, value)) {
         return 1;
     }
     if ((PyObject *)type == p->method_type) {

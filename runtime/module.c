@@ -591,6 +591,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->step_type);
     Py_VISIT(st->sleep_type);
     Py_VISIT(st->face_type);
+    Py_VISIT(st->function_face_type);
     Py_VISIT(st->method_face_type);
     Py_VISIT(st->acm_type);
     Py_VISIT(st->replay_type);
@@ -684,6 +685,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->step_type);
     Py_CLEAR(st->sleep_type);
     Py_CLEAR(st->face_type);
+    Py_CLEAR(st->function_face_type);
     Py_CLEAR(st->method_face_type);
     Py_CLEAR(st->acm_type);
     Py_CLEAR(st->replay_type);

@@ -91,7 +91,8 @@ typedef struct {
     PyTypeObject *yield_once_type;
     PyTypeObject *step_type;
     PyTypeObject *sleep_type;
-    PyTypeObject *face_type;
+    PyTypeObject *face_type;          /* a face of a callable that is not a method descriptor */
+    PyTypeObject *function_face_type; /* a face of a function, or another method descriptor */
     PyTypeObject *method_face_type; /* a face of a bound method */
     PyObject *plain_codes;        /* WeakKeyDictionary: a colored def's code -> its face's __code__ */
     PyObject *async_codes;        /* WeakKeyDictionary: a face's __code__ -> weakref to the def's code */

@@ -74,7 +74,10 @@ face_dealloc(Face *f)
 static PyObject *
 face_make(pyrun_state *st, PyObject *fn)
 {
-    PyTypeObject *type = (PyObject *)Py_TYPE(fn) == st->method_type ? st->method_face_type : st->face_type;
+    PyTypeObject *kind = Py_TYPE(fn);
+    PyTypeObject *type = (PyObject *)kind == st->method_type                        ? st->method_face_type
+                         : PyType_GetFlags(kind) & Py_TPFLAGS_METHOD_DESCRIPTOR ? st->function_face_type
+                                                                                : st->face_type;
     allocfunc alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
     Face *f = (Face *)alloc(type, 0);
     if (f != NULL) {
@@ -109,7 +112,8 @@ is_awaitable_result(pyrun_state *st, PyObject *r)
 int
 pyrun_is_face(pyrun_state *st, PyObject *obj)
 {
-    return Py_TYPE(obj) == st->face_type || Py_TYPE(obj) == st->method_face_type;
+    PyTypeObject *type = Py_TYPE(obj);
+    return type == st->function_face_type || type == st->face_type || type == st->method_face_type;
 }
 
 PyObject *
@@ -126,9 +130,50 @@ pyrun_face_call_async(pyrun_state *st, PyObject *callable, PyObject *args, PyObj
     return pyrun_maybe_steal(st, r);
 }
 
+/* Driven from plain code, the async generator is a generator: it takes no
+ * event loop's hooks, whose finalizer would close it later, in a task,
+ * where a generator closes at once (its frame cleared, say). An async
+ * generator takes its hooks at its first asend(), athrow() or aclose():
+ * one made here, with none installed, and dropped unstarted. Only before
+ * 3.13: from 3.13 on, clearing a suspended frame is an error, and an
+ * asend() dropped unstarted a warning. */
+static int
+agen_without_hooks(PyObject *agen)
+{
+    PyObject *sys = pyrun_import("sys");
+    PyObject *saved = sys ? PyObject_CallMethod(sys, "get_asyncgen_hooks", NULL) : NULL;
+    PyObject *unset = saved ? PyObject_CallMethod(sys, "set_asyncgen_hooks", "OO", Py_None, Py_None) : NULL;
+    PyObject *probe = unset ? PyObject_CallMethod(agen, "asend", "O", Py_None) : NULL;
+    int rc = probe != NULL ? 0 : -1;
+    if (unset != NULL) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyObject *restored = PyObject_CallMethod(sys, "set_asyncgen_hooks", "OO", PyTuple_GetItem(saved, 0),
+                                                 PyTuple_GetItem(saved, 1));
+        if (restored == NULL) {
+            rc = -1;
+            Py_XDECREF(type);
+            Py_XDECREF(value);
+            Py_XDECREF(tb);
+        }
+        else {
+            PyErr_Restore(type, value, tb);
+        }
+        Py_XDECREF(restored);
+    }
+    Py_XDECREF(probe);
+    Py_XDECREF(unset);
+    Py_XDECREF(saved);
+    Py_XDECREF(sys);
+    return rc;
+}
+
 static PyObject *
 sync_gen_make(pyrun_state *st, PyObject *agen)
 {
+    if (Py_Version < 0x030D0000 && agen_without_hooks(agen) < 0) {
+        return NULL;
+    }
     allocfunc alloc = (allocfunc)PyType_GetSlot(st->sync_gen_type, Py_tp_alloc);
     SyncGen *g = (SyncGen *)alloc(st->sync_gen_type, 0);
     if (g == NULL) {
@@ -159,8 +204,8 @@ static const char CALLED_FROM_C[] =
     "code that pyrun does not rewrite, such as the interpreter calling a special method or a "
     "library calling back, cannot be made async";
 static const char CANNOT_AWAIT[] =
-    "this code runs synchronously (a class body, or a generator lambda where no async def can "
-    "stand for it) and cannot be made async";
+    "this code runs synchronously (a class body, a generator lambda where no async def can "
+    "stand for it, or a generator that is awaited: types.coroutine, __await__) and cannot be made async";
 static const char ITERATED_SYNC[] =
     "a generator that blocks, iterated by code that pyrun does not rewrite, cannot be made async";
 
@@ -495,6 +540,19 @@ static PyType_Spec face_spec = {
     .name = "function", /* as type() of the plain function prints it */
     .basicsize = sizeof(Face),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = face_slots,
+};
+
+/* The face of a function (or of another method descriptor, like
+ * lru_cache's wrapper) binds as the function binds, so it is also a
+ * method descriptor: `obj.method(...)`, and the interpreter's own
+ * lookups of special methods (__del__, __eq__...), call it with the
+ * instance first instead of binding it, and see the face itself (as the
+ * class attribute) where CPython sees the function. */
+static PyType_Spec function_face_spec = {
+    .name = "function",
+    .basicsize = sizeof(Face),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_METHOD_DESCRIPTOR,
     .slots = face_slots,
 };
 
@@ -959,11 +1017,14 @@ int
 pyrun_face_register(PyObject *module, pyrun_state *st)
 {
     st->face_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &face_spec, NULL);
+    st->function_face_type =
+        st->face_type ? (PyTypeObject *)PyType_FromModuleAndSpec(module, &function_face_spec, NULL) : NULL;
     if (PyType_GetSlot((PyTypeObject *)st->method_type, Py_tp_descr_get) != NULL) {
         method_face_spec.slots = binding_method_face_slots;
     }
-    st->method_face_type =
-        st->face_type ? (PyTypeObject *)PyType_FromModuleAndSpec(module, &method_face_spec, NULL) : NULL;
+    st->method_face_type = st->function_face_type
+                               ? (PyTypeObject *)PyType_FromModuleAndSpec(module, &method_face_spec, NULL)
+                               : NULL;
     st->sync_gen_type =
         st->method_face_type ? (PyTypeObject *)PyType_FromModuleAndSpec(module, &gen_spec, NULL) : NULL;
     PyObject *types = st->sync_gen_type ? pyrun_import("types") : NULL;

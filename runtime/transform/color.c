@@ -33,6 +33,33 @@ lambda_liftable(unit *u)
     return s != NULL && (s->kind == SC_MODULE || (s->kind == SC_FUNCTION && s->unit->kind == U_FUNCTION));
 }
 
+/* A generator whose yields belong to whoever drives it as an awaitable:
+ * decorated with types.coroutine, or an __await__ method. An async
+ * generator would not be one; it stays a generator and waits in place. */
+static int
+awaitable_generator(tx *t, unit *u)
+{
+    if (!u->generator || u->kind != U_FUNCTION) {
+        return 0;
+    }
+    if (u->owner != NULL && PyUnicode_CompareWithASCIIString(u->name, "__await__") == 0) {
+        return 1;
+    }
+    for (int d = 0; d < u->ndecos; d++) {
+        if (u->decos[d] < 0) {
+            continue;
+        }
+        idset *objs = &t->vars[u->decos[d]].objs;
+        for (int i = 0; i < objs->n; i++) {
+            aobj *o = &t->objs[objs->v[i]];
+            if (o->kind == O_PRIM && o->p == P_TYPES_COROUTINE) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int
 can_be_async(tx *t, unit *u)
 {
@@ -45,8 +72,7 @@ can_be_async(tx *t, unit *u)
     if (u->kind == U_LAMBDA) {
         return !u->generator || lambda_liftable(u);
     }
-    (void)t;
-    return 1;
+    return !awaitable_generator(t, u);
 }
 
 static int

@@ -72,6 +72,7 @@ typedef enum {
     P_SINGLEDISPATCH, /* functools.singledispatch */
     P_SINGLEDISPATCHMETHOD, /* functools.singledispatchmethod */
     P_CONTEXTMANAGER, /* contextlib.contextmanager */
+    P_TYPES_COROUTINE,/* types.coroutine: a generator whose yields go to the awaiting loop */
     P_PROPERTY,
     P_STATICMETHOD,
     P_CLASSMETHOD,
@@ -258,7 +259,6 @@ struct unit {
     int generator;
     int returns_value; /* a `return <value>`: forbidden in async generators */
     int awaits;        /* a module body with top-level await, async for or with */
-    int is_static, is_classmethod, is_property, is_contextmanager;
     int may_stop;      /* may raise StopIteration to its caller (next(), raise StopIteration) */
     /* analysis */
     int obj, bound_obj, gen_obj; /* its O_FUNC, O_BOUND and O_GENERATOR */

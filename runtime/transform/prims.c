@@ -42,6 +42,7 @@ static const struct {
     {"functools", "singledispatch", P_SINGLEDISPATCH},
     {"functools", "singledispatchmethod", P_SINGLEDISPATCHMETHOD},
     {"contextlib", "contextmanager", P_CONTEXTMANAGER},
+    {"types", "coroutine", P_TYPES_COROUTINE},
     {"pyodide.ffi", "create_proxy", P_JS_CALLBACK},
     {"pyodide.ffi", "create_once_callable", P_JS_CALLBACK},
     {"importlib", "import_module", P_IMPORT_MODULE},
@@ -67,7 +68,7 @@ static const struct {
 
 static const char *const known_modules[] = {
     "time", "asyncio", "sys", "builtins", "functools", "contextlib", "pyodide", "pyodide.ffi",
-    "importlib",
+    "importlib", "types",
 };
 
 static const char *const names[P_COUNT] = {

@@ -869,6 +869,9 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
     case P_SINGLEDISPATCHMETHOD:
         /* calls go to the base function or one registered later */
         return wrap_first(t, s, a, W_DISPATCH, "dispatch", dst);
+    case P_TYPES_COROUTINE:
+        /* the same function, its code flagged */
+        return copy(t, dst, positional(a, 0));
     case P_CONTEXTMANAGER:
     case P_CACHE:
     case P_CMP_TO_KEY:
