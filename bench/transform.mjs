@@ -12,7 +12,7 @@ export async function transformRows(rounds) {
   const lines = source.split("\n").length;
   pyodide.globals.set("source", source);
   pyodide.globals.set("rounds", rounds);
-  const [plainMs, floorMs, pyrunMs, , analysisMs, rewrites] = pyodide
+  const [plainMs, floorMs, pyrunMs, analysisMs, rewriteMs, rewrites] = pyodide
     .runPython(`
 import ast, gc, time, pyrun
 def timed(fn):
@@ -20,30 +20,35 @@ def timed(fn):
     start = time.perf_counter()
     fn()
     return (time.perf_counter() - start) * 1000
-plain, floor, ours, parse, analysis = [], [], [], [], []
+plain, floor, ours, analysis, rewrite = [], [], [], [], []
 for _ in range(rounds):
     plain.append(timed(lambda: compile(source, "big.py", "exec")))
     floor.append(timed(lambda: compile(ast.parse(source, "big.py"), "big.py", "exec")))
     ours.append(timed(lambda: pyrun._compile(source, "big.py")))
-    # the analysis and the rewrite: the transform less its ast.parse()
-    p = timed(lambda: ast.parse(source, "big.py"))
-    parse.append(p)
-    analysis.append(max(0.0, timed(lambda: pyrun._rewrites(source, "big.py")) - p))
-(plain, floor, ours, parse, analysis, pyrun._rewrites(source, "big.py"))
+    # each pass timed inside the transform, as it runs (the collector off)
+    gc.collect()
+    count, _, a, r = pyrun._transform_times(source, "big.py")
+    analysis.append(a * 1000)
+    rewrite.append(r * 1000)
+(plain, floor, ours, analysis, rewrite, count)
 `)
     .toJs();
   const plain = summary(plainMs);
   const floor = summary(floorMs);
   const pyrun = summary(pyrunMs);
   const analysis = summary(analysisMs);
+  const rewrite = summary(rewriteMs);
+  const both = summary(analysisMs.map((a, i) => a + rewriteMs[i]));
   return [
     row(`compile() of a ${lines}-line module`, plain),
     row("ast.parse() + compile(tree), no rewriting", floor),
     row(`transform + compile (${rewrites} rewrites)`, pyrun),
     row("transform ratio", ratio(pyrun, plain), "x", 2),
     row("AST round trip alone / compile()", ratio(floor, plain), "x", 2),
-    row("analysis + rewrite (transform - ast.parse)", analysis),
-    row("analysis + rewrite / compile()", ratio(analysis, plain), "x", 2),
+    row("analysis (collect, flows, solve, color)", analysis),
+    row("analysis / compile()", ratio(analysis, plain), "x", 2),
+    row("rewrite", rewrite),
+    row("analysis + rewrite / compile()", ratio(both, plain), "x", 2),
   ];
 }
 

@@ -435,6 +435,39 @@ pyrun_rewrites(PyObject *module, PyObject *args)
     return n;
 }
 
+/* _transform_times(source, filename): (rewrites, parse, analysis, rewrite),
+ * the seconds of each pass of one transform, for bench/transform.mjs. */
+static PyObject *
+pyrun_transform_times(PyObject *module, PyObject *args)
+{
+    PyObject *source, *filename;
+    if (!PyArg_ParseTuple(args, "OU:_transform_times", &source, &filename)) {
+        return NULL;
+    }
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    double clock[3] = {0.0, 0.0, 0.0};
+    PyObject *time = pyrun_import("time");
+    PyObject *start = time ? PyObject_CallMethod(time, "perf_counter", NULL) : NULL;
+    Py_XDECREF(time);
+    if (start == NULL) {
+        return NULL;
+    }
+    PyObject *notes = NULL;
+    st->pass_clock = clock;
+    PyObject *tree = pyrun_transform_source(st, source, filename, 1, &notes);
+    st->pass_clock = NULL;
+    double t0 = PyFloat_AsDouble(start);
+    Py_DECREF(start);
+    PyObject *r = tree ? Py_BuildValue("(nddd)", PyList_Size(notes), clock[0] - t0, clock[1] - clock[0],
+                                       clock[2] - clock[1]) : NULL;
+    Py_XDECREF(tree);
+    Py_XDECREF(notes);
+    return r;
+}
+
 /* transform_package(name): user code in a site-packages package. */
 static PyObject *
 pyrun_transform_package(PyObject *module, PyObject *name)
@@ -480,6 +513,7 @@ static PyMethodDef pyrun_methods[] = {
      "main module first, then each other module pyrun rewrites."},
     {"_compile", pyrun_compile, METH_VARARGS, NULL},
     {"_rewrites", pyrun_rewrites, METH_VARARGS, NULL},
+    {"_transform_times", pyrun_transform_times, METH_VARARGS, NULL},
     {"transform", (PyCFunction)(void (*)(void))pyrun_transform, METH_VARARGS | METH_KEYWORDS,
      "transform(source, filename='<string>') -> (source, notes)\n\n"
      "The source as pyrun runs it: blocking calls awaited and the code that\n"

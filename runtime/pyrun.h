@@ -83,6 +83,7 @@ typedef struct {
     /* Tests only (_compile(..., full=True)): no prescan, and the analysis
      * and rewrite run even where nothing blocks. */
     int transform_everything;
+    double *pass_clock; /* set by _transform_times: perf_counter() after parse, analysis, rewrite */
     /* Source eval() and exec() run (aio/eval.c): names it does not bind
      * may be the program's colored functions. */
     int transform_dynamic;

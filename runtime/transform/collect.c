@@ -185,7 +185,8 @@ tx_add_constraint(tx *t, const constraint *c)
         t->cons = grown;
         t->capcons = ncap;
     }
-    t->cons[t->ncons++] = *c;
+    t->cons[t->ncons] = *c;
+    t->cons[t->ncons++].applied = 0;
     return 0;
 }
 

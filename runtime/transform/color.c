@@ -33,6 +33,22 @@ lambda_liftable(unit *u)
     return s != NULL && (s->kind == SC_MODULE || (s->kind == SC_FUNCTION && s->unit->kind == U_FUNCTION));
 }
 
+/* May one of the def's decorators be the prim p? */
+static int
+decorated_with(tx *t, unit *u, prim p)
+{
+    for (int d = 0; d < u->ndecos; d++) {
+        const idset *objs = tx_values(t, u->decos[d]);
+        for (int i = 0; i < objs->n; i++) {
+            aobj *o = &t->objs[objs->v[i]];
+            if (o->kind == O_PRIM && o->p == p) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* A generator whose yields belong to whoever drives it as an awaitable:
  * decorated with types.coroutine, or an __await__ method. An async
  * generator would not be one; it stays a generator and waits in place. */
@@ -42,22 +58,8 @@ awaitable_generator(tx *t, unit *u)
     if (!u->generator || u->kind != U_FUNCTION) {
         return 0;
     }
-    if (u->owner != NULL && PyUnicode_CompareWithASCIIString(u->name, "__await__") == 0) {
-        return 1;
-    }
-    for (int d = 0; d < u->ndecos; d++) {
-        if (u->decos[d] < 0) {
-            continue;
-        }
-        idset *objs = &t->vars[u->decos[d]].objs;
-        for (int i = 0; i < objs->n; i++) {
-            aobj *o = &t->objs[objs->v[i]];
-            if (o->kind == O_PRIM && o->p == P_TYPES_COROUTINE) {
-                return 1;
-            }
-        }
-    }
-    return 0;
+    return (u->owner != NULL && PyUnicode_CompareWithASCIIString(u->name, "__await__") == 0) ||
+           decorated_with(t, u, P_TYPES_COROUTINE);
 }
 
 static int
@@ -855,6 +857,85 @@ find_may_stop(tx *t)
     } while (changed);
 }
 
+/* Does the call put functools' cache (cache, lru_cache, or the decorator
+ * lru_cache(...) makes) over a function that may be colored? */
+int
+caches_colored(tx *t, site *s)
+{
+    if (s->kind != SITE_CALL || s->nargs < 1 || s->starred[0]) {
+        return 0;
+    }
+    const idset *callee = tx_values(t, s->func);
+    int caching = 0;
+    for (int i = 0; i < callee->n && !caching; i++) {
+        aobj *o = &t->objs[callee->v[i]];
+        caching = (o->kind == O_PRIM && (o->p == P_LRU_CACHE || o->p == P_CACHE)) ||
+                  (o->kind == O_WRAP && o->wrap == W_PARTIAL_DECO);
+    }
+    const idset *fn = caching ? tx_values(t, s->args[0]) : NULL;
+    for (int i = 0; fn != NULL && i < fn->n; i++) {
+        if (obj_colored(t, fn->v[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* loop.call_soon / call_later / call_at with a callback that may be
+ * colored, given positionally (not starred) */
+int
+loop_calls_back_colored(tx *t, site *s)
+{
+    prim p = s->kind == SITE_CALL ? site_prim(t, s) : P_NONE;
+    int first = p == P_CALL_SOON ? 0 : p == P_CALL_LATER ? 1 : -1;
+    if (first < 0 || s->nargs <= first) {
+        return 0;
+    }
+    for (int i = 0; i <= first; i++) {
+        if (s->starred[i]) {
+            return 0;
+        }
+    }
+    const idset *fn = tx_values(t, s->args[first]);
+    for (int i = 0; i < fn->n; i++) {
+        if (obj_colored(t, fn->v[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void
+mark_rewritten(unit *u)
+{
+    for (; u != NULL && !u->rewritten; u = u->parent) {
+        u->rewritten = 1;
+    }
+}
+
+/* The units the rewrite walks into: one with a site it rewrites, or
+ * colored, and every unit around such a one. The bodies of the others are
+ * left as they are, unwalked: most of a program, where little blocks. */
+static void
+mark_rewritten_units(tx *t)
+{
+    for (int i = 0; i < t->nsites; i++) {
+        site *s = t->sites[i];
+        if (s->effect != E_NONE || caches_colored(t, s) || loop_calls_back_colored(t, s)) {
+            mark_rewritten(s->unit);
+        }
+    }
+    for (int i = 0; i < t->nunits; i++) {
+        unit *u = t->units[i];
+        if (u->colored) {
+            mark_rewritten(u);
+        }
+        else if (decorated_with(t, u, P_SINGLEDISPATCH) || decorated_with(t, u, P_SINGLEDISPATCHMETHOD)) {
+            mark_rewritten(u->parent); /* its decorators, rewritten where the def is */
+        }
+    }
+}
+
 int
 tx_color(tx *t)
 {
@@ -894,5 +975,6 @@ tx_color(tx *t)
         mark_awaiting_comprehensions(t);
     } while (t->changed && ++rounds < 1000);
     find_may_stop(t);
+    mark_rewritten_units(t);
     return 0;
 }

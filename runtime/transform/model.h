@@ -198,6 +198,7 @@ typedef struct {
 /* A variable: a set of abstract object ids. */
 typedef struct {
     idset objs;
+    unsigned version; /* how many times it has grown */
 } var;
 
 typedef enum {
@@ -222,6 +223,7 @@ typedef struct {
     site *call;    /* K_CALL: the call; K_ATTR, K_ITEMS, K_ENTER: the site that runs what they find */
     unit *u;
     klass *k;
+    unsigned applied; /* K_COPY, K_OBJ: 1 + the source's version when last applied, or 0 */
 } constraint;
 
 struct binding {
@@ -274,6 +276,7 @@ struct unit {
     int ndecos;
     /* coloring */
     int colored;
+    int rewritten;    /* it, or a unit inside it, has something to rewrite */
     int why_line;     /* why, for the notes */
     unit *why_unit;
     const char *why_what;
@@ -510,6 +513,8 @@ int is_implicit_dunder(PyObject *name);
 /* color.c */
 int tx_color(tx *t);
 int needs_await(effect e);
+int caches_colored(tx *t, site *s);          /* lru_cache(...)(f), cache(f) over what may be colored */
+int loop_calls_back_colored(tx *t, site *s); /* loop.call_soon/call_later of what may be colored */
 /* map, filter, enumerate and the itertools over a callable: lazy, async
  * iterators when they call colored code or take async items (color.c). */
 int is_lazy_iterator(prim p);

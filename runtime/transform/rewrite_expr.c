@@ -413,54 +413,6 @@ creating(unit *target, char *buf, size_t size)
     return buf;
 }
 
-/* Does the call put functools' cache (cache, lru_cache, or the decorator
- * lru_cache(...) makes) over a function that may be colored? */
-static int
-caches_colored(tx *t, site *s)
-{
-    if (s->kind != SITE_CALL || s->nargs < 1 || s->starred[0]) {
-        return 0;
-    }
-    const idset *callee = tx_values(t, s->func);
-    int caching = 0;
-    for (int i = 0; i < callee->n && !caching; i++) {
-        aobj *o = &t->objs[callee->v[i]];
-        caching = (o->kind == O_PRIM && (o->p == P_LRU_CACHE || o->p == P_CACHE)) ||
-                  (o->kind == O_WRAP && o->wrap == W_PARTIAL_DECO);
-    }
-    const idset *fn = caching ? tx_values(t, s->args[0]) : NULL;
-    for (int i = 0; fn != NULL && i < fn->n; i++) {
-        if (obj_colored(t, fn->v[i])) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* loop.call_soon / call_later / call_at with a callback that may be
- * colored, given positionally (not starred) */
-static int
-loop_calls_back_colored(tx *t, site *s)
-{
-    prim p = s->kind == SITE_CALL ? site_prim(t, s) : P_NONE;
-    int first = p == P_CALL_SOON ? 0 : p == P_CALL_LATER ? 1 : -1;
-    if (first < 0 || s->nargs <= first) {
-        return 0;
-    }
-    for (int i = 0; i <= first; i++) {
-        if (s->starred[i]) {
-            return 0;
-        }
-    }
-    const idset *fn = tx_values(t, s->args[first]);
-    for (int i = 0; i < fn->n; i++) {
-        if (obj_colored(t, fn->v[i])) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static PyObject *
 rw_call(rw *r, PyObject *call)
 {

@@ -21,37 +21,29 @@ rw_body(rw *r, PyObject *node, PyObject *field)
         return 0;
     }
     PyObject *out = PyList_New(0);
-    if (out == NULL) {
+    /* what a statement's rewrite puts before it (lifted lambdas) */
+    PyObject *before = out ? PyList_New(0) : NULL;
+    if (before == NULL) {
+        Py_XDECREF(out);
         Py_DECREF(body);
         return -1;
     }
+    PyObject *saved = r->before;
+    int saved_lambdas = r->lambdas;
     int rc = 0;
     for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(body); i++) {
-        PyObject *before = PyList_New(0);
-        PyObject *results = before ? PyList_New(0) : NULL;
-        if (results == NULL) {
-            Py_XDECREF(before);
-            rc = -1;
-            break;
-        }
-        PyObject *saved = r->before;
-        int saved_lambdas = r->lambdas;
+        Py_ssize_t at = PyList_Size(out);
         r->before = before;
         r->lambdas = 0;
-        rc = rw_stmt(r, PyList_GetItem(body, i), results);
-        r->before = saved;
-        r->lambdas = saved_lambdas;
-        if (rc == 0) {
-            Py_ssize_t n = PyList_Size(out);
-            rc = PyList_SetSlice(out, n, n, before);
+        rc = rw_stmt(r, PyList_GetItem(body, i), out);
+        Py_ssize_t lifted = PyList_Size(before);
+        if (rc == 0 && lifted > 0) {
+            rc = PyList_SetSlice(out, at, at, before) < 0 || PyList_SetSlice(before, 0, lifted, NULL) < 0 ? -1 : 0;
         }
-        if (rc == 0) {
-            Py_ssize_t n = PyList_Size(out);
-            rc = PyList_SetSlice(out, n, n, results);
-        }
-        Py_DECREF(before);
-        Py_DECREF(results);
     }
+    r->before = saved;
+    r->lambdas = saved_lambdas;
+    Py_DECREF(before);
     if (rc == 0) {
         rc = ast_set(node, field, out);
     }
@@ -439,7 +431,7 @@ rw_def(rw *r, PyObject *node, PyObject *out)
     }
     rw inner = {.t = t, .kit = kit, .mod = r->mod, .unit = u, .scope = u->scope,
                 .can_await = u->colored || u->native_async};
-    if (rw_body(&inner, node, kit->s_body) < 0) {
+    if (u->rewritten && rw_body(&inner, node, kit->s_body) < 0) {
         return -1;
     }
     if (!u->colored || u->native_async) {
@@ -480,7 +472,8 @@ rw_class(rw *r, PyObject *node, PyObject *out)
     /* A class body runs synchronously while the class is created: nothing
      * in it can await. */
     rw inner = {.t = t, .kit = kit, .mod = r->mod, .unit = body, .scope = s, .can_await = 0};
-    if (rw_body(&inner, node, kit->s_body) < 0) {
+    /* a class statement's sites may be the enclosing unit's */
+    if ((body->rewritten || r->unit->rewritten) && rw_body(&inner, node, kit->s_body) < 0) {
         return -1;
     }
     return rw_blocking_decorators(r, node, node, s->cls->name, out);

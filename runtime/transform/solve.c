@@ -40,6 +40,7 @@ add(tx *t, int dst, int obj)
     int r = idset_add(&t->vars[dst].objs, obj);
     if (r > 0) {
         t->changed = 1;
+        t->vars[dst].version++;
     }
     return r < 0 ? -1 : 0;
 }
@@ -53,6 +54,7 @@ add_set(tx *t, int dst, const idset *src)
     int r = idset_union(&t->vars[dst].objs, src);
     if (r > 0) {
         t->changed = 1;
+        t->vars[dst].version++;
     }
     return r < 0 ? -1 : 0;
 }
@@ -63,13 +65,8 @@ copy(tx *t, int dst, int src)
     if (dst < 0 || src < 0 || dst == src) {
         return 0;
     }
-    idset s;
-    if (snapshot(t, src, &s) < 0) {
-        return -1;
-    }
-    int rc = add_set(t, dst, &s);
-    idset_free(&s);
-    return rc;
+    /* growing dst's set leaves src's where it is */
+    return add_set(t, dst, &t->vars[src].objs);
 }
 
 static int
@@ -1940,7 +1937,16 @@ tx_solve(tx *t)
     do {
         t->changed = 0;
         for (int i = 0; i < t->ncons; i++) {
-            constraint c = t->cons[i];
+            constraint *k = &t->cons[i];
+            if (k->kind == K_COPY || k->kind == K_OBJ) {
+                /* again only when its source has grown since */
+                unsigned now = k->kind == K_COPY && k->src >= 0 ? t->vars[k->src].version + 1 : 1;
+                if (k->applied == now) {
+                    continue;
+                }
+                k->applied = now;
+            }
+            constraint c = *k; /* apply may add constraints, moving them */
             if (apply(t, &c) < 0) {
                 return -1;
             }
