@@ -16,6 +16,7 @@ typedef struct {
     scope *scope;
     unit *unit;
     int in_genexp;
+    PyObject *read_target; /* the target of `x[k] op= v`, read before it is stored */
 } fw;
 
 static int ev(fw *f, PyObject *expr);
@@ -253,7 +254,7 @@ assign_items(fw *f, PyObject *elts, int value, scope *s, PyObject *loc)
     return 0;
 }
 
-static int item_site(fw *f, PyObject *subscript, int kind, int base);
+static int item_site(fw *f, PyObject *subscript, int kind, int base, int value);
 
 static int
 assign(fw *f, PyObject *target, int value, scope *s)
@@ -293,7 +294,7 @@ assign(fw *f, PyObject *target, int value, scope *s)
         int b = base ? ev(f, base) : -1;
         int rc = b < 0 || ev_field(f, target, kit->s_slice) < 0 ? -1 : con(f, K_STORE_ITEM, b, value);
         Py_XDECREF(base);
-        return rc < 0 ? -1 : item_site(f, target, OPK_SETITEM, b);
+        return rc < 0 ? -1 : item_site(f, target, OPK_SETITEM, b, value);
     }
     default:
         return ev(f, target) < 0 ? -1 : 0;
@@ -961,13 +962,13 @@ tx_item_key(PyObject *node)
 /* x[k] read (OPK_GETITEM), stored or deleted, when some class defines an
  * item method: base is x's variable. */
 static int
-item_site(fw *f, PyObject *subscript, int kind, int base)
+item_site(fw *f, PyObject *subscript, int kind, int base, int value)
 {
     if (!(op_protocols(f->t) & PM_ITEMS)) {
         return 0;
     }
     PyObject *key = tx_item_key(subscript);
-    int rc = key ? op_site(f, key, subscript, kind << 8, base, -1) : -1;
+    int rc = key ? op_site(f, key, subscript, kind << 8, base, value) : -1;
     Py_XDECREF(key);
     return rc;
 }
@@ -1151,9 +1152,9 @@ ev_kind(fw *f, PyObject *expr, ast_kind kind)
             s->base = b;
         }
         PyObject *ctx = s ? ast_get(expr, kit->s_ctx) : NULL;
-        int load = ctx && ast_kind_of(kit, ctx) == AK_Load;
+        int load = ctx && (ast_kind_of(kit, ctx) == AK_Load || expr == f->read_target);
         Py_XDECREF(ctx);
-        if (s == NULL || (load && item_site(f, expr, OPK_GETITEM, b) < 0)) {
+        if (s == NULL || (load && item_site(f, expr, OPK_GETITEM, b, -1) < 0)) {
             return -1;
         }
         return derived(f, K_ITEMS, b, NULL, s);
@@ -1433,10 +1434,14 @@ stmt(fw *f, PyObject *node)
             if (kind == AK_AugAssign && v >= 0) {
                 /* x += y: x still holds what it held, and y's items */
                 int both = tx_new_var(t);
+                f->read_target = target;
                 int old = both < 0 ? -1 : ev(f, target);
+                f->read_target = NULL;
                 int in = v;
                 v = old < 0 || con(f, K_COPY, both, v) < 0 || con(f, K_COPY, both, old) < 0 ? -1 : both;
-                PyObject *op = v >= 0 && (op_protocols(t) & PM_ARITH) && ast_kind_of(kit, target) == AK_Name
+                ast_kind tk = ast_kind_of(kit, target);
+                PyObject *op = v >= 0 && (op_protocols(t) & PM_ARITH) &&
+                                       (tk == AK_Name || tk == AK_Attribute || tk == AK_Subscript)
                                    ? ast_get(node, kit->s_op)
                                    : NULL;
                 int code = op ? op_code(op, BINARY_NODES, 13) : -1;
@@ -1522,7 +1527,7 @@ stmt(fw *f, PyObject *node)
                 PyObject *base = ast_get(target, kit->s_value);
                 int b = base ? tx_var_of(t, base) : -1;
                 Py_XDECREF(base);
-                rc = b < 0 ? -1 : item_site(f, target, OPK_DELITEM, b);
+                rc = b < 0 ? -1 : item_site(f, target, OPK_DELITEM, b, -1);
             }
         }
         Py_XDECREF(targets);

@@ -1140,6 +1140,112 @@ rw_delete(rw *r, PyObject *stmt, PyObject *out)
 }
 
 /* x op= y whose special method blocks: x = await __pyrun__.inplace(x, y, op) */
+/* `name = value` of a new Assign at loc. */
+static int
+emit_assign(rw *r, PyObject *loc, PyObject *target, PyObject *value, PyObject *out)
+{
+    PyObject *targets = PyList_New(1);
+    if (targets == NULL) {
+        return -1;
+    }
+    PyList_SetItem(targets, 0, Py_NewRef(target));
+    PyObject *assign = ast_make(r->kit, AK_Assign, loc, r->kit->s_targets, targets, r->kit->s_value, value,
+                                r->kit->s_type_comment, Py_None, NULL);
+    Py_DECREF(targets);
+    int rc = assign ? PyList_Append(out, assign) : -1;
+    Py_XDECREF(assign);
+    return rc;
+}
+
+/* obj.attr op= v and obj[k] op= v whose operator blocks. The object and
+ * the key are evaluated once, into temporaries, and everything else in
+ * CPython's order (the item or attribute read, v, the operator, the
+ * store):
+ *     __pyrun_obj = obj
+ *     __pyrun_obj.attr = await inplace(__pyrun_obj.attr, v, OP)
+ *     __pyrun_obj = obj; __pyrun_key = k
+ *     await setitem(await inplace(await getitem(__pyrun_obj, __pyrun_key), v, OP), __pyrun_obj, __pyrun_key)
+ *     del __pyrun_obj[, __pyrun_key]
+ * The item methods go through pyrun's helpers too, which call them plainly
+ * where they do not block. */
+static int
+rw_inplace_into(rw *r, PyObject *stmt, site *st, PyObject *target, int is_item, PyObject *out)
+{
+    ast_kit *kit = r->kit;
+    PyObject *obj_id = PyUnicode_InternFromString("__pyrun_obj");
+    PyObject *key_id = obj_id && is_item ? PyUnicode_InternFromString("__pyrun_key") : NULL;
+    PyObject *obj = obj_id ? ast_get(target, kit->s_value) : NULL;
+    PyObject *key = obj && is_item ? ast_get(target, kit->s_slice) : NULL;
+    PyObject *value = obj && (key || !is_item) ? ast_get(stmt, kit->s_value) : NULL;
+    PyObject *del = value ? PyObject_CallNoArgs(kit->classes[AK_Del]) : NULL;
+    PyObject *victims = del ? PyList_New(0) : NULL;
+    int rc = victims ? 0 : -1;
+    PyObject *obj_load = NULL, *key_load = NULL, *current = NULL, *aw = NULL, *stored = NULL;
+    if (rc == 0) {
+        PyObject *obj_store = ast_name(kit, target, obj_id, kit->store);
+        rc = obj_store ? emit_assign(r, target, obj_store, obj, out) : -1;
+        Py_XDECREF(obj_store);
+    }
+    if (rc == 0 && is_item) {
+        PyObject *key_store = ast_name(kit, target, key_id, kit->store);
+        rc = key_store ? emit_assign(r, target, key_store, key, out) : -1;
+        Py_XDECREF(key_store);
+    }
+    obj_load = rc == 0 ? ast_name(kit, target, obj_id, kit->load) : NULL;
+    key_load = obj_load && is_item ? ast_name(kit, target, key_id, kit->load) : NULL;
+    if (obj_load != NULL && is_item && key_load != NULL) {
+        current = rw_item_await(r, target, "getitem", obj_load, key_load, NULL);
+    }
+    else if (obj_load != NULL && !is_item) {
+        PyObject *attr = ast_get(target, kit->s_attr);
+        current = attr ? ast_make(kit, AK_Attribute, target, kit->s_value, obj_load, kit->s_attr, attr, kit->s_ctx,
+                                  kit->load, NULL)
+                       : NULL;
+        PyObject *dest = current ? ast_make(kit, AK_Attribute, target, kit->s_value, obj_load, kit->s_attr, attr,
+                                            kit->s_ctx, kit->store, NULL)
+                                 : NULL;
+        stored = dest;
+        Py_XDECREF(attr);
+    }
+    aw = current ? rw_operator_await(r, stmt, st, current, value) : NULL;
+    if (aw == NULL) {
+        rc = -1;
+    }
+    else if (is_item) {
+        PyObject *set = rw_item_await(r, target, "setitem", aw, obj_load, key_load);
+        PyObject *expr = set ? ast_make(kit, AK_Expr, stmt, kit->s_value, set, NULL) : NULL;
+        rc = expr ? PyList_Append(out, expr) : -1;
+        Py_XDECREF(set);
+        Py_XDECREF(expr);
+    }
+    else {
+        rc = stored ? emit_assign(r, stmt, stored, aw, out) : -1;
+    }
+    for (int i = 0; rc == 0 && i < 1 + is_item; i++) {
+        PyObject *name = ast_name(kit, target, i == 0 ? obj_id : key_id, del);
+        rc = name ? PyList_Append(victims, name) : -1;
+        Py_XDECREF(name);
+    }
+    if (rc == 0) {
+        PyObject *stmt_del = ast_make(kit, AK_Delete, stmt, kit->s_targets, victims, NULL);
+        rc = stmt_del ? PyList_Append(out, stmt_del) : -1;
+        Py_XDECREF(stmt_del);
+    }
+    Py_XDECREF(obj_id);
+    Py_XDECREF(key_id);
+    Py_XDECREF(obj);
+    Py_XDECREF(key);
+    Py_XDECREF(value);
+    Py_XDECREF(del);
+    Py_XDECREF(victims);
+    Py_XDECREF(obj_load);
+    Py_XDECREF(key_load);
+    Py_XDECREF(current);
+    Py_XDECREF(aw);
+    Py_XDECREF(stored);
+    return rc;
+}
+
 static int
 rw_inplace(rw *r, PyObject *stmt, site *st, PyObject *out)
 {
@@ -1148,6 +1254,16 @@ rw_inplace(rw *r, PyObject *stmt, site *st, PyObject *out)
         return -1;
     }
     PyObject *target = ast_get(stmt, kit->s_target);
+    ast_kind target_kind = target ? ast_kind_of(kit, target) : AK_OTHER;
+    if (target_kind == AK_Attribute || target_kind == AK_Subscript) {
+        /* what the object and the key hold may itself be rewritten */
+        int rc = rw_field(r, target, kit->s_value) < 0 ||
+                         (target_kind == AK_Subscript && rw_field(r, target, kit->s_slice) < 0)
+                     ? -1
+                     : rw_inplace_into(r, stmt, st, target, target_kind == AK_Subscript, out);
+        Py_DECREF(target);
+        return rc;
+    }
     PyObject *id = target ? ast_get(target, kit->s_id) : NULL;
     PyObject *value = id ? ast_get(stmt, kit->s_value) : NULL;
     PyObject *load = value ? ast_name(kit, target, id, kit->load) : NULL;

@@ -672,9 +672,18 @@ operator_callees(tx *t, site *s)
         if (names[n] == NULL || side >= s->nargs) {
             continue;
         }
-        int other[1] = {s->nargs > 1 ? s->args[1 - side] : t->lib_var};
-        unsigned char starred[1] = {0};
+        int other[2] = {s->nargs > 1 ? s->args[1 - side] : t->lib_var, -1};
+        unsigned char starred[2] = {0, 0};
         argv a = {.args = other, .starred = starred, .nargs = s->nargs > 1 ? 1 : 0};
+        if (kind == OPK_SETITEM) {
+            /* __setitem__(key, value): the value stored reaches it */
+            other[0] = t->lib_var;
+            other[1] = s->nargs > 1 ? s->args[1] : t->lib_var;
+            a.nargs = 2;
+        }
+        else if (kind == OPK_GETITEM || kind == OPK_DELITEM) {
+            a.nargs = 1; /* the key, not known */
+        }
         idset objs;
         if (snapshot(t, s->args[side], &objs) < 0) {
             return -1;
