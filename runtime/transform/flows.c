@@ -959,6 +959,12 @@ tx_item_key(PyObject *node)
     return PyTuple_Pack(2, node, Py_False);
 }
 
+PyObject *
+tx_chain_key(PyObject *node, int i)
+{
+    return Py_BuildValue("(Oi)", node, i);
+}
+
 /* x[k] read (OPK_GETITEM), stored or deleted, when some class defines an
  * item method: base is x's variable. */
 static int
@@ -1061,6 +1067,20 @@ operator_site(fw *f, PyObject *expr, ast_kind kind)
         else if (code >= 0 && (mask & PM_COMPARE)) {
             rc = op_site(f, expr, expr, OPK_COMPARE << 8 | code, tx_var_of(t, left),
                          tx_var_of(t, PyList_GetItem(comparators, 0)));
+        }
+        /* a chain a < b < c: a site per comparison, keyed by tx_chain_key */
+        for (Py_ssize_t i = 0; rc == 0 && comparators && PyList_Size(ops) > 1 && (mask & PM_COMPARE) &&
+                               i < PyList_Size(ops);
+             i++) {
+            int link = op_code(PyList_GetItem(ops, i), COMPARISON_NODES, 6);
+            PyObject *a = i == 0 ? left : PyList_GetItem(comparators, i - 1);
+            PyObject *key = link >= 0 ? tx_chain_key(expr, (int)i) : NULL;
+            if (link >= 0) {
+                rc = key ? op_site(f, key, expr, OPK_COMPARE << 8 | link, tx_var_of(t, a),
+                                   tx_var_of(t, PyList_GetItem(comparators, i)))
+                         : -1;
+            }
+            Py_XDECREF(key);
         }
         Py_XDECREF(ops);
         Py_XDECREF(left);
@@ -1178,8 +1198,17 @@ ev_kind(fw *f, PyObject *expr, ast_kind kind)
         Py_XDECREF(target);
         return rc < 0 ? -1 : v;
     }
-    case AK_BoolOp:
-        return ev_union(f, expr, kit->s_values, NULL);
+    case AK_BoolOp: {
+        /* as a value, `a or b` tests the truth of each operand but the last */
+        int v = ev_union(f, expr, kit->s_values, NULL);
+        PyObject *values = v >= 0 ? ast_get(expr, kit->s_values) : NULL;
+        int rc = values ? 0 : -1;
+        for (Py_ssize_t i = 0; rc == 0 && i + 1 < PyList_Size(values); i++) {
+            rc = truth_test(f, PyList_GetItem(values, i));
+        }
+        Py_XDECREF(values);
+        return rc < 0 ? -1 : v;
+    }
     case AK_IfExp: {
         if (ev_field(f, expr, kit->s_test) < 0 || truth_test_field(f, expr, kit->s_test) < 0) {
             return -1;
@@ -1273,7 +1302,7 @@ stmt_for(fw *f, PyObject *node, int is_async)
     if (s != NULL) {
         s->iter = iv;
     }
-    int rc = items < 0 || assign(f, target, items, f->scope) < 0 || ev_field(f, node, kit->s_body) < 0 ? -1 : 0;
+    int rc = items < 0 || assign(f, target, items, f->scope) < 0 ? -1 : 0;
     Py_XDECREF(iter);
     Py_XDECREF(target);
     if (rc < 0) {

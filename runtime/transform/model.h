@@ -524,6 +524,7 @@ int is_replayed(prim p);
 PyObject *tx_truth_key(PyObject *node);
 /* The key of the item site (x[k] read, stored or deleted) of a Subscript. */
 PyObject *tx_item_key(PyObject *node);
+PyObject *tx_chain_key(PyObject *node, int i);   /* the i-th comparison of a chain a < b < c */
 /* A lambda defined where an async def can be lifted for it (color.c). */
 int lambda_liftable(unit *u);
 /* Do the values of expr include a colored callable, or async items? */

@@ -17,6 +17,8 @@ typedef struct {
     PyObject *before; /* statements to insert before the current one, or NULL
                          where none can be (inside a comprehension) */
     int lambdas;      /* lambdas lifted before the current statement */
+    PyObject *test;   /* the `and`/`or` whose truth is tested here (if, while...): kept as it is */
+    int no_walrus;    /* inside a comprehension's iterable, where := cannot go */
 } rw;
 
 PyObject *rw_expr(rw *r, PyObject *expr);

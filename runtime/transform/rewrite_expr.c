@@ -868,7 +868,8 @@ rw_comprehension(rw *r, PyObject *node, ast_kind kind)
     if (cs == NULL) {
         return PyErr_Occurred() ? NULL : Py_NewRef(node);
     }
-    rw inner = {.t = t, .kit = kit, .mod = r->mod, .unit = r->unit, .scope = cs, .can_await = r->can_await};
+    rw inner = {.t = t, .kit = kit, .mod = r->mod, .unit = r->unit, .scope = cs, .can_await = r->can_await,
+                .no_walrus = r->no_walrus};
     PyObject *gens = ast_get(node, kit->s_generators);
     if (gens == NULL) {
         return NULL;
@@ -881,7 +882,9 @@ rw_comprehension(rw *r, PyObject *node, ast_kind kind)
         site *gs = key ? tx_site_of(t, key) : NULL;
         Py_XDECREF(key);
         int a = gs != NULL && gs->effect == E_ASYNC_FOR;
+        where->no_walrus++;
         PyObject *new_iter = iter && !PyErr_Occurred() ? rw_expr(where, iter) : NULL;
+        where->no_walrus--;
         int rc = new_iter == NULL ? -1 : 0;
         if (rc == 0 && new_iter != iter) {
             rc = ast_set(gen, kit->s_iter, new_iter);
@@ -947,6 +950,171 @@ rw_comprehension(rw *r, PyObject *node, ast_kind kind)
 
 /* `x in it` (or not in) where it holds async items: await
  * __pyrun__.contains(x, it), which pulls items only until it finds x. */
+/* a < b < c whose comparisons may block: `(a < b) and (b < c)`, each
+ * comparison that blocks awaited, as the interpreter gives the first false
+ * result or the last one. Only for middle operands that are names or
+ * constants, which read twice give what they gave once. */
+static PyObject *
+rw_chain(rw *r, PyObject *node, PyObject *ops, PyObject *comparators)
+{
+    ast_kit *kit = r->kit;
+    Py_ssize_t n = PyList_Size(ops);
+    site **links = PyMem_Calloc((size_t)n, sizeof(site *));
+    if (links == NULL) {
+        return PyErr_NoMemory();
+    }
+    int blocks = 0;
+    for (Py_ssize_t i = 0; r->can_await && i < n; i++) {
+        PyObject *key = tx_chain_key(node, (int)i);
+        site *st = key ? tx_site_of(r->t, key) : NULL;
+        Py_XDECREF(key);
+        if (PyErr_Occurred()) {
+            PyMem_Free(links);
+            return NULL;
+        }
+        links[i] = st != NULL && st->kind == SITE_OP && st->effect == E_OPERATOR ? st : NULL;
+        blocks |= links[i] != NULL;
+    }
+    for (Py_ssize_t i = 0; blocks && i + 1 < n; i++) {
+        ast_kind k = ast_kind_of(kit, PyList_GetItem(comparators, i));
+        blocks = k == AK_Name || k == AK_Constant;
+    }
+    PyObject *left = blocks ? ast_get(node, kit->s_left) : NULL;
+    PyObject *values = left ? PyList_New(0) : NULL;
+    int rc = values ? 0 : -1;
+    for (Py_ssize_t i = 0; rc == 0 && i < n; i++) {
+        PyObject *a = i == 0 ? left : PyList_GetItem(comparators, i - 1);
+        PyObject *b = PyList_GetItem(comparators, i);
+        PyObject *one = NULL;
+        if (links[i] != NULL) {
+            one = rw_operator_await(r, node, links[i], a, b);
+        }
+        else {
+            PyObject *op = PyList_New(1);
+            PyObject *right = op ? PyList_New(1) : NULL;
+            if (right != NULL) {
+                PyList_SetItem(op, 0, Py_NewRef(PyList_GetItem(ops, i)));
+                PyList_SetItem(right, 0, Py_NewRef(b));
+                one = ast_make(kit, AK_Compare, node, kit->s_left, a, kit->s_ops, op, kit->s_comparators, right, NULL);
+            }
+            Py_XDECREF(op);
+            Py_XDECREF(right);
+        }
+        rc = one ? PyList_Append(values, one) : -1;
+        Py_XDECREF(one);
+    }
+    PyObject *and_class = rc == 0 ? PyObject_GetAttrString(kit->ast_module, "And") : NULL;
+    PyObject *and_op = and_class ? PyObject_CallNoArgs(and_class) : NULL;
+    PyObject *out = and_op ? ast_make(kit, AK_BoolOp, node, kit->s_op, and_op, kit->s_values, values, NULL) : NULL;
+    Py_XDECREF(and_class);
+    Py_XDECREF(and_op);
+    Py_XDECREF(values);
+    Py_XDECREF(left);
+    PyMem_Free(links);
+    if (out == NULL && !PyErr_Occurred()) {
+        return Py_NewRef(node); /* nothing blocks, or not a chain pyrun can split */
+    }
+    return out;
+}
+
+/* `a or b` as a value, where the truth of an operand blocks: each such
+ * operand goes to a temporary, tested once, and given back as the
+ * interpreter gives it back:
+ *     a or b   ->  (__pyrun_v if await truth(__pyrun_v := a) else b)
+ *     a and b  ->  (b if await truth(__pyrun_v := a) else __pyrun_v)
+ * A tested `and`/`or` (r->test: if, while...) stays as it is: rw_truth
+ * tests each operand there. */
+static PyObject *
+rw_boolop(rw *r, PyObject *node)
+{
+    ast_kit *kit = r->kit;
+    int tested = node == r->test;
+    PyObject *values = ast_get(node, kit->s_values);
+    PyObject *op = values ? ast_get(node, kit->s_op) : NULL;
+    if (op == NULL) {
+        Py_XDECREF(values);
+        return NULL;
+    }
+    PyObject *saved = r->test;
+    PyObject *orig = PyList_GetSlice(values, 0, PyList_Size(values)); /* the truth sites' keys */
+    int rc = orig ? 0 : -1;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(values); i++) {
+        PyObject *item = PyList_GetItem(values, i);
+        r->test = tested ? item : NULL; /* `if a or (b and c)` tests b and c too */
+        PyObject *nv = rw_expr(r, item);
+        rc = nv ? PyList_SetItem(values, i, nv) : -1;
+    }
+    r->test = saved;
+    PyObject *out = NULL;
+    if (rc < 0) {
+        goto done;
+    }
+    if (tested || !r->can_await || r->no_walrus) {
+        out = Py_NewRef(node);
+        goto done;
+    }
+    PyObject *or_class = PyObject_GetAttrString(kit->ast_module, "Or");
+    int is_or = or_class ? PyObject_IsInstance(op, or_class) : -1;
+    Py_XDECREF(or_class);
+    Py_ssize_t n = PyList_Size(values);
+    PyObject *id = is_or >= 0 ? PyUnicode_InternFromString("__pyrun_v") : NULL;
+    out = id ? Py_NewRef(PyList_GetItem(values, n - 1)) : NULL;
+    int changed = 0;
+    for (Py_ssize_t i = n - 2; out != NULL && i >= 0; i--) {
+        PyObject *value = PyList_GetItem(values, i);
+        PyObject *key = tx_truth_key(PyList_GetItem(orig, i));
+        site *st = key ? tx_site_of(r->t, key) : NULL;
+        Py_XDECREF(key);
+        PyObject *next = NULL;
+        if (st != NULL && st->kind == SITE_OP && st->effect == E_OPERATOR) {
+            PyObject *store = ast_name(kit, value, id, kit->store);
+            PyObject *walrus = store ? ast_make(kit, AK_NamedExpr, value, kit->s_target, store, kit->s_value, value, NULL)
+                                     : NULL;
+            PyObject *args = walrus ? PyList_New(1) : NULL;
+            PyObject *test = NULL;
+            if (args != NULL) {
+                PyList_SetItem(args, 0, Py_NewRef(walrus));
+                PyObject *call = ast_helper_call(kit, value, "truth", args, NULL);
+                test = call ? ast_await(kit, value, call) : NULL;
+                Py_XDECREF(call);
+            }
+            PyObject *load = test ? ast_name(kit, value, id, kit->load) : NULL;
+            if (load != NULL) {
+                next = ast_make(kit, AK_IfExp, node, kit->s_test, test, kit->s_body, is_or ? load : out, kit->s_orelse,
+                                is_or ? out : load, NULL);
+            }
+            if (next != NULL && rw_note(r, value, "truth of an operand of and/or whose __bool__ or __len__ blocks -> await __pyrun__.truth") < 0) {
+                Py_CLEAR(next);
+            }
+            Py_XDECREF(store);
+            Py_XDECREF(walrus);
+            Py_XDECREF(args);
+            Py_XDECREF(test);
+            Py_XDECREF(load);
+            changed = 1;
+        }
+        else if (!PyErr_Occurred()) {
+            PyObject *pair = PyList_New(2);
+            if (pair != NULL) {
+                PyList_SetItem(pair, 0, Py_NewRef(value));
+                PyList_SetItem(pair, 1, Py_NewRef(out));
+                next = ast_make(kit, AK_BoolOp, node, kit->s_op, op, kit->s_values, pair, NULL);
+                Py_DECREF(pair);
+            }
+        }
+        Py_SETREF(out, next);
+    }
+    if (out != NULL && !changed) {
+        Py_SETREF(out, Py_NewRef(node)); /* nothing blocks: the node as it was */
+    }
+    Py_XDECREF(id);
+done:
+    Py_XDECREF(orig);
+    Py_DECREF(values);
+    Py_DECREF(op);
+    return out;
+}
+
 static PyObject *
 rw_compare(rw *r, PyObject *node)
 {
@@ -961,6 +1129,10 @@ rw_compare(rw *r, PyObject *node)
     }
     PyObject *out = NULL;
     if (comparators == NULL || a < 0 || rw_children(r, node) < 0) {
+        goto done;
+    }
+    if (PyList_Size(ops) > 1) {
+        out = rw_chain(r, node, ops, comparators);
         goto done;
     }
     PyObject *op = PyList_GetItem(ops, 0);
@@ -1160,14 +1332,20 @@ rw_truth_field(rw *r, PyObject *node, PyObject *field)
     if (PyList_Check(v)) {
         for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(v); i++) {
             PyObject *orig = PyList_GetItem(v, i);
+            PyObject *saved = r->test;
+            r->test = orig;
             PyObject *nv = rw_expr(r, orig);
+            r->test = saved;
             PyObject *t = nv ? rw_truth(r, orig, nv) : NULL;
             Py_XDECREF(nv);
             rc = t == NULL ? -1 : PyList_SetItem(v, i, t);
         }
     }
     else if (v != Py_None) {
+        PyObject *saved = r->test;
+        r->test = v;
         PyObject *nv = rw_expr(r, v);
+        r->test = saved;
         PyObject *t = nv ? rw_truth(r, v, nv) : NULL;
         Py_XDECREF(nv);
         rc = t == NULL ? -1 : ast_set(node, field, t);
@@ -1197,7 +1375,10 @@ rw_unaryop(rw *r, PyObject *node)
         return NULL;
     }
     /* `not x` tests x */
+    PyObject *saved = r->test;
+    r->test = operand;
     PyObject *new_operand = rw_expr(r, operand);
+    r->test = saved;
     site *st = new_operand ? rw_operator_site(r, node) : NULL;
     PyObject *out = NULL;
     if (new_operand == NULL || PyErr_Occurred()) {
@@ -1366,6 +1547,8 @@ rw_expr(rw *r, PyObject *expr)
         return rw_comprehension(r, expr, kind);
     case AK_Compare:
         return rw_compare(r, expr);
+    case AK_BoolOp:
+        return rw_boolop(r, expr);
     case AK_FormattedValue:
         return rw_formatted_value(r, expr);
     case AK_BinOp:

@@ -472,8 +472,7 @@ rw_class(rw *r, PyObject *node, PyObject *out)
     /* A class body runs synchronously while the class is created: nothing
      * in it can await. */
     rw inner = {.t = t, .kit = kit, .mod = r->mod, .unit = body, .scope = s, .can_await = 0};
-    /* a class statement's sites may be the enclosing unit's */
-    if ((body->rewritten || r->unit->rewritten) && rw_body(&inner, node, kit->s_body) < 0) {
+    if (body->rewritten && rw_body(&inner, node, kit->s_body) < 0) {
         return -1;
     }
     return rw_blocking_decorators(r, node, node, s->cls->name, out);
