@@ -199,6 +199,7 @@ PyObject *pyrun_operators_call(pyrun_state *st, PyObject *builtin, PyObject *x);
 /* x in seq (a list or tuple), as list_contains searches, awaiting an
  * __eq__ that blocks */
 PyObject *pyrun_operators_search(pyrun_state *st, PyObject *seq, PyObject *x);
+PyObject *pyrun_helper_list_search(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 /* While a construction defers hooks (calls.c): keeps coro, the coroutine of
  * face function fn, to be awaited after it, when fn is __post_init__: 1;
  * 0 when not deferred; -1 with an exception set. */

@@ -80,6 +80,7 @@ static PyMethodDef helper_defs[] = {
     H("all", pyrun_helper_all, METH_O),
     H("unpack", pyrun_helper_unpack, VA),
     H("contains", pyrun_helper_contains, VA),
+    H("list_search", pyrun_helper_list_search, METH_FASTCALL),
     H("next", pyrun_helper_next, VA),
     H("check_next", check_next, METH_O),
     H("sorted", pyrun_helper_sorted, KW),

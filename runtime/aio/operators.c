@@ -635,10 +635,65 @@ pyrun_helper_delitem(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return pyrun_ready(st, Py_None);
 }
 
-/* ---- x in a list or tuple whose items' __eq__ may block ------------------ */
+/* ---- searches of a list or tuple whose items' __eq__ may block ----------- */
 
-/* As list_contains: each item, the live list's (a callback may change it),
- * `is` first, then ==, until one is true. */
+/* What the search is for (the step's phase): `x in seq`, seq.index(x[,
+ * start[, stop]]), seq.count(x), list.remove(x). */
+enum { SEARCH_IN, SEARCH_INDEX, SEARCH_COUNT, SEARCH_REMOVE };
+
+/* o[0] the sequence, o[1] x, o[2] where to stop (a PyLong, index only),
+ * o[3] the count so far; s->i the next item. */
+static step_result
+search_found(pyrun_step *s, PyObject **out)
+{
+    Py_ssize_t at = s->i - 1;
+    switch (s->phase) {
+    case SEARCH_INDEX:
+        *out = PyLong_FromSsize_t(at);
+        return *out ? STEP_DONE : STEP_ERROR;
+    case SEARCH_COUNT: {
+        PyObject *more = PyNumber_Add(s->o[3], Py_True);
+        Py_XSETREF(s->o[3], more);
+        return more ? STEP_AWAIT : STEP_ERROR; /* STEP_AWAIT: go on */
+    }
+    case SEARCH_REMOVE:
+        if (PySequence_DelItem(s->o[0], at) < 0) {
+            return STEP_ERROR;
+        }
+        *out = Py_NewRef(Py_None);
+        return STEP_DONE;
+    default:
+        *out = Py_NewRef(Py_True);
+        return STEP_DONE;
+    }
+}
+
+static step_result
+search_missed(pyrun_step *s, PyObject **out)
+{
+    switch (s->phase) {
+    case SEARCH_INDEX:
+        if (PyTuple_Check(s->o[0])) {
+            PyErr_SetString(PyExc_ValueError, "tuple.index(x): x not in tuple");
+        }
+        else {
+            PyErr_Format(PyExc_ValueError, "%R is not in list", s->o[1]);
+        }
+        return STEP_ERROR;
+    case SEARCH_COUNT:
+        *out = Py_NewRef(s->o[3]);
+        return STEP_DONE;
+    case SEARCH_REMOVE:
+        PyErr_SetString(PyExc_ValueError, "list.remove(x): x not in list");
+        return STEP_ERROR;
+    default:
+        *out = Py_NewRef(Py_False);
+        return STEP_DONE;
+    }
+}
+
+/* As list_contains, list.index, list.count and list.remove: each item of
+ * the live sequence (a callback may change it), `is` first, then ==. */
 static step_result
 search_next(pyrun_step *s, PyObject *value, PyObject **out)
 {
@@ -650,31 +705,32 @@ search_next(pyrun_step *s, PyObject *value, PyObject **out)
     for (;;) {
         if (value != NULL) {
             int truth = PyObject_IsTrue(value);
-            if (truth != 0) {
-                *out = truth < 0 ? NULL : Py_NewRef(Py_True);
-                return truth < 0 ? STEP_ERROR : STEP_DONE;
-            }
             value = NULL;
+            if (truth < 0) {
+                return STEP_ERROR;
+            }
+            if (truth > 0) {
+                step_result r = search_found(s, out);
+                if (r != STEP_AWAIT) {
+                    return r;
+                }
+            }
         }
         Py_ssize_t n = PySequence_Size(seq);
-        if (n < 0) {
+        Py_ssize_t stop = s->o[2] ? PyLong_AsSsize_t(s->o[2]) : n;
+        if (n < 0 || (stop == -1 && PyErr_Occurred())) {
             return STEP_ERROR;
         }
-        if (s->i >= n) {
-            *out = Py_NewRef(Py_False);
-            return STEP_DONE;
+        if (s->i >= n || s->i >= stop) {
+            return search_missed(s, out);
         }
         PyObject *item = PySequence_GetItem(seq, s->i++);
         if (item == NULL) {
             return STEP_ERROR;
         }
-        if (item == x) {
-            Py_DECREF(item);
-            *out = Py_NewRef(Py_True);
-            return STEP_DONE;
-        }
-        int slow = blocks(st, item, "__eq__");
-        slow = slow ? slow : blocks(st, x, "__eq__");
+        int same = item == x;
+        int slow = same ? 0 : blocks(st, item, "__eq__");
+        slow = same || slow ? slow : blocks(st, x, "__eq__");
         if (slow < 0) {
             Py_DECREF(item);
             return STEP_ERROR;
@@ -684,22 +740,102 @@ search_next(pyrun_step *s, PyObject *value, PyObject **out)
             Py_DECREF(item);
             return *out ? STEP_AWAIT : STEP_ERROR;
         }
-        int eq = PyObject_RichCompareBool(item, x, Py_EQ);
+        int eq = same ? 1 : PyObject_RichCompareBool(item, x, Py_EQ);
         Py_DECREF(item);
-        if (eq != 0) {
-            *out = eq < 0 ? NULL : Py_NewRef(Py_True);
-            return eq < 0 ? STEP_ERROR : STEP_DONE;
+        if (eq < 0) {
+            return STEP_ERROR;
+        }
+        if (eq > 0) {
+            step_result r = search_found(s, out);
+            if (r != STEP_AWAIT) {
+                return r;
+            }
         }
     }
+}
+
+static PyObject *
+search(pyrun_state *st, int what, PyObject *seq, PyObject *x)
+{
+    pyrun_step *s = pyrun_step_new(st, search_next, NULL);
+    if (s != NULL) {
+        s->phase = what;
+        s->o[0] = Py_NewRef(seq);
+        s->o[1] = Py_NewRef(x);
+        s->o[3] = PyLong_FromLong(0);
+        if (s->o[3] == NULL) {
+            Py_CLEAR(s);
+        }
+    }
+    return (PyObject *)s;
 }
 
 PyObject *
 pyrun_operators_search(pyrun_state *st, PyObject *seq, PyObject *x)
 {
-    pyrun_step *s = pyrun_step_new(st, search_next, NULL);
+    return search(st, SEARCH_IN, seq, x);
+}
+
+/* index(seq, start, stop) bounds, as list.index clips them */
+static int
+clip(Py_ssize_t n, PyObject *arg, Py_ssize_t *at)
+{
+    Py_ssize_t v = PyNumber_AsSsize_t(arg, NULL);
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (v < 0) {
+        v += n;
+        v = v < 0 ? 0 : v;
+    }
+    *at = v;
+    return 0;
+}
+
+/* list_search(seq, name, x, *rest): seq.index(x[, start[, stop]]),
+ * seq.count(x) or seq.remove(x) of a list or tuple, awaiting the __eq__
+ * that blocks; any other object's method is called as it is. */
+PyObject *
+pyrun_helper_list_search(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    if (st == NULL) {
+        return NULL;
+    }
+    if (nargs < 2 || !PyUnicode_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "list_search(seq, name, ...)");
+        return NULL;
+    }
+    PyObject *seq = args[0], *name = args[1];
+    int exact = PyList_CheckExact(seq) || PyTuple_CheckExact(seq);
+    int what = PyUnicode_CompareWithASCIIString(name, "index") == 0   ? SEARCH_INDEX
+               : PyUnicode_CompareWithASCIIString(name, "count") == 0 ? SEARCH_COUNT
+               : PyUnicode_CompareWithASCIIString(name, "remove") == 0 && PyList_CheckExact(seq) ? SEARCH_REMOVE
+                                                                                                : -1;
+    Py_ssize_t most = what == SEARCH_INDEX ? 5 : 3; /* index(x, start, stop) */
+    if (!exact || what < 0 || nargs < 3 || nargs > most) {
+        /* not one pyrun knows, or the method's own TypeError: called as it is */
+        PyObject *method = PyObject_GetAttr(seq, name);
+        PyObject *rest = method ? PyTuple_New(nargs - 2) : NULL;
+        for (Py_ssize_t i = 2; rest != NULL && i < nargs; i++) {
+            PyTuple_SetItem(rest, i - 2, Py_NewRef(args[i]));
+        }
+        PyObject *r = rest ? pyrun_call_maybe(st, method, rest, NULL) : NULL;
+        Py_XDECREF(method);
+        Py_XDECREF(rest);
+        return r;
+    }
+    Py_ssize_t n = PySequence_Size(seq), start = 0, stop = n;
+    if (n < 0 || (nargs > 3 && clip(n, args[3], &start) < 0) || (nargs > 4 && clip(n, args[4], &stop) < 0)) {
+        return NULL;
+    }
+    pyrun_step *s = (pyrun_step *)search(st, what, seq, args[2]);
     if (s != NULL) {
-        s->o[0] = Py_NewRef(seq);
-        s->o[1] = Py_NewRef(x);
+        s->i = start;
+        s->o[2] = what == SEARCH_INDEX && nargs > 4 ? PyLong_FromSsize_t(stop) : NULL;
+        if (what == SEARCH_INDEX && nargs > 4 && s->o[2] == NULL) {
+            Py_CLEAR(s);
+        }
     }
     return (PyObject *)s;
 }

@@ -469,6 +469,7 @@ is_hof(prim p)
     case P_ACCUMULATE:
     case P_REDUCE:
     case P_LIST_SORT:
+    case P_LIST_SEARCH:
     case P_TO_THREAD:
     case P_RUN_IN_EXECUTOR:
         return 1;

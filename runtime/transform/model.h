@@ -86,6 +86,7 @@ typedef enum {
     P_FILTER,
     P_REDUCE,         /* functools.reduce */
     P_LIST_SORT,      /* list.sort */
+    P_LIST_SEARCH,    /* list.index / count / remove, tuple.index / count: the items' __eq__ */
     /* consumers of items */
     P_ANY,
     P_ALL,

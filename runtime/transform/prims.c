@@ -90,6 +90,7 @@ static const char *const names[P_COUNT] = {
     [P_FILTER] = "filter",
     [P_REDUCE] = "reduce",
     [P_LIST_SORT] = "list.sort",
+    [P_LIST_SEARCH] = "list.index",
     [P_TO_THREAD] = "asyncio.to_thread",
     [P_RUN_IN_EXECUTOR] = "loop.run_in_executor",
     [P_ANY] = "any",

@@ -140,6 +140,20 @@ done:
     return out;
 }
 
+/* obj.method(args) -> helper(obj, "method", args) */
+static PyObject *
+method_helper(rw *r, PyObject *call, PyObject *func, const char *helper)
+{
+    PyObject *recv = ast_get(func, r->kit->s_value);
+    PyObject *attr = recv ? ast_get(func, r->kit->s_attr) : NULL;
+    PyObject *method = attr ? str_const(r, call, attr) : NULL;
+    PyObject *out = method ? helper_over(r, call, helper, recv, method) : NULL;
+    Py_XDECREF(recv);
+    Py_XDECREF(attr);
+    Py_XDECREF(method);
+    return out;
+}
+
 static PyObject *
 call_func(rw *r, PyObject *call)
 {
@@ -539,13 +553,7 @@ rw_call(rw *r, PyObject *call)
         break;
     case E_RESUME: {
         /* g.send(v) -> check_next(await __pyrun__.resume(g, "send", v)) */
-        PyObject *recv = ast_get(func, kit->s_value);
-        PyObject *attr = recv ? ast_get(func, kit->s_attr) : NULL;
-        PyObject *method = attr ? str_const(r, call, attr) : NULL;
-        awaitable = method ? helper_over(r, call, "resume", recv, method) : NULL;
-        Py_XDECREF(recv);
-        Py_XDECREF(attr);
-        Py_XDECREF(method);
+        awaitable = method_helper(r, call, func, "resume");
         what = "resuming this generator";
         note = "send/throw/close of a generator that blocks -> await __pyrun__.resume";
         break;
@@ -577,6 +585,12 @@ rw_call(rw *r, PyObject *call)
             Py_XDECREF(recv);
             what = "this list.sort()";
             note = "list.sort with a colored key -> await __pyrun__.sort";
+        }
+        else if (p == P_LIST_SEARCH && ast_kind_of(kit, func) == AK_Attribute) {
+            /* seq.index(x): list_search(seq, "index", x), the live sequence searched */
+            awaitable = method_helper(r, call, func, "list_search");
+            what = "this search of a list";
+            note = "list.index/count/remove through a colored __eq__ -> await __pyrun__.list_search";
         }
         else if (e == E_HOF && is_replayed(p)) {
             awaitable = helper_over(r, call, "replay", func, NULL);

@@ -1066,6 +1066,28 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
         }
         return comparisons_of(t, s, key >= 0 ? keys : items, depth);
     }
+    case P_LIST_SEARCH: {
+        /* each item's __eq__ with x, and x's reflected one */
+        if (s == NULL || s->base < 0 || a->nargs < 1) {
+            return add(t, dst, 0);
+        }
+        static const char *const eq[] = {"__eq__"};
+        int items = aux_var(t, s, "items");
+        if (items < 0 || items_of_var(t, s->base, NULL, items, depth) < 0) {
+            return -1;
+        }
+        int rc = 0;
+        for (int side = 0; rc == 0 && side < 2; side++) {
+            int other[1] = {side == 0 ? a->args[0] : items};
+            unsigned char starred[1] = {0};
+            argv one = {.args = other, .starred = starred, .nargs = 1};
+            idset seen;
+            memset(&seen, 0, sizeof seen);
+            rc = methods_of_var(t, s, side == 0 ? items : a->args[0], eq, 1, &one, &seen, depth);
+            idset_free(&seen);
+        }
+        return rc < 0 ? -1 : add(t, dst, 0);
+    }
     case P_RE_SUB:
     case P_PATTERN_SUB:
     case P_JSON_DUMPS:
@@ -1463,6 +1485,12 @@ container_method(tx *t, int obj, PyObject *name, int dst)
     int adder = named(name, item_adders, sizeof item_adders / sizeof item_adders[0]);
     if (PyUnicode_CompareWithASCIIString(name, "sort") == 0) {
         int p = tx_prim_obj(t, P_LIST_SORT);
+        return p < 0 ? -1 : add(t, dst, p);
+    }
+    if (t->objs[obj].kind == O_CONTAINER && (PyUnicode_CompareWithASCIIString(name, "index") == 0 ||
+                                             PyUnicode_CompareWithASCIIString(name, "count") == 0 ||
+                                             PyUnicode_CompareWithASCIIString(name, "remove") == 0)) {
+        int p = tx_prim_obj(t, P_LIST_SEARCH);
         return p < 0 ? -1 : add(t, dst, p);
     }
     if (!getter && !adder) {
