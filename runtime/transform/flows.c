@@ -1056,7 +1056,7 @@ operator_site(fw *f, PyObject *expr, ast_kind kind)
         PyObject *left = ops ? ast_get(expr, kit->s_left) : NULL;
         PyObject *comparators = left ? ast_get(expr, kit->s_comparators) : NULL;
         int rc = comparators ? 0 : -1;
-        /* a single comparison (a chain is left to the interpreter) */
+        /* a single comparison: `in`, or one of the six */
         int code = comparators && PyList_Size(ops) == 1 ? op_code(PyList_GetItem(ops, 0), COMPARISON_NODES, 6) : -1;
         const char *const in_nodes[] = {"In", "NotIn"};
         if (code < 0 && comparators && PyList_Size(ops) == 1 && (mask & (PM_ITEMS | PM_COMPARE)) &&

@@ -1031,6 +1031,22 @@ rw_chain(rw *r, PyObject *node, PyObject *ops, PyObject *comparators)
     return out;
 }
 
+/* await __pyrun__.truth(value), at loc */
+static PyObject *
+truth_await(ast_kit *kit, PyObject *loc, PyObject *value)
+{
+    PyObject *args = PyList_New(1);
+    if (args == NULL) {
+        return NULL;
+    }
+    PyList_SetItem(args, 0, Py_NewRef(value));
+    PyObject *call = ast_helper_call(kit, loc, "truth", args, NULL);
+    Py_DECREF(args);
+    PyObject *out = call ? ast_await(kit, loc, call) : NULL;
+    Py_XDECREF(call);
+    return out;
+}
+
 /* `a or b` as a value, where the truth of an operand blocks: each such
  * operand goes to a temporary, tested once, and given back as the
  * interpreter gives it back:
@@ -1084,14 +1100,7 @@ rw_boolop(rw *r, PyObject *node)
             PyObject *store = ast_name(kit, value, id, kit->store);
             PyObject *walrus = store ? ast_make(kit, AK_NamedExpr, value, kit->s_target, store, kit->s_value, value, NULL)
                                      : NULL;
-            PyObject *args = walrus ? PyList_New(1) : NULL;
-            PyObject *test = NULL;
-            if (args != NULL) {
-                PyList_SetItem(args, 0, Py_NewRef(walrus));
-                PyObject *call = ast_helper_call(kit, value, "truth", args, NULL);
-                test = call ? ast_await(kit, value, call) : NULL;
-                Py_XDECREF(call);
-            }
+            PyObject *test = walrus ? truth_await(kit, value, walrus) : NULL;
             PyObject *load = test ? ast_name(kit, value, id, kit->load) : NULL;
             if (load != NULL) {
                 next = ast_make(kit, AK_IfExp, node, kit->s_test, test, kit->s_body, is_or ? load : out, kit->s_orelse,
@@ -1102,7 +1111,6 @@ rw_boolop(rw *r, PyObject *node)
             }
             Py_XDECREF(store);
             Py_XDECREF(walrus);
-            Py_XDECREF(args);
             Py_XDECREF(test);
             Py_XDECREF(load);
             changed = 1;
@@ -1319,17 +1327,9 @@ rw_truth(rw *r, PyObject *orig, PyObject *rewritten)
     if (st == NULL || st->effect != E_OPERATOR) {
         return PyErr_Occurred() ? NULL : Py_NewRef(rewritten);
     }
-    PyObject *args = PyList_New(1);
-    PyObject *out = NULL;
-    if (args != NULL) {
-        PyList_SetItem(args, 0, Py_NewRef(rewritten));
-        PyObject *call = ast_helper_call(kit, orig, "truth", args, NULL);
-        out = call ? ast_await(kit, orig, call) : NULL;
-        Py_XDECREF(call);
-        Py_DECREF(args);
-        if (out != NULL && rw_note(r, orig, "truth test of a value whose __bool__ or __len__ blocks -> await __pyrun__.truth") < 0) {
-            Py_CLEAR(out);
-        }
+    PyObject *out = truth_await(kit, orig, rewritten);
+    if (out != NULL && rw_note(r, orig, "truth test of a value whose __bool__ or __len__ blocks -> await __pyrun__.truth") < 0) {
+        Py_CLEAR(out);
     }
     return out;
 }
