@@ -118,7 +118,7 @@ export async function main(argv) {
   const lines = !prompt ? null : stdinIsTerminal ? new Terminal({ historyFile: path.join(cacheDirectory(), "history") }) : new PipedLines(stdin, stderr);
   let runtime = null;
   let prompting = false;
-  const { interruptBuffer, sleepSync } = watchSigint(
+  const { interruptBuffer, sleepSync, ready: sigintWatched } = watchSigint(
     () => {
       // Ctrl-C while Python waits at an await: raise it there. Before the
       // program exists, or after it is gone, there is nothing to unwind,
@@ -142,6 +142,7 @@ export async function main(argv) {
   }
 
   const booted = await bootFor(command, interruptBuffer, stdin, lines);
+  await sigintWatched;
   runtime = booted.runtime;
   const finish = (status) => {
     lines?.close();

@@ -26,6 +26,7 @@ const { workerData: { flag, graceMs }, parentPort } = require("node:worker_threa
 const fs = require("node:fs");
 const vm = require("node:vm");
 const context = vm.createContext({ Atomics, flag });
+parentPort.postMessage("ready");
 for (;;) {
   try {
     vm.runInContext("for (;;) Atomics.wait(flag, 1, 0)", context, { breakOnSigint: true });
@@ -49,20 +50,29 @@ process.kill(process.pid, "SIGINT");
 // Python was not running to see the flag. Returns the buffer to give
 // pyodide.setInterruptBuffer() when Python should poll it, else null, and
 // sleepSync(seconds): the main thread blocked, using no CPU, for that
-// long or until a Ctrl-C (then true, the Ctrl-C taken).
+// long or until a Ctrl-C (then true, the Ctrl-C taken), and `ready`, a
+// promise kept once Ctrl-C is watched for: before that a worker starting
+// slowly on a loaded machine would let a Ctrl-C kill the process.
 // `patient`: at the interactive prompt a Ctrl-C is never a reason to end
 // the process; it waits for Python to take it, as python3's prompt does.
 export function watchSigint(onIdleInterrupt, { pollFromPython, patient = false }) {
   const flag = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(WATCHDOG, { eval: true, workerData: { flag, graceMs: patient ? null : GRACE_MS } });
-  worker.on("message", () => {
-    if (Atomics.compareExchange(flag, 0, SIGINT, 0) === SIGINT) {
+  let watching;
+  const ready = new Promise((resolve) => (watching = resolve));
+  worker.on("message", (message) => {
+    if (message === "ready") {
+      // Until the worker watches, a Ctrl-C would kill the process outright.
+      // It stays referenced until then, so that awaiting `ready` keeps the
+      // process alive; the listener is added first, as adding one after
+      // unref() would reference it again.
+      worker.unref();
+      watching();
+    } else if (Atomics.compareExchange(flag, 0, SIGINT, 0) === SIGINT) {
       Atomics.notify(flag, 0);
       onIdleInterrupt();
     }
   });
-  // Order matters: a listener added after unref() would ref the worker again.
-  worker.unref();
   const sleepSync = (seconds) => {
     const end = performance.now() + seconds * 1000;
     for (;;) {
@@ -75,5 +85,5 @@ export function watchSigint(onIdleInterrupt, { pollFromPython, patient = false }
       Atomics.wait(flag, 0, 0, left);
     }
   };
-  return { interruptBuffer: pollFromPython ? flag : null, sleepSync };
+  return { interruptBuffer: pollFromPython ? flag : null, sleepSync, ready };
 }

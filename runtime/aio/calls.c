@@ -644,6 +644,34 @@ cached_property_async(pyrun_state *st, PyObject *obj, PyObject *descr)
     return result;
 }
 
+/* What type(obj)'s MRO holds under name, as the interpreter looks up a
+ * descriptor: a new reference, NULL without an exception when nothing. */
+static PyObject *
+type_lookup(PyObject *obj, PyObject *name)
+{
+    PyObject *mro = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__mro__");
+    if (mro == NULL) {
+        return NULL;
+    }
+    PyObject *found = NULL;
+    for (Py_ssize_t i = 0; i < PyTuple_Size(mro) && found == NULL; i++) {
+        PyObject *dict = PyObject_GetAttrString(PyTuple_GetItem(mro, i), "__dict__");
+        if (dict == NULL) {
+            break;
+        }
+        found = PyObject_GetItem(dict, name);
+        Py_DECREF(dict);
+        if (found == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_KeyError)) {
+                break;
+            }
+            PyErr_Clear();
+        }
+    }
+    Py_DECREF(mro);
+    return found;
+}
+
 /* getattr(obj, name): a property whose getter is colored is awaited. */
 PyObject *
 pyrun_helper_getattr(PyObject *module, PyObject *args)
@@ -653,28 +681,10 @@ pyrun_helper_getattr(PyObject *module, PyObject *args)
     if (st == NULL || !PyArg_ParseTuple(args, "OU:getattr", &obj, &name)) {
         return NULL;
     }
-    PyObject *mro = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__mro__");
-    if (mro == NULL) {
+    PyObject *found = type_lookup(obj, name);
+    if (found == NULL && PyErr_Occurred()) {
         return NULL;
     }
-    PyObject *found = NULL;
-    for (Py_ssize_t i = 0; i < PyTuple_Size(mro) && found == NULL; i++) {
-        PyObject *dict = PyObject_GetAttrString(PyTuple_GetItem(mro, i), "__dict__");
-        if (dict == NULL) {
-            Py_DECREF(mro);
-            return NULL;
-        }
-        found = PyObject_GetItem(dict, name);
-        Py_DECREF(dict);
-        if (found == NULL) {
-            if (!PyErr_ExceptionMatches(PyExc_KeyError)) {
-                Py_DECREF(mro);
-                return NULL;
-            }
-            PyErr_Clear();
-        }
-    }
-    Py_DECREF(mro);
     if (found != NULL) {
         PyObject *cached = cached_property_async(st, obj, found);
         if (cached != NULL) {
@@ -697,4 +707,58 @@ pyrun_helper_getattr(PyObject *module, PyObject *args)
         }
     }
     return pyrun_maybe_steal(st, PyObject_GetAttr(obj, name));
+}
+
+/* obj.name = value (value given first, as evaluated) or del obj.name
+ * (value NULL): a property whose fset or fdel is colored is awaited, with
+ * what the property itself would pass it; anything else, a property
+ * without a setter included, is stored or deleted as the interpreter
+ * does, with its errors. */
+static PyObject *
+store_or_delete(pyrun_state *st, PyObject *obj, PyObject *name, PyObject *value)
+{
+    PyObject *found = type_lookup(obj, name);
+    if (found == NULL && PyErr_Occurred()) {
+        return NULL;
+    }
+    int is = found ? PyObject_IsInstance(found, (PyObject *)&PyProperty_Type) : 0;
+    PyObject *fn = is > 0 ? PyObject_GetAttrString(found, value ? "fset" : "fdel") : NULL;
+    Py_XDECREF(found);
+    if (is < 0 || (is > 0 && fn == NULL)) {
+        return NULL;
+    }
+    if (fn != NULL && pyrun_is_face(st, fn)) {
+        PyObject *args = value ? PyTuple_Pack(2, obj, value) : PyTuple_Pack(1, obj);
+        PyObject *coro = args ? pyrun_face_call_async(st, fn, args, NULL) : NULL;
+        Py_XDECREF(args);
+        Py_DECREF(fn);
+        return coro;
+    }
+    Py_XDECREF(fn);
+    if (PyObject_SetAttr(obj, name, value) < 0) {
+        return NULL;
+    }
+    return pyrun_ready(st, Py_None);
+}
+
+PyObject *
+pyrun_helper_store_attr(PyObject *module, PyObject *args)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *value, *obj, *name;
+    if (st == NULL || !PyArg_ParseTuple(args, "OOU:store_attr", &value, &obj, &name)) {
+        return NULL;
+    }
+    return store_or_delete(st, obj, name, value);
+}
+
+PyObject *
+pyrun_helper_delete_attr(PyObject *module, PyObject *args)
+{
+    pyrun_state *st = pyrun_get_state(module);
+    PyObject *obj, *name;
+    if (st == NULL || !PyArg_ParseTuple(args, "OU:delete_attr", &obj, &name)) {
+        return NULL;
+    }
+    return store_or_delete(st, obj, name, NULL);
 }

@@ -29,6 +29,8 @@ PyObject *pyrun_call_vector(pyrun_state *st, PyObject *callable, PyObject *const
                             PyObject *kwnames);
 PyObject *pyrun_helper_new(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *pyrun_helper_getattr(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_store_attr(PyObject *module, PyObject *args);
+PyObject *pyrun_helper_delete_attr(PyObject *module, PyObject *args);
 /* face.c: colored functions reachable from code that cannot await */
 PyObject *pyrun_helper_face(PyObject *module, PyObject *fn);
 PyObject *pyrun_helper_lambda_face(PyObject *module, PyObject *fn);

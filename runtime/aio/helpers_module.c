@@ -44,6 +44,8 @@ static PyMethodDef helper_defs[] = {
     H("strformat", pyrun_helper_strformat, KW),
     H("new", pyrun_helper_new, KW),
     H("getattr", pyrun_helper_getattr, VA),
+    H("store_attr", pyrun_helper_store_attr, VA),
+    H("delete_attr", pyrun_helper_delete_attr, VA),
     H("face", pyrun_helper_face, METH_O),
     H("lambda_face", pyrun_helper_lambda_face, METH_O),
     H("cached", pyrun_helper_cached, METH_O),

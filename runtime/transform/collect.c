@@ -852,12 +852,24 @@ bind_name_field(walker *w, PyObject *node, PyObject *field, ctx *c)
 }
 
 static int
+starts_upper(PyObject *id)
+{
+    Py_UCS4 c = PyUnicode_GetLength(id) > 0 ? PyUnicode_ReadChar(id, 0) : 0;
+    return c >= 'A' && c <= 'Z';
+}
+
+static int
 is_stop_iteration_raise(ast_kit *kit, PyObject *node)
 {
     PyObject *exc = ast_get(node, kit->s_exc);
     if (exc == NULL) {
         PyErr_Clear();
         return 0;
+    }
+    if (exc == Py_None) {
+        /* a bare raise may raise again a StopIteration its handler caught */
+        Py_DECREF(exc);
+        return 1;
     }
     PyObject *target = exc;
     if (ast_kind_of(kit, exc) == AK_Call) {
@@ -870,8 +882,12 @@ is_stop_iteration_raise(ast_kit *kit, PyObject *node)
     }
     int hit = 0;
     if (ast_kind_of(kit, target) == AK_Name) {
+        /* StopIteration itself, or a name that may hold one caught before
+         * (`except StopIteration as e: ... raise e`); a class named as
+         * classes are (ValueError, MyError) is taken at its word */
         PyObject *id = ast_get(target, kit->s_id);
-        hit = id && PyUnicode_CompareWithASCIIString(id, "StopIteration") == 0;
+        hit = id && (PyUnicode_CompareWithASCIIString(id, "StopIteration") == 0 ||
+                     (target == exc && !starts_upper(id)));
         Py_XDECREF(id);
     }
     Py_DECREF(target);

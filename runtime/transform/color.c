@@ -829,7 +829,8 @@ site_may_stop(tx *t, site *s)
         return 1;
     }
     if (s->attr != NULL && (PyUnicode_CompareWithASCIIString(s->attr, "__next__") == 0 ||
-                            PyUnicode_CompareWithASCIIString(s->attr, "send") == 0)) {
+                            PyUnicode_CompareWithASCIIString(s->attr, "send") == 0 ||
+                            PyUnicode_CompareWithASCIIString(s->attr, "throw") == 0)) {
         return 1;
     }
     for (int i = 0; i < s->callees.n; i++) {
@@ -969,7 +970,7 @@ tx_color(tx *t)
             s->target = target;
             /* a check alone, in code already async, colors nothing */
             if (needs_await(e) && (e != E_CHECKED || target != NULL || s->reaches_unseen) &&
-                color(t, s->unit, s, effect_reason(e), target) < 0) {
+                color(t, s->unit, s, e == E_PROPERTY && s->store ? "sets or deletes a property through" : effect_reason(e), target) < 0) {
                 return -1;
             }
         }

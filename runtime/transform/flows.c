@@ -58,6 +58,8 @@ derived(fw *f, kkind kind, int src, PyObject *name, site *s)
     return v;
 }
 
+static site *attr_store_site(fw *f, PyObject *target, int base, PyObject *attr);
+
 static int
 note_var(fw *f, PyObject *node, int v)
 {
@@ -284,7 +286,8 @@ assign(fw *f, PyObject *target, int value, scope *s)
         PyObject *base = ast_get(target, kit->s_value);
         PyObject *attr = base ? ast_get(target, kit->s_attr) : NULL;
         int b = attr ? ev(f, base) : -1;
-        int rc = b < 0 ? -1 : con_named(f, K_STORE_ATTR, b, value, attr, NULL);
+        site *st = b < 0 ? NULL : attr_store_site(f, target, b, attr);
+        int rc = st == NULL ? -1 : con_named(f, K_STORE_ATTR, b, value, attr, st);
         Py_XDECREF(base);
         Py_XDECREF(attr);
         return rc;
@@ -800,6 +803,27 @@ ev_attribute(fw *f, PyObject *node)
     Py_XDECREF(base);
     Py_XDECREF(attr);
     return v;
+}
+
+PyObject *
+tx_store_key(PyObject *node)
+{
+    return PyTuple_Pack(2, node, Py_True);
+}
+
+/* obj.attr = v or del obj.attr: a property's setter or deleter may run */
+static site *
+attr_store_site(fw *f, PyObject *target, int base, PyObject *attr)
+{
+    PyObject *key = tx_store_key(target);
+    site *s = key && tx_keep(f->t, attr) == 0 ? new_site(f, SITE_ATTR, key, target) : NULL;
+    Py_XDECREF(key);
+    if (s != NULL) {
+        s->base = base;
+        s->attr = attr;
+        s->store = 1;
+    }
+    return s;
 }
 
 static int
@@ -1552,6 +1576,15 @@ stmt(fw *f, PyObject *node)
                 continue; /* the name is unbound: nothing flows */
             }
             rc = ev_children(f, target);
+            if (rc == 0 && ast_kind_of(kit, target) == AK_Attribute) {
+                PyObject *base = ast_get(target, kit->s_value);
+                PyObject *attr = base ? ast_get(target, kit->s_attr) : NULL;
+                int b = attr ? tx_var_of(t, base) : -1;
+                site *st = b < 0 ? NULL : attr_store_site(f, target, b, attr);
+                rc = st == NULL || con_named(f, K_STORE_ATTR, b, -1, attr, st) < 0 ? -1 : 0;
+                Py_XDECREF(base);
+                Py_XDECREF(attr);
+            }
             if (rc == 0 && ast_kind_of(kit, target) == AK_Subscript) {
                 PyObject *base = ast_get(target, kit->s_value);
                 int b = base ? tx_var_of(t, base) : -1;

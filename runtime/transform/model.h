@@ -360,6 +360,7 @@ struct site {
     int result;
     int base;         /* SITE_CALL of an attribute / SITE_ATTR: the object's variable, or -1 */
     PyObject *attr;   /* the attribute's name, borrowed, or NULL */
+    int store;        /* SITE_ATTR: a store or delete (a property's setter or deleter) */
     /* SITE_FOR / SITE_YIELD_FROM / SITE_WITH: what is iterated or entered */
     int iter;
     int *items;       /* SITE_WITH: each item's context manager */
@@ -525,6 +526,7 @@ int is_replayed(prim p);
 PyObject *tx_truth_key(PyObject *node);
 /* The key of the item site (x[k] read, stored or deleted) of a Subscript. */
 PyObject *tx_item_key(PyObject *node);
+PyObject *tx_store_key(PyObject *node); /* an attribute's store or delete */
 PyObject *tx_chain_key(PyObject *node, int i);   /* the i-th comparison of a chain a < b < c */
 /* A lambda defined where an async def can be lifted for it (color.c). */
 int lambda_liftable(unit *u);

@@ -39,6 +39,8 @@ PyObject *rw_operator_await(rw *r, PyObject *loc, site *st, PyObject *a, PyObjec
 site *rw_item_site(rw *r, PyObject *subscript);
 /* await __pyrun__.<helper>(a, b[, c]) for an item site. */
 PyObject *rw_item_await(rw *r, PyObject *loc, const char *helper, PyObject *a, PyObject *b, PyObject *c);
+site *rw_attr_store_site(rw *r, PyObject *attribute);
+PyObject *rw_attr_store_await(rw *r, PyObject *attribute, PyObject *value); /* value NULL: a delete */
 /* A field holding a tested expression, or a list of them, rewritten. */
 int rw_truth_field(rw *r, PyObject *node, PyObject *field);
 /* [__pyrun_item async for __pyrun_item in <iterable>] */

@@ -1261,8 +1261,9 @@ rw_item_site(rw *r, PyObject *subscript)
     return st != NULL && st->effect == E_OPERATOR && r->can_await ? st : NULL;
 }
 
-PyObject *
-rw_item_await(rw *r, PyObject *loc, const char *helper, PyObject *a, PyObject *b, PyObject *c)
+/* await __pyrun__.<helper>(a, b[, c]) */
+static PyObject *
+rw_item_call(rw *r, PyObject *loc, const char *helper, PyObject *a, PyObject *b, PyObject *c)
 {
     PyObject *args = c ? PyTuple_Pack(3, a, b, c) : PyTuple_Pack(2, a, b);
     PyObject *list = args ? PySequence_List(args) : NULL;
@@ -1271,9 +1272,50 @@ rw_item_await(rw *r, PyObject *loc, const char *helper, PyObject *a, PyObject *b
     Py_XDECREF(args);
     Py_XDECREF(list);
     Py_XDECREF(call);
+    return out;
+}
+
+PyObject *
+rw_item_await(rw *r, PyObject *loc, const char *helper, PyObject *a, PyObject *b, PyObject *c)
+{
+    PyObject *out = rw_item_call(r, loc, helper, a, b, c);
     if (out != NULL && rw_note(r, loc, "subscript whose item method blocks -> await __pyrun__.%s", helper) < 0) {
         Py_CLEAR(out);
     }
+    return out;
+}
+
+/* obj.attr = v or del obj.attr where a property's setter or deleter blocks */
+site *
+rw_attr_store_site(rw *r, PyObject *attribute)
+{
+    PyObject *key = tx_store_key(attribute);
+    site *st = key ? tx_site_of(r->t, key) : NULL;
+    Py_XDECREF(key);
+    return st != NULL && st->effect == E_PROPERTY && r->can_await ? st : NULL;
+}
+
+/* await __pyrun__.store_attr(v, obj, "attr") (v first: CPython evaluates
+ * the value before the target), or await __pyrun__.delete_attr(obj, "attr") */
+PyObject *
+rw_attr_store_await(rw *r, PyObject *attribute, PyObject *value)
+{
+    ast_kit *kit = r->kit;
+    PyObject *base = ast_get(attribute, kit->s_value);
+    PyObject *attr = base ? ast_get(attribute, kit->s_attr) : NULL;
+    PyObject *name = attr ? str_const(r, attribute, attr) : NULL;
+    PyObject *out = NULL;
+    if (name != NULL) {
+        const char *helper = value ? "store_attr" : "delete_attr";
+        out = value ? rw_item_call(r, attribute, helper, value, base, name) : rw_item_call(r, attribute, helper, base, name, NULL);
+        if (out != NULL && rw_note(r, attribute, "%s of property %U whose %s blocks -> await __pyrun__.%s",
+                                   value ? "store" : "delete", attr, value ? "setter" : "deleter", helper) < 0) {
+            Py_CLEAR(out);
+        }
+    }
+    Py_XDECREF(base);
+    Py_XDECREF(attr);
+    Py_XDECREF(name);
     return out;
 }
 

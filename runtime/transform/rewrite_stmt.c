@@ -840,7 +840,21 @@ rw_assign(rw *r, PyObject *stmt, PyObject *out)
     /* x[k] = v whose __setitem__ blocks: await __pyrun__.setitem(v, x, k) */
     PyObject *only = targets && PyList_Size(targets) == 1 ? PyList_GetItem(targets, 0) : NULL;
     site *item = only && a == 0 && ast_kind_of(kit, only) == AK_Subscript ? rw_item_site(r, only) : NULL;
+    site *setter = only && a == 0 && ast_kind_of(kit, only) == AK_Attribute ? rw_attr_store_site(r, only) : NULL;
     int rc = targets == NULL || a < 0 || rw_children(r, stmt) < 0 ? -1 : 0;
+    if (rc == 0 && setter != NULL) {
+        /* obj.attr = v whose property setter blocks */
+        PyObject *nv = ast_get(stmt, kit->s_value);
+        PyObject *aw = nv ? rw_attr_store_await(r, only, nv) : NULL;
+        PyObject *expr = aw ? ast_make(kit, AK_Expr, stmt, kit->s_value, aw, NULL) : NULL;
+        rc = expr ? PyList_Append(out, expr) : -1;
+        Py_XDECREF(nv);
+        Py_XDECREF(aw);
+        Py_XDECREF(expr);
+        Py_XDECREF(value);
+        Py_XDECREF(targets);
+        return rc;
+    }
     if (rc == 0 && item != NULL) {
         PyObject *nv = ast_get(stmt, kit->s_value);
         PyObject *base = nv ? ast_get(only, kit->s_value) : NULL;
@@ -1098,7 +1112,8 @@ rw_delete(rw *r, PyObject *stmt, PyObject *out)
     int any = 0;
     for (Py_ssize_t i = 0; i < PyList_Size(targets) && !any; i++) {
         PyObject *t = PyList_GetItem(targets, i);
-        any = ast_kind_of(kit, t) == AK_Subscript && rw_item_site(r, t) != NULL;
+        any = (ast_kind_of(kit, t) == AK_Subscript && rw_item_site(r, t) != NULL) ||
+              (ast_kind_of(kit, t) == AK_Attribute && rw_attr_store_site(r, t) != NULL);
     }
     int rc = PyErr_Occurred() ? -1 : 0;
     if (rc == 0 && !any) {
@@ -1109,12 +1124,18 @@ rw_delete(rw *r, PyObject *stmt, PyObject *out)
     for (Py_ssize_t i = 0; rc == 0 && i < PyList_Size(targets); i++) {
         PyObject *t = PyList_GetItem(targets, i);
         site *item = ast_kind_of(kit, t) == AK_Subscript ? rw_item_site(r, t) : NULL;
+        site *deleter = ast_kind_of(kit, t) == AK_Attribute ? rw_attr_store_site(r, t) : NULL;
         if (rw_children(r, t) < 0) {
             rc = -1;
             break;
         }
         PyObject *one = NULL;
-        if (item != NULL) {
+        if (deleter != NULL) {
+            PyObject *aw = rw_attr_store_await(r, t, NULL);
+            one = aw ? ast_make(kit, AK_Expr, t, kit->s_value, aw, NULL) : NULL;
+            Py_XDECREF(aw);
+        }
+        else if (item != NULL) {
             PyObject *base = ast_get(t, kit->s_value);
             PyObject *slice = base ? ast_get(t, kit->s_slice) : NULL;
             PyObject *aw = slice ? rw_item_await(r, t, "delitem", base, slice, NULL) : NULL;

@@ -1401,6 +1401,37 @@ class_value(tx *t, int obj, int through_instance, site *s, int dst, int depth)
     return add(t, dst, obj);
 }
 
+/* x.name = v (src, a variable) or del x.name (src -1) on an instance of
+ * k: the setters and deleters of a property of that name run, given v. */
+static int
+store_through_property(tx *t, klass *k, PyObject *name, site *s, int src)
+{
+    idset found;
+    memset(&found, 0, sizeof found);
+    int rc = class_attr_var(t, k, name, 0, &found) < 0 ? -1 : 0;
+    unsigned char starred[1] = {0};
+    argv one = {.args = &src, .starred = starred, .nargs = 1};
+    const argv *given = src < 0 ? &NO_ARGS : &one;
+    for (int i = 0; rc == 0 && i < found.n; i++) {
+        aobj o = t->objs[found.v[i]];
+        idset setters;
+        if (o.kind != O_WRAP || o.wrap != W_PROPERTY) {
+            continue;
+        }
+        if (snapshot(t, o.inner2, &setters) < 0) {
+            rc = -1;
+            break;
+        }
+        for (int j = 0; rc == 0 && j < setters.n; j++) {
+            aobj *f = &t->objs[setters.v[j]];
+            rc = call_obj(t, s, f->kind == O_FUNC ? f->u->bound_obj : setters.v[j], given, -1, 1);
+        }
+        idset_free(&setters);
+    }
+    idset_free(&found);
+    return rc;
+}
+
 static int
 instance_attr(tx *t, klass *k, PyObject *name, int skip_self, int through_instance, site *s, int dst, int depth)
 {
@@ -1812,6 +1843,10 @@ apply(tx *t, const constraint *c)
             aobj o = t->objs[objs.v[i]];
             int v = -1;
             if (o.kind == O_INSTANCE) {
+                if (c->call != NULL && store_through_property(t, o.k, c->name, c->call, c->src) < 0) {
+                    rc = -1;
+                    break;
+                }
                 v = attr_var(t, o.k->iattrs, c->name);
             }
             else if (o.kind == O_CLASS) {
