@@ -66,3 +66,28 @@ export function pyrunPair(label, [nameA, programA], [nameB, programB], rounds) {
     row(`${label}: ratio ${nameB} / ${nameA}`, ratio(b, a), "x", 2),
   ];
 }
+
+// The same program under CPython 3.11 (natively, with its own threads) and
+// under pyrun: for what plain Pyodide cannot run at all.
+export function againstCPython(label, source, rounds, { show = ["wall"] } = {}) {
+  const samples = alternate(
+    {
+      cpython: () => figures(["/usr/bin/python3.11", "-"], source),
+      pyrun: () => figures([process.execPath, path.join(ROOT, "loader/node/pyrun.mjs"), "-"], source),
+    },
+    rounds,
+  );
+  const rows = [];
+  for (const [index, what] of [[0, "wall"], [1, "cpu"]]) {
+    if (!show.includes(what)) continue;
+    const cpython = summary(samples.cpython.map((f) => f[index] * 1000));
+    const pyrun = summary(samples.pyrun.map((f) => f[index] * 1000));
+    const unit = what === "cpu" ? " CPU" : "";
+    rows.push(
+      row(`${label}: CPython 3.11${unit}`, cpython),
+      row(`${label}: pyrun${unit}`, pyrun),
+      row(`${label}: ratio pyrun / CPython${unit}`, ratio(pyrun, cpython), "x", 2),
+    );
+  }
+  return rows;
+}

@@ -195,3 +195,52 @@ ${START}
 run(100_000)
 ${REPORT}`,
 };
+
+// Threads as tasks (README "Threads and HTTP"), against CPython's own
+// threads: plain Pyodide cannot start one. The clock and CPU time are read
+// as either interpreter has them.
+const START_ANYWHERE = `
+import time as _time
+try:
+    import js as _js
+    def _cpu():
+        usage = _js.process.cpuUsage()
+        return (usage.user + usage.system) / 1e6
+except ImportError:
+    def _cpu():
+        return _time.process_time()
+_wall, _cpu0 = _time.perf_counter(), _cpu()
+`;
+
+// A producer and a consumer passing 10,000 items through a bounded queue.
+export const QUEUE_PIPELINE = `
+import queue, threading
+${START_ANYWHERE}
+q = queue.Queue(maxsize=100)
+total = 0
+def produce():
+    for i in range(10_000):
+        q.put(i)
+    q.put(None)
+def consume():
+    global total
+    while (item := q.get()) is not None:
+        total += item
+threads = [threading.Thread(target=produce), threading.Thread(target=consume)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+assert total == sum(range(10_000))
+${REPORT}`;
+
+// Ten threads that each sleep 1 s: the CPU they use meanwhile.
+export const SLEEPING_THREADS = `
+import threading, time
+${START_ANYWHERE}
+threads = [threading.Thread(target=time.sleep, args=(1,)) for _ in range(10)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+${REPORT}`;

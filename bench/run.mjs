@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { ensureStartupSnapshot } from "../loader/node/make-startup-snapshot.mjs";
-import { pyrunPair, sideBySide } from "./in-program.mjs";
+import { againstCPython, pyrunPair, sideBySide } from "./in-program.mjs";
 import { HEADER, ratio, row, summary } from "./measure.mjs";
 import { browserStartupRows } from "./browser-startup.mjs";
 import {
@@ -16,8 +16,10 @@ import {
   FALLBACK_SLEEP,
   PRINT_INTS,
   PRINT_INTS_BLOCKING_STR,
+  QUEUE_PIPELINE,
   REPEATED_IMPORT,
   SLEEPING,
+  SLEEPING_THREADS,
   SLEEP_HEAVY,
   SORT_BLOCKING_LT,
 } from "./programs.mjs";
@@ -70,6 +72,8 @@ print(sideBySide("time.sleep(2)", SLEEPING, rounds, { show: ["wall", "cpu"] }));
 print(sideBySide("time.sleep(2) in __lt__ (synchronous fallback)", FALLBACK_SLEEP, rounds, { show: ["wall", "cpu"] }));
 print(pyrunPair("print() x100,000 ints", ["plain", PRINT_INTS], ["a __str__ blocks", PRINT_INTS_BLOCKING_STR], rounds));
 print(sideBySide("sorted() of 10,000, __lt__ may block", SORT_BLOCKING_LT, rounds));
+print(againstCPython("queue.Queue, 10,000 items between 2 threads", QUEUE_PIPELINE, rounds));
+print(againstCPython("10 threads x time.sleep(1)", SLEEPING_THREADS, rounds, { show: ["wall", "cpu"] }));
 const jspi = { node: NODE24, plainAsync: true, show: ["wall", "cpu"] };
 print(sideBySide("Node 24, 100 x time.sleep(0.01)", SLEEP_HEAVY, rounds, jspi));
 print(sideBySide("Node 24, colored function x100,000", COLORED_CALLS, rounds, jspi));

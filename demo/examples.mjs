@@ -232,6 +232,44 @@ print("average", sum(readings(4)) / 4)
     },
   },
   {
+    id: "threads",
+    title: "Threads and a queue: workers on the page's one thread",
+    files: {
+      "main.py": `import queue
+import threading
+import time
+
+jobs = queue.Queue()
+done = []
+lock = threading.Lock()
+
+
+def worker():
+    name = threading.current_thread().name
+    while (job := jobs.get()) is not None:
+        time.sleep(job / 10)  # each thread waits here; the others go on
+        with lock:
+            done.append(job)
+        print(f"{name} finished job {job}")
+        jobs.task_done()
+    jobs.task_done()
+
+
+threads = [threading.Thread(target=worker, name=f"worker-{i}") for i in range(2)]
+for t in threads:
+    t.start()
+for job in (4, 1, 2):
+    jobs.put(job)
+jobs.join()
+for t in threads:
+    jobs.put(None)
+for t in threads:
+    t.join()
+print("done in order of finishing:", done)
+`,
+    },
+  },
+  {
     id: "stopwatch",
     title: "A stopwatch: handlers stay active after the program",
     files: {

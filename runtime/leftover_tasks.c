@@ -27,6 +27,9 @@ pyrun_leftover_tasks(pyrun_state *st, PyObject *before)
     PyObject *task;
     while (left != NULL && (task = PyIter_Next(iter)) != NULL) {
         int old = PySet_Contains(before, task);
+        if (old == 0) {
+            old = pyrun_is_daemon_task(st, task); /* as CPython, which does not wait for them */
+        }
         if (old < 0 || (!old && PyList_Append(left, task) < 0)) {
             Py_CLEAR(left);
         }
@@ -54,9 +57,10 @@ pyrun_cancel_tasks(PyObject *tasks)
 }
 
 /* The frames a suspended coroutine is stopped in, outermost first: its own
- * and those of each coroutine or generator it awaits in turn. */
-static PyObject *
-awaiting_frames(PyObject *coro)
+ * and those of each coroutine or generator it awaits in turn (through
+ * pyrun's own awaitables, which have no frame). */
+PyObject *
+pyrun_awaiting_frames(PyObject *coro)
 {
     PyObject *frames = PyList_New(0);
     Py_XINCREF(coro);
@@ -73,6 +77,15 @@ awaiting_frames(PyObject *coro)
                     break;
                 }
             }
+        }
+        if (frame == NULL && !PyErr_Occurred() && PyObject_HasAttrString(coro, "cr_await")) {
+            next = PyObject_GetAttrString(coro, "cr_await");
+            Py_CLEAR(coro);
+            coro = next;
+            if (coro == NULL) {
+                break;
+            }
+            continue;
         }
         Py_CLEAR(coro);
         if (frame == NULL || frame == Py_None) {
@@ -99,7 +112,7 @@ awaiting_frames(PyObject *coro)
 int
 pyrun_raised_where_suspended(PyObject *exc, PyObject *coro)
 {
-    PyObject *frames = awaiting_frames(coro);
+    PyObject *frames = pyrun_awaiting_frames(coro);
     PyObject *types = frames ? pyrun_import("types") : NULL;
     PyObject *tb_type = types ? PyObject_GetAttrString(types, "TracebackType") : NULL;
     Py_XDECREF(types);

@@ -567,14 +567,35 @@ int
 pyrun_main_runner_stalled(PyObject *runner)
 {
     MainRunner *self = (MainRunner *)runner;
+    pyrun_state *st = pyrun_state_from_type(Py_TYPE(runner));
+    PyObject *threads = st ? pyrun_threads_waiting(st) : NULL;
+    if (threads != NULL && (self->done || self->draining) && !self->interrupted && PyUnicode_GetLength(threads) > 0) {
+        /* threads left waiting for each other: CPython would hang there */
+        PyObject *message = PyUnicode_FromFormat(
+            "the program's threads are stuck, each waiting for what none of the others will do: %U", threads);
+        Py_DECREF(threads);
+        if (message != NULL) {
+            PyErr_SetObject(PyExc_RuntimeError, message);
+            Py_DECREF(message);
+        }
+        return pyrun_report_exit();
+    }
     if (self->done || self->draining) {
         /* What is left waits for what will never come, as a page or Node
          * would leave it. */
+        Py_XDECREF(threads);
         return self->interrupted ? PYRUN_EXIT_INTERRUPT : PYRUN_EXIT_OK;
     }
-    PyObject *exc = PyObject_CallFunction(
-        PyExc_RuntimeError, "s",
-        "the program is stuck: it awaits something that nothing left running can complete");
+    PyObject *message = threads == NULL ? NULL
+                        : PyUnicode_GetLength(threads) == 0
+                            ? PyUnicode_FromString(
+                                  "the program is stuck: it awaits something that nothing left running can complete")
+                            : PyUnicode_FromFormat("the program is stuck: it awaits something that nothing left "
+                                                   "running can complete, and so do its threads: %U",
+                                                   threads);
+    PyObject *exc = message ? PyObject_CallOneArg_compat(PyExc_RuntimeError, message) : NULL;
+    Py_XDECREF(threads);
+    Py_XDECREF(message);
     if (exc == NULL || (self->coro != NULL && pyrun_raised_where_suspended(exc, self->coro) < 0)) {
         Py_XDECREF(exc);
         return pyrun_report_exit();

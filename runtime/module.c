@@ -583,7 +583,7 @@ pyrun_exec(PyObject *module)
     st->async_codes = st->plain_codes ? PyObject_CallNoArgs(weak_keys) : NULL;
     st->once_codes = st->async_codes ? PyObject_CallNoArgs(weak_keys) : NULL;
     Py_XDECREF(weak_keys);
-    if (st->stdin_pending == NULL || st->stop_futures == NULL || st->once_codes == NULL) {
+    if (st->stdin_pending == NULL || st->stop_futures == NULL || st->once_codes == NULL || pyrun_threads_init(module, st) < 0) {
         return -1;
     }
     if (pyrun_errors_register(module, st) < 0 || pyrun_main_runner_register(module, st) < 0 || pyrun_awaitable_register(module, st) < 0 ||
@@ -672,6 +672,13 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->host_stdin);
     Py_VISIT(st->stdin_pending);
     Py_VISIT(st->stop_futures);
+    Py_VISIT(st->coop_waiters);
+    Py_VISIT(st->coop_threads);
+    Py_VISIT(st->coop_running);
+    Py_VISIT(st->coop_owners);
+    Py_VISIT(st->coop_executors);
+    Py_VISIT(st->coop_types);
+    Py_VISIT(st->completed_type);
     Py_VISIT(st->sync_warned);
     Py_VISIT(st->plain_codes);
     Py_VISIT(st->async_codes);
@@ -766,6 +773,13 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->host_stdin);
     Py_CLEAR(st->stdin_pending);
     Py_CLEAR(st->stop_futures);
+    Py_CLEAR(st->coop_waiters);
+    Py_CLEAR(st->coop_threads);
+    Py_CLEAR(st->coop_running);
+    Py_CLEAR(st->coop_owners);
+    Py_CLEAR(st->coop_executors);
+    Py_CLEAR(st->coop_types);
+    Py_CLEAR(st->completed_type);
     Py_CLEAR(st->sync_warned);
     Py_CLEAR(st->plain_codes);
     Py_CLEAR(st->async_codes);

@@ -170,6 +170,15 @@ typedef struct {
     PyObject *in_flight;       /* dict: module name -> (task, future) of an import under way */
     PyObject *library_prefixes; /* tuple: directories of the stdlib and site-packages */
     PyObject *deferred_bodies; /* list while importlib.reload runs for __pyrun__.reload */
+    /* threads as tasks (aio/threads.c) */
+    PyObject *coop_waiters;   /* dict: what is waited on -> list of futures, first come first woken */
+    PyObject *coop_threads;   /* dict: a started threading.Thread -> its Task */
+    PyObject *coop_running;   /* dict: Task -> the Thread it runs, for current_thread() */
+    PyObject *coop_owners;    /* dict: RLock -> [Task, count] of the Task holding it */
+    PyObject *coop_executors; /* dict: ThreadPoolExecutor -> [max, running, pending, futures, busy workers] */
+    PyObject *coop_types;     /* list: the classes run cooperatively, found as their modules load; then
+                               * threading.enumerate as it was, once replaced; then a dict: type -> kind */
+    PyTypeObject *completed_type; /* pyrun.AsCompleted: concurrent.futures.as_completed's iterator */
     PyObject *str_spec;        /* interned "__spec__" */
     PyObject *str_initializing; /* interned "_initializing" */
 } pyrun_state;
@@ -233,6 +242,15 @@ int pyrun_main_runner_stalled(PyObject *runner);
 PyObject *pyrun_pending_tasks(pyrun_state *st);
 PyObject *pyrun_leftover_tasks(pyrun_state *st, PyObject *before);
 int pyrun_cancel_tasks(PyObject *tasks);
+/* aio/threads.c */
+int pyrun_threads_init(PyObject *module, pyrun_state *st);
+int pyrun_threads_reset(pyrun_state *st);
+/* 1 when task runs a daemon thread, which the program does not wait for */
+int pyrun_is_daemon_task(pyrun_state *st, PyObject *task);
+/* "Thread-1 (worker) waits at main.py, line 7; ..." for the threads
+ * still alive, or "" */
+PyObject *pyrun_threads_waiting(pyrun_state *st);
+PyObject *pyrun_awaiting_frames(PyObject *coro);
 /* Gives exc the traceback of the frames coro is suspended in. */
 int pyrun_raised_where_suspended(PyObject *exc, PyObject *coro);
 PyObject *pyrun_interrupt_in_task(PyObject *task);

@@ -30,6 +30,9 @@ reset_run(PyObject *module, PyObject *Py_UNUSED(ignored))
     PyDict_Clear(st->stop_futures);
     PyDict_Clear(st->in_flight);
     PyDict_Clear(st->code_cache);
+    if (pyrun_threads_reset(st) < 0) {
+        return NULL;
+    }
     Py_RETURN_NONE;
 }
 

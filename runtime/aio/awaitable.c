@@ -443,7 +443,21 @@ static PyMethodDef step_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* What it awaits, as a coroutine's cr_await tells: where a Task is stuck
+ * can be followed through it (leftover_tasks.c). */
+static PyObject *
+step_awaiting(pyrun_step *self, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(self->sub ? self->sub : Py_None);
+}
+
+static PyGetSetDef step_getset[] = {
+    {"cr_await", (getter)step_awaiting, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyType_Slot step_slots[] = {
+    {Py_tp_getset, step_getset},
     {Py_tp_dealloc, step_dealloc},
     {Py_tp_traverse, step_traverse},
     {Py_tp_clear, step_clear},

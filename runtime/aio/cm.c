@@ -9,6 +9,7 @@ typedef struct {
     PyObject_HEAD
     PyObject *cm;
     PyObject *exit; /* looked up on entry, as `with` does */
+    int coop;       /* entered as a thread enters a lock (threads.c) */
 } AsyncCM;
 
 static int
@@ -65,7 +66,12 @@ static PyObject *
 acm_aenter(AsyncCM *a, PyObject *Py_UNUSED(ignored))
 {
     pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)a));
-    PyObject *enter = st ? special(a, "__enter__") : NULL;
+    PyObject *coop = st ? pyrun_coop_enter(st, a->cm) : NULL;
+    if (coop != NULL || st == NULL || PyErr_Occurred()) {
+        a->coop = coop != NULL;
+        return coop;
+    }
+    PyObject *enter = special(a, "__enter__");
     if (enter == NULL) {
         return NULL;
     }
@@ -84,6 +90,10 @@ acm_aexit(AsyncCM *a, PyObject *args)
     PyObject *t, *v, *tb;
     if (st == NULL || !PyArg_ParseTuple(args, "OOO:__aexit__", &t, &v, &tb)) {
         return NULL;
+    }
+    if (a->coop) {
+        /* a lock, condition, semaphore or executor: released as a thread releases it */
+        return pyrun_coop_exit(st, a->cm);
     }
     if (a->exit == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "__aexit__ before __aenter__");

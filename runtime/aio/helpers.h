@@ -148,6 +148,18 @@ int pyrun_is_memo(pyrun_state *st, PyObject *obj);
 PyObject *pyrun_helper_eval(PyObject *module, PyObject *args);
 PyObject *pyrun_helper_exec(PyObject *module, PyObject *args);
 
+/* threads.c: threading, queue and concurrent.futures as tasks */
+PyObject *pyrun_helper_coop(PyObject *module, PyObject *args, PyObject *kwargs);
+PyObject *pyrun_helper_coop_sync(PyObject *module, PyObject *args, PyObject *kwargs);
+/* concurrent.futures.wait (awaitable) and as_completed (an async iterator) */
+PyObject *pyrun_helper_futures_wait(PyObject *module, PyObject *args, PyObject *kwargs);
+PyObject *pyrun_helper_as_completed(PyObject *module, PyObject *args, PyObject *kwargs);
+/* unavailable("subprocess.run", *args, **kwargs): OSError naming it */
+PyObject *pyrun_helper_unavailable(PyObject *module, PyObject *args, PyObject *kwargs);
+/* `with` of a lock, condition, semaphore or executor: awaitables; NULL
+ * without an exception for anything else */
+PyObject *pyrun_coop_enter(pyrun_state *st, PyObject *cm);
+PyObject *pyrun_coop_exit(pyrun_state *st, PyObject *cm);
 /* cm.c */
 PyObject *pyrun_helper_acm(PyObject *module, PyObject *cm);
 /* stdin.c */

@@ -18,7 +18,8 @@
 int
 needs_await(effect e)
 {
-    return e != E_NONE && e != E_NEW_LOOP_SYNC && e != E_LOOP_STOP_SYNC;
+    return e != E_NONE && e != E_NEW_LOOP_SYNC && e != E_LOOP_STOP_SYNC && e != E_COOP_SYNC && e != E_UNAVAILABLE &&
+           e != E_AS_COMPLETED;
 }
 
 /* Code that can be made async: not class bodies, which run while the
@@ -167,6 +168,8 @@ obj_async_items(tx *t, int id)
         return o->u->colored;
     case O_PRIM:
         return o->p == P_STDIN;
+    case O_WRAP:
+        return o->wrap == W_COMPLETING;
     case O_INSTANCE:
         return instance_iterates_async(t, o->k);
     case O_CONTAINER: {
@@ -618,6 +621,21 @@ call_effect(tx *t, site *s, unit **target)
 {
     *target = colored_callee(t, s);
     prim p = site_prim(t, s);
+    if (has_prim(s, P_COOP_WAIT) && p == P_COOP_WAIT && s->base >= 0) {
+        return E_COOP; /* q.get(), t.join()...: called through an attribute */
+    }
+    if (has_prim(s, P_COOP_CALL) && p == P_COOP_CALL && s->base >= 0) {
+        return E_COOP_SYNC;
+    }
+    if (p == P_UNAVAILABLE && s->kind == SITE_CALL) {
+        return E_UNAVAILABLE;
+    }
+    if (p == P_FUTURES_WAIT && s->kind == SITE_CALL) {
+        return E_FUTURES_WAIT;
+    }
+    if (p == P_AS_COMPLETED && s->kind == SITE_CALL) {
+        return E_AS_COMPLETED;
+    }
     if (s->prims & BLOCKING_PRIMS) {
         if (has_prim(s, P_SLEEP)) {
             return E_SLEEP;
@@ -696,10 +714,29 @@ call_effect(tx *t, site *s, unit **target)
     return s->unit->colored && needs_check(t, s) ? E_CHECKED : E_NONE;
 }
 
+/* May the variable hold a lock, condition, semaphore or executor? */
+static int
+holds_coop(tx *t, int v)
+{
+    const idset *objs = tx_values(t, v);
+    for (int i = 0; i < objs->n; i++) {
+        aobj *o = &t->objs[objs->v[i]];
+        if ((o->kind == O_WRAP && o->wrap == W_COOP) || (o->kind == O_INSTANCE && o->k->coop_base)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int
 with_effect(tx *t, site *s, unit **target)
 {
     *target = colored_callee(t, s);
+    for (int i = 0; *target == NULL && i < s->nitems; i++) {
+        if (holds_coop(t, s->items[i])) {
+            return E_ASYNC_WITH; /* `with lock:` waits as a thread waits */
+        }
+    }
     return *target != NULL ? E_ASYNC_WITH : E_NONE;
 }
 
@@ -766,6 +803,9 @@ effect_reason(effect e)
         return "a context manager whose methods block";
     case E_PROPERTY:
         return "reads a property whose getter blocks";
+    case E_COOP:
+    case E_FUTURES_WAIT:
+        return "waits as a thread waits";
     case E_IMPORT:
         return "imports a module that blocks";
     case E_DECORATE:

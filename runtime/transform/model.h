@@ -134,6 +134,13 @@ typedef enum {
     P_IMPORT_MODULE,  /* importlib.import_module */
     P_RELOAD,         /* importlib.reload */
     P_DUNDER_IMPORT,  /* builtins.__import__ */
+    /* threads as tasks (aio/threads.c) */
+    P_COOP_CLASS,     /* threading.Thread, Lock, Event..., queue.Queue..., ThreadPoolExecutor */
+    P_COOP_WAIT,      /* a method of one where a thread waits: join, acquire, get, put, result... */
+    P_COOP_CALL,      /* a method of one that lets a waiting thread go on: start, release, set... */
+    P_FUTURES_WAIT,   /* concurrent.futures.wait */
+    P_AS_COMPLETED,   /* concurrent.futures.as_completed: its items come as the futures complete */
+    P_UNAVAILABLE,    /* multiprocessing.Process, ProcessPoolExecutor, subprocess.run, socket.socket...: no such thing here */
     /* objects, not callables */
     P_STDIN,          /* sys.stdin */
     P_COUNT
@@ -178,6 +185,8 @@ typedef enum {
     W_ITEMS_ADD,  /* container.append, .update...: calling adds to the items of .ref */
     W_DISPATCH,   /* singledispatch(method): calling it calls .inner, its base and registered functions */
     W_REGISTER,   /* .register of dispatch .ref: calling adds what it is given to the dispatch */
+    W_COOP,       /* a thread, lock, queue, executor or future: what is put in it, or computed, in .inner */
+    W_COMPLETING, /* as_completed(fs): the futures of fs in .inner, given as they complete (async items) */
 } wrap_kind;
 
 typedef struct {
@@ -297,6 +306,7 @@ struct klass {
     klass **bases;     /* known bases that are classes of the program, as solved */
     int nbases, capbases;
     int lib_base;      /* a base pyrun does not analyse */
+    int coop_base;     /* one of them a threading class (Thread, Timer...) */
     PyObject *attrs;   /* dict: name -> PyLong var: attributes stored on the class */
     PyObject *iattrs;  /* dict: name -> PyLong var: attributes stored on its instances */
     int is_dataclass;
@@ -338,6 +348,11 @@ typedef enum {
     E_OPERATOR,    /* an operator or truth test whose special method blocks: __pyrun__.compare/binop/... */
     E_NEW_LOOP_SYNC,  /* asyncio.new_event_loop(): the running loop, no await */
     E_LOOP_STOP_SYNC, /* loop.stop()/close() of the one running loop */
+    E_COOP,        /* where a thread waits: await __pyrun__.coop(obj, "name", ...) */
+    E_COOP_SYNC,   /* what lets a waiting thread go on: __pyrun__.coop_sync(obj, "name", ...) */
+    E_FUTURES_WAIT, /* concurrent.futures.wait: await __pyrun__.futures_wait(...) */
+    E_AS_COMPLETED, /* concurrent.futures.as_completed: __pyrun__.as_completed(...), async items */
+    E_UNAVAILABLE, /* a process or a socket: __pyrun__.unavailable("name", ...) raises, naming it */
 } effect;
 
 struct site {
@@ -468,6 +483,7 @@ prim prim_of_builtin(ast_kit *kit, PyObject *name);
 prim prim_of_attr(ast_kit *kit, PyObject *module, PyObject *attr);
 const char *prim_name(prim p);
 int prim_blocks(prim p);
+prim prim_coop_method(PyObject *name);
 
 /* collect.c */
 int tx_init(tx *t);

@@ -64,11 +64,43 @@ static const struct {
     {"bisect", "insort", P_BISECT},
     {"bisect", "insort_left", P_BISECT},
     {"bisect", "insort_right", P_BISECT},
+    {"threading", "Thread", P_COOP_CLASS},
+    {"threading", "Timer", P_COOP_CLASS},
+    {"threading", "Lock", P_COOP_CLASS},
+    {"threading", "RLock", P_COOP_CLASS},
+    {"threading", "Condition", P_COOP_CLASS},
+    {"threading", "Semaphore", P_COOP_CLASS},
+    {"threading", "BoundedSemaphore", P_COOP_CLASS},
+    {"threading", "Event", P_COOP_CLASS},
+    {"queue", "Queue", P_COOP_CLASS},
+    {"queue", "LifoQueue", P_COOP_CLASS},
+    {"queue", "PriorityQueue", P_COOP_CLASS},
+    {"queue", "SimpleQueue", P_COOP_CLASS},
+    {"concurrent.futures", "ThreadPoolExecutor", P_COOP_CLASS},
+    {"concurrent.futures", "wait", P_FUTURES_WAIT},
+    {"concurrent.futures", "as_completed", P_AS_COMPLETED},
+    {"multiprocessing", "Process", P_UNAVAILABLE},
+    {"multiprocessing", "Pool", P_UNAVAILABLE},
+    {"multiprocessing.pool", "Pool", P_UNAVAILABLE},
+    {"multiprocessing.pool", "ThreadPool", P_UNAVAILABLE},
+    {"concurrent.futures", "ProcessPoolExecutor", P_UNAVAILABLE},
+    {"subprocess", "run", P_UNAVAILABLE},
+    {"subprocess", "Popen", P_UNAVAILABLE},
+    {"subprocess", "call", P_UNAVAILABLE},
+    {"subprocess", "check_call", P_UNAVAILABLE},
+    {"subprocess", "check_output", P_UNAVAILABLE},
+    {"subprocess", "getoutput", P_UNAVAILABLE},
+    {"subprocess", "getstatusoutput", P_UNAVAILABLE},
+    {"socket", "socket", P_UNAVAILABLE},
+    {"socket", "create_connection", P_UNAVAILABLE},
+    {"socket", "create_server", P_UNAVAILABLE},
+    {"select", "select", P_UNAVAILABLE},
 };
 
 static const char *const known_modules[] = {
     "time", "asyncio", "sys", "builtins", "functools", "contextlib", "pyodide", "pyodide.ffi",
-    "importlib", "types",
+    "importlib", "types", "threading", "queue", "concurrent", "concurrent.futures", "multiprocessing",
+    "multiprocessing.pool", "subprocess", "socket", "select",
 };
 
 static const char *const names[P_COUNT] = {
@@ -120,12 +152,36 @@ static const char *const names[P_COUNT] = {
     [P_JSON_LOADS] = "json.loads",
     [P_NSMALLEST] = "heapq.nsmallest",
     [P_BISECT] = "bisect",
+    [P_COOP_WAIT] = "a wait of a thread",
 };
 
 const char *
 prim_name(prim p)
 {
     return p > P_NONE && p < P_COUNT ? names[p] : NULL;
+}
+
+/* What a method of a thread, lock, queue or executor does: P_COOP_WAIT
+ * where a thread waits, P_COOP_CALL where it lets another go on, P_NONE
+ * for the rest (is_set, qsize...), called as it is. */
+prim
+prim_coop_method(PyObject *name)
+{
+    static const char *const waits[] = {"start", "join", "acquire", "wait", "wait_for", "get", "put",
+                                        "result", "exception", "shutdown", "map"};
+    static const char *const calls[] = {"is_alive", "release", "notify", "notify_all", "set",
+                                        "get_nowait", "put_nowait", "task_done", "cancel", "submit"};
+    for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
+        if (PyUnicode_CompareWithASCIIString(name, waits[i]) == 0) {
+            return P_COOP_WAIT;
+        }
+    }
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        if (PyUnicode_CompareWithASCIIString(name, calls[i]) == 0) {
+            return P_COOP_CALL;
+        }
+    }
+    return P_NONE;
 }
 
 /* Calling it blocks: the transform awaits pyrun's async version. */

@@ -467,6 +467,35 @@ rw_call(rw *r, PyObject *call)
         Py_XDECREF(attr);
         goto done;
     }
+    if (e == E_UNAVAILABLE) {
+        /* subprocess.run(...), multiprocessing.Process(...): raises, naming it */
+        PyObject *ast = pyrun_import("ast");
+        PyObject *text = ast ? PyObject_CallMethod(ast, "unparse", "(O)", func) : NULL;
+        PyObject *name = text ? str_const(r, call, text) : NULL;
+        out = name ? helper_over(r, call, "unavailable", name, NULL) : NULL;
+        Py_XDECREF(ast);
+        Py_XDECREF(text);
+        Py_XDECREF(name);
+        if (out && rw_note(r, call, "a process or a socket, which Pyodide has not -> __pyrun__.unavailable, which raises") < 0) {
+            Py_CLEAR(out);
+        }
+        goto done;
+    }
+    if (e == E_AS_COMPLETED) {
+        out = helper_over(r, call, "as_completed", NULL, NULL);
+        if (out && rw_note(r, call, "concurrent.futures.as_completed -> __pyrun__.as_completed, async items") < 0) {
+            Py_CLEAR(out);
+        }
+        goto done;
+    }
+    if (e == E_COOP_SYNC && ast_kind_of(kit, func) == AK_Attribute) {
+        /* t.start(), lock.release(), q.put_nowait(x)...: a waiting thread may go on */
+        out = method_helper(r, call, func, "coop_sync");
+        if (out && rw_note(r, call, "a thread's, lock's or queue's method that lets another go on -> __pyrun__.coop_sync") < 0) {
+            Py_CLEAR(out);
+        }
+        goto done;
+    }
     if (st != NULL && caches_colored(t, st)) {
         /* lru_cache(...)(f), cache(f): as the decorator forms are */
         PyObject *args1 = PyList_New(1);
@@ -563,6 +592,20 @@ rw_call(rw *r, PyObject *call)
         what = p == P_EVAL ? "eval()" : "exec()";
         note = p == P_EVAL ? "eval -> its source rewritten as it runs, awaited"
                            : "exec -> its source rewritten as it runs, awaited";
+        break;
+    case E_FUTURES_WAIT:
+        awaitable = helper_over(r, call, "futures_wait", NULL, NULL);
+        what = "concurrent.futures.wait()";
+        note = "concurrent.futures.wait -> await __pyrun__.futures_wait";
+        break;
+    case E_COOP:
+        if (ast_kind_of(kit, func) != AK_Attribute) {
+            out = Py_NewRef(call);
+            goto done;
+        }
+        awaitable = method_helper(r, call, func, "coop");
+        what = "this wait of a thread";
+        note = "where a thread waits (join, acquire, get, put, result...) -> await __pyrun__.coop";
         break;
     case E_CONSTRUCT:
         awaitable = helper_over(r, call, "new", func, NULL);

@@ -236,6 +236,11 @@ class_attr_visit(tx *t, klass *k, PyObject *name, int skip_self, idset *acc, ids
     if (k->lib_base && idset_add(acc, 0) < 0) {
         return -1;
     }
+    prim p = k->coop_base ? prim_coop_method(name) : P_NONE;
+    int m = p != P_NONE ? tx_prim_obj(t, p) : 0;
+    if (m < 0 || (p != P_NONE && idset_add(acc, m) < 0)) {
+        return -1;
+    }
     return 0;
 }
 
@@ -500,6 +505,74 @@ static int
 positional(const argv *a, int i)
 {
     return i < a->nargs && !a->starred[i] ? a->args[i] : -1;
+}
+
+/* threading.Thread(target=f, args=(...)), Timer(interval, f, args), Lock(),
+ * Queue()...: a cooperative object; f is called in the thread, later (no
+ * site calls it here), with the args spread. */
+static int
+coop_made(tx *t, site *s, const argv *a, int dst, int depth)
+{
+    int obj = site_obj(t, s, O_WRAP, W_COOP, "coop");
+    if (obj < 0 || add(t, dst, obj) < 0) {
+        return -1;
+    }
+    int target = keyword_var(s, a, "target");
+    target = target >= 0 ? target : keyword_var(s, a, "function");
+    target = target >= 0 ? target : positional(a, 1);
+    int args = keyword_var(s, a, "args");
+    args = args >= 0 ? args : positional(a, 2) >= 0 ? positional(a, 2) : positional(a, 3);
+    if (target < 0) {
+        return 0;
+    }
+    unsigned char spread[1] = {1};
+    argv given = {.args = &args, .starred = spread, .nargs = args >= 0 ? 1 : 0};
+    return call_var(t, NULL, target, &given, -1, depth + 1);
+}
+
+/* q.put(x) / q.get(), fut.result(), executor.submit(f, *args): what is put
+ * in comes out, what f returns is the future's result; f is called in a
+ * thread of the executor. */
+static int
+coop_method_called(tx *t, site *s, const argv *a, int dst, int depth)
+{
+    if (s == NULL || s->base < 0 || s->attr == NULL) {
+        return add(t, dst, 0);
+    }
+    idset objs;
+    if (snapshot(t, s->base, &objs) < 0) {
+        return -1;
+    }
+    int rc = add(t, dst, 0);
+    for (int i = 0; rc == 0 && i < objs.n; i++) {
+        aobj o = t->objs[objs.v[i]];
+        if (o.kind != O_WRAP || o.wrap != W_COOP) {
+            continue;
+        }
+        PyObject *name = s->attr;
+        if (PyUnicode_CompareWithASCIIString(name, "put") == 0 ||
+            PyUnicode_CompareWithASCIIString(name, "put_nowait") == 0) {
+            int item = keyword_var(s, a, "item");
+            rc = copy(t, o.inner, item >= 0 ? item : positional(a, 0));
+        }
+        else if (PyUnicode_CompareWithASCIIString(name, "get") == 0 ||
+                 PyUnicode_CompareWithASCIIString(name, "get_nowait") == 0 ||
+                 PyUnicode_CompareWithASCIIString(name, "result") == 0) {
+            rc = copy(t, dst, o.inner);
+        }
+        else if (PyUnicode_CompareWithASCIIString(name, "submit") == 0 && a->nargs > 0) {
+            int fut = site_obj(t, s, O_WRAP, W_COOP, "future");
+            argv rest = {.args = a->args + 1, .starred = a->starred + 1, .nargs = a->nargs - 1,
+                         .kwnames = a->kwnames, .kwargs = a->kwargs, .nkw = a->nkw};
+            rc = fut < 0 || add(t, dst, fut) < 0 ? -1
+                                                 : call_var(t, NULL, a->args[0], &rest, t->objs[fut].inner, depth + 1);
+        }
+        else if (PyUnicode_CompareWithASCIIString(name, "map") == 0 && a->nargs > 0) {
+            rc = call_var(t, NULL, a->args[0], &NO_ARGS, -1, depth + 1);
+        }
+    }
+    idset_free(&objs);
+    return rc;
 }
 
 /* The constant string argument i of the call at s, or NULL. */
@@ -809,6 +882,21 @@ call_prim(tx *t, site *s, prim p, const argv *a, int dst, int depth)
         return add(t, dst, 0);
     }
     switch (p) {
+    case P_COOP_CLASS:
+        return coop_made(t, s, a, dst, depth);
+    case P_UNAVAILABLE:
+    case P_FUTURES_WAIT:
+        mark_prim(t, s, p);
+        return add(t, dst, 0);
+    case P_AS_COMPLETED: {
+        mark_prim(t, s, p);
+        int w = site_obj(t, s, O_WRAP, W_COMPLETING, "completing");
+        return w < 0 || add(t, dst, w) < 0 ? -1 : items_of_var(t, positional(a, 0), s, t->objs[w].inner, depth + 1);
+    }
+    case P_COOP_WAIT:
+    case P_COOP_CALL:
+        mark_prim(t, s, p);
+        return coop_method_called(t, s, a, dst, depth);
     case P_GET_LOOP:
     case P_NEW_LOOP: {
         mark_prim(t, s, p);
@@ -1658,6 +1746,11 @@ attr_into(tx *t, int obj, PyObject *name, site *s, int dst, int depth)
                 }
             }
         }
+        if (o.wrap == W_COOP) {
+            prim p = prim_coop_method(name);
+            int m = p != P_NONE ? tx_prim_obj(t, p) : 0;
+            return m < 0 ? -1 : add(t, dst, m);
+        }
         if (o.wrap == W_PROPERTY && (PyUnicode_CompareWithASCIIString(name, "setter") == 0 ||
                                      PyUnicode_CompareWithASCIIString(name, "deleter") == 0 ||
                                      PyUnicode_CompareWithASCIIString(name, "getter") == 0)) {
@@ -1721,6 +1814,9 @@ items_into(tx *t, int obj, site *s, int dst, int depth)
     }
     aobj o = t->objs[obj];
     switch (o.kind) {
+    case O_WRAP:
+        /* as_completed(fs): the futures of fs */
+        return o.wrap == W_COMPLETING ? copy(t, dst, o.inner) : add(t, dst, 0);
     case O_CONTAINER:
         return copy(t, dst, o.inner);
     case O_GENERATOR:
@@ -1780,6 +1876,9 @@ enter_into(tx *t, int obj, site *s, int dst, int depth)
         return record(t, s, o.u) < 0 ? -1 : copy(t, dst, o.u->yields);
     case O_UNSEEN:
         return add(t, dst, 1);
+    case O_WRAP:
+        /* `with ThreadPoolExecutor() as ex`: the executor itself */
+        return add(t, dst, o.wrap == W_COOP ? obj : 0);
     default:
         return add(t, dst, 0);
     }
@@ -1944,6 +2043,10 @@ apply(tx *t, const constraint *c)
             }
             else if (o->kind != O_CLASS && !c->k->lib_base) {
                 c->k->lib_base = 1;
+                t->changed = 1;
+            }
+            if (o->kind == O_PRIM && o->p == P_COOP_CLASS && !c->k->coop_base) {
+                c->k->coop_base = 1; /* class Worker(threading.Thread) */
                 t->changed = 1;
             }
         }

@@ -15,7 +15,7 @@
 
 static const char *const triggers[] = {
     "sleep", "run", "input", "stdin", "run_until_complete", "run_forever", "new_event_loop",
-    "await", "async",
+    "await", "async", "threading", "queue", "futures", "multiprocessing", "subprocess", "socket", "select",
 };
 
 static int

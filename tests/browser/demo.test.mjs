@@ -366,6 +366,13 @@ for (const mode of MODES) {
       await runExample(page, "generator");
       assert.equal(await waitForStatus(page, /^exited/), "exited (status 0)");
       assert.equal(await outputText(page), "reading 20.0\nreading 20.5\nreading 21.0\naverage 20.75\n");
+      // threads as tasks on the page's one thread, as CPython prints it
+      await runExample(page, "threads");
+      assert.equal(await waitForStatus(page, /^exited/), "exited (status 0)");
+      assert.equal(
+        await outputText(page),
+        "worker-1 finished job 1\nworker-1 finished job 2\nworker-0 finished job 4\ndone in order of finishing: [1, 2, 4]\n",
+      );
     });
 
     test("layout at 1280x800: editor, output and input line in view, tabs with Add file, long lines scroll", async () => {
