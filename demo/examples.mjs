@@ -270,6 +270,22 @@ print("done in order of finishing:", done)
     },
   },
   {
+    id: "fetch",
+    title: "urllib.request.urlopen through the page's fetch",
+    files: {
+      "main.py": `import urllib.request
+
+import js
+
+# a file the demo's own server serves, fetched by urllib as CPython would
+url = js.location.origin + "/favicon.svg"
+with urllib.request.urlopen(url) as response:
+    print(response.status, response.reason, response.headers["Content-Type"])
+    print("starts with", response.read(4))
+`,
+    },
+  },
+  {
     id: "stopwatch",
     title: "A stopwatch: handlers stay active after the program",
     files: {

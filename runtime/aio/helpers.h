@@ -154,6 +154,8 @@ PyObject *pyrun_helper_coop_sync(PyObject *module, PyObject *args, PyObject *kwa
 /* concurrent.futures.wait (awaitable) and as_completed (an async iterator) */
 PyObject *pyrun_helper_futures_wait(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *pyrun_helper_as_completed(PyObject *module, PyObject *args, PyObject *kwargs);
+/* http.c: urllib.request.urlopen through the host's fetch, awaitable */
+PyObject *pyrun_helper_urlopen(PyObject *module, PyObject *args, PyObject *kwargs);
 /* unavailable("subprocess.run", *args, **kwargs): OSError naming it */
 PyObject *pyrun_helper_unavailable(PyObject *module, PyObject *args, PyObject *kwargs);
 /* `with` of a lock, condition, semaphore or executor: awaitables; NULL

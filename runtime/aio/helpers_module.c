@@ -66,6 +66,7 @@ static PyMethodDef helper_defs[] = {
     H("coop_sync", pyrun_helper_coop_sync, KW),
     H("unavailable", pyrun_helper_unavailable, KW),
     H("futures_wait", pyrun_helper_futures_wait, KW),
+    H("urlopen", pyrun_helper_urlopen, KW),
     H("as_completed", pyrun_helper_as_completed, KW),
     H("input", pyrun_helper_input, VA),
     H("stdin", pyrun_helper_stdin, VA),

@@ -13,7 +13,7 @@
 
 #define BLOCKING_PRIMS                                                                                          \
     (PRIM_BIT(P_SLEEP) | PRIM_BIT(P_ASYNCIO_RUN) | PRIM_BIT(P_INPUT) | PRIM_BIT(P_STDIN_READ) |                       \
-     PRIM_BIT(P_RUN_UNTIL_COMPLETE) | PRIM_BIT(P_RUN_FOREVER))
+     PRIM_BIT(P_RUN_UNTIL_COMPLETE) | PRIM_BIT(P_RUN_FOREVER) | PRIM_BIT(P_URLOPEN))
 
 int
 needs_await(effect e)
@@ -649,6 +649,9 @@ call_effect(tx *t, site *s, unit **target)
         if (has_prim(s, P_STDIN_READ)) {
             return E_STDIN;
         }
+        if (has_prim(s, P_URLOPEN)) {
+            return E_URLOPEN;
+        }
         return has_prim(s, P_RUN_FOREVER) ? E_RUN_FOREVER : E_RUN_UNTIL_COMPLETE;
     }
     if (has_prim(s, P_NEW_LOOP) && p == P_NEW_LOOP) {
@@ -806,6 +809,8 @@ effect_reason(effect e)
     case E_COOP:
     case E_FUTURES_WAIT:
         return "waits as a thread waits";
+    case E_URLOPEN:
+        return "urllib.request.urlopen";
     case E_IMPORT:
         return "imports a module that blocks";
     case E_DECORATE:

@@ -78,6 +78,7 @@ static const struct {
     {"queue", "SimpleQueue", P_COOP_CLASS},
     {"concurrent.futures", "ThreadPoolExecutor", P_COOP_CLASS},
     {"concurrent.futures", "wait", P_FUTURES_WAIT},
+    {"urllib.request", "urlopen", P_URLOPEN},
     {"concurrent.futures", "as_completed", P_AS_COMPLETED},
     {"multiprocessing", "Process", P_UNAVAILABLE},
     {"multiprocessing", "Pool", P_UNAVAILABLE},
@@ -100,7 +101,7 @@ static const struct {
 static const char *const known_modules[] = {
     "time", "asyncio", "sys", "builtins", "functools", "contextlib", "pyodide", "pyodide.ffi",
     "importlib", "types", "threading", "queue", "concurrent", "concurrent.futures", "multiprocessing",
-    "multiprocessing.pool", "subprocess", "socket", "select",
+    "multiprocessing.pool", "subprocess", "socket", "select", "urllib", "urllib.request",
 };
 
 static const char *const names[P_COUNT] = {
@@ -153,6 +154,7 @@ static const char *const names[P_COUNT] = {
     [P_NSMALLEST] = "heapq.nsmallest",
     [P_BISECT] = "bisect",
     [P_COOP_WAIT] = "a wait of a thread",
+    [P_URLOPEN] = "urllib.request.urlopen",
 };
 
 const char *
@@ -189,7 +191,7 @@ int
 prim_blocks(prim p)
 {
     return p == P_SLEEP || p == P_ASYNCIO_RUN || p == P_INPUT || p == P_STDIN_READ || p == P_RUN_UNTIL_COMPLETE ||
-           p == P_RUN_FOREVER;
+           p == P_RUN_FOREVER || p == P_URLOPEN;
 }
 
 static int

@@ -593,6 +593,11 @@ rw_call(rw *r, PyObject *call)
         note = p == P_EVAL ? "eval -> its source rewritten as it runs, awaited"
                            : "exec -> its source rewritten as it runs, awaited";
         break;
+    case E_URLOPEN:
+        awaitable = helper_over(r, call, "urlopen", NULL, NULL);
+        what = "urllib.request.urlopen()";
+        note = "urllib.request.urlopen -> await the host's fetch";
+        break;
     case E_FUTURES_WAIT:
         awaitable = helper_over(r, call, "futures_wait", NULL, NULL);
         what = "concurrent.futures.wait()";

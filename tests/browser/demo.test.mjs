@@ -373,6 +373,10 @@ for (const mode of MODES) {
         await outputText(page),
         "worker-1 finished job 1\nworker-1 finished job 2\nworker-0 finished job 4\ndone in order of finishing: [1, 2, 4]\n",
       );
+      // urllib through the page's fetch, of a file the demo server serves
+      await runExample(page, "fetch");
+      assert.equal(await waitForStatus(page, /^exited/), "exited (status 0)");
+      assert.equal(await outputText(page), "200 OK image/svg+xml\nstarts with b'<svg'\n");
     });
 
     test("layout at 1280x800: editor, output and input line in view, tabs with Add file, long lines scroll", async () => {
