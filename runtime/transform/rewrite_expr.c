@@ -427,6 +427,64 @@ creating(unit *target, char *buf, size_t size)
     return buf;
 }
 
+/* The rewrites where a helper is called in place of the call, with no
+ * await; *handled says whether e is one of them. */
+static PyObject *
+sync_rewrite(rw *r, PyObject *call, PyObject *func, effect e, int *handled)
+{
+    ast_kit *kit = r->kit;
+    PyObject *out = NULL;
+    const char *note = NULL;
+    *handled = 1;
+    switch (e) {
+    case E_NEW_LOOP_SYNC:
+        out = helper_over(r, call, "new_event_loop", NULL, NULL);
+        note = "asyncio.new_event_loop -> the running loop";
+        break;
+    case E_LOOP_STOP_SYNC: {
+        PyObject *recv = ast_get(func, kit->s_value);
+        PyObject *attr = recv ? ast_get(func, kit->s_attr) : NULL;
+        int is_close = attr && PyUnicode_CompareWithASCIIString(attr, "close") == 0;
+        out = attr ? helper_over(r, call, is_close ? "close_loop" : "stop_loop", recv, NULL) : NULL;
+        note = is_close ? "loop.close -> leaves the running loop open" : "loop.stop -> ends an awaited run_forever";
+        Py_XDECREF(recv);
+        Py_XDECREF(attr);
+        break;
+    }
+    case E_UNAVAILABLE: {
+        /* subprocess.run(...), multiprocessing.Process(...): raises, naming it */
+        PyObject *ast = pyrun_import("ast");
+        PyObject *text = ast ? PyObject_CallMethod(ast, "unparse", "(O)", func) : NULL;
+        PyObject *name = text ? str_const(r, call, text) : NULL;
+        out = name ? helper_over(r, call, "unavailable", name, NULL) : NULL;
+        note = "a process or a socket, which Pyodide has not -> __pyrun__.unavailable, which raises";
+        Py_XDECREF(ast);
+        Py_XDECREF(text);
+        Py_XDECREF(name);
+        break;
+    }
+    case E_AS_COMPLETED:
+        out = helper_over(r, call, "as_completed", NULL, NULL);
+        note = "concurrent.futures.as_completed -> __pyrun__.as_completed, async items";
+        break;
+    case E_COOP_SYNC:
+        if (ast_kind_of(kit, func) == AK_Attribute) {
+            /* t.is_alive(), lock.release(), q.put_nowait(x)...: a waiting thread may go on */
+            out = method_helper(r, call, func, "coop_sync");
+            note = "a thread's, lock's or queue's method that lets another go on -> __pyrun__.coop_sync";
+            break;
+        }
+        /* fall through */
+    default:
+        *handled = 0;
+        return NULL;
+    }
+    if (out != NULL && rw_note(r, call, "%s", note) < 0) {
+        Py_CLEAR(out);
+    }
+    return out;
+}
+
 static PyObject *
 rw_call(rw *r, PyObject *call)
 {
@@ -447,53 +505,9 @@ rw_call(rw *r, PyObject *call)
         (func = call_func(r, call)) == NULL) {
         goto done;
     }
-    if (e == E_NEW_LOOP_SYNC) {
-        out = helper_over(r, call, "new_event_loop", NULL, NULL);
-        if (out && rw_note(r, call, "asyncio.new_event_loop -> the running loop") < 0) {
-            Py_CLEAR(out);
-        }
-        goto done;
-    }
-    if (e == E_LOOP_STOP_SYNC) {
-        PyObject *recv = ast_get(func, kit->s_value);
-        PyObject *attr = recv ? ast_get(func, kit->s_attr) : NULL;
-        int is_close = attr && PyUnicode_CompareWithASCIIString(attr, "close") == 0;
-        out = attr ? helper_over(r, call, is_close ? "close_loop" : "stop_loop", recv, NULL) : NULL;
-        if (out && rw_note(r, call, is_close ? "loop.close -> leaves the running loop open"
-                                             : "loop.stop -> ends an awaited run_forever") < 0) {
-            Py_CLEAR(out);
-        }
-        Py_XDECREF(recv);
-        Py_XDECREF(attr);
-        goto done;
-    }
-    if (e == E_UNAVAILABLE) {
-        /* subprocess.run(...), multiprocessing.Process(...): raises, naming it */
-        PyObject *ast = pyrun_import("ast");
-        PyObject *text = ast ? PyObject_CallMethod(ast, "unparse", "(O)", func) : NULL;
-        PyObject *name = text ? str_const(r, call, text) : NULL;
-        out = name ? helper_over(r, call, "unavailable", name, NULL) : NULL;
-        Py_XDECREF(ast);
-        Py_XDECREF(text);
-        Py_XDECREF(name);
-        if (out && rw_note(r, call, "a process or a socket, which Pyodide has not -> __pyrun__.unavailable, which raises") < 0) {
-            Py_CLEAR(out);
-        }
-        goto done;
-    }
-    if (e == E_AS_COMPLETED) {
-        out = helper_over(r, call, "as_completed", NULL, NULL);
-        if (out && rw_note(r, call, "concurrent.futures.as_completed -> __pyrun__.as_completed, async items") < 0) {
-            Py_CLEAR(out);
-        }
-        goto done;
-    }
-    if (e == E_COOP_SYNC && ast_kind_of(kit, func) == AK_Attribute) {
-        /* t.start(), lock.release(), q.put_nowait(x)...: a waiting thread may go on */
-        out = method_helper(r, call, func, "coop_sync");
-        if (out && rw_note(r, call, "a thread's, lock's or queue's method that lets another go on -> __pyrun__.coop_sync") < 0) {
-            Py_CLEAR(out);
-        }
+    int handled = 0;
+    out = sync_rewrite(r, call, func, e, &handled);
+    if (handled) {
         goto done;
     }
     if (st != NULL && caches_colored(t, st)) {
