@@ -177,7 +177,7 @@ typedef struct {
     PyObject *coop_owners;    /* dict: RLock -> [Task, count] of the Task holding it */
     PyObject *coop_executors; /* dict: ThreadPoolExecutor -> [max, running, pending, futures, busy workers] */
     PyObject *coop_types;     /* list: the classes run cooperatively, found as their modules load; then
-                               * threading.enumerate as it was, once replaced; then a dict: type -> kind */
+                               * True once threading's queries are pyrun's; then a dict: type -> kind */
     PyTypeObject *completed_type; /* pyrun.AsCompleted: concurrent.futures.as_completed's iterator */
     PyObject *str_spec;        /* interned "__spec__" */
     PyObject *str_initializing; /* interned "_initializing" */

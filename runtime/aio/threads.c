@@ -90,7 +90,7 @@ known_type(pyrun_state *st, int kind)
 }
 
 /* Which kind obj is, or -1. Types found are remembered (in coop_types,
- * after the classes and threading.enumerate), as every put and get asks. */
+ * after the classes and the flag), as every put and get asks. */
 static int
 kind_of(pyrun_state *st, PyObject *obj)
 {
@@ -861,8 +861,10 @@ static PyObject *
 query_enumerate(PyObject *module, PyObject *Py_UNUSED(ignored))
 {
     pyrun_state *st = pyrun_get_state(module);
-    PyObject *original = st ? PyList_GetItem(st->coop_types, T_COUNT) : NULL;
-    PyObject *all = original ? PyObject_CallNoArgs(original) : NULL;
+    /* the OS threads threading knows (its own enumerate is ours now) */
+    PyObject *threading = st ? pyrun_import("threading") : NULL;
+    PyObject *all = threading ? PyObject_CallMethod(threading, "_enumerate", NULL) : NULL;
+    Py_XDECREF(threading);
     PyObject *thread, *task;
     Py_ssize_t pos = 0;
     while (all != NULL && PyDict_Next(st->coop_threads, &pos, &thread, &task)) {
@@ -899,13 +901,13 @@ install_thread_queries(pyrun_state *st, PyObject *module)
     if (PyList_GetItem(st->coop_types, T_COUNT) != Py_None) {
         Py_RETURN_NONE;
     }
+    /* (threading outlives a program in a page's instance: patching it
+     * again is harmless, as nothing of the first patch is kept) */
     PyObject *threading = pyrun_import("threading");
-    PyObject *original = threading ? PyObject_GetAttrString(threading, "enumerate") : NULL;
-    if (original == NULL) {
-        Py_XDECREF(threading);
+    if (threading == NULL) {
         return NULL;
     }
-    PyList_SetItem(st->coop_types, T_COUNT, original);
+    PyList_SetItem(st->coop_types, T_COUNT, Py_NewRef(Py_True));
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof query_defs / sizeof query_defs[0]; i++) {
         PyObject *fn = PyCFunction_NewEx(&query_defs[i], module, NULL);
