@@ -58,7 +58,7 @@ derived(fw *f, kkind kind, int src, PyObject *name, site *s)
     return v;
 }
 
-static site *attr_store_site(fw *f, PyObject *target, int base, PyObject *attr);
+static int store_attr(fw *f, PyObject *target, int base, int value);
 
 static int
 note_var(fw *f, PyObject *node, int v)
@@ -284,13 +284,9 @@ assign(fw *f, PyObject *target, int value, scope *s)
     }
     case AK_Attribute: {
         PyObject *base = ast_get(target, kit->s_value);
-        PyObject *attr = base ? ast_get(target, kit->s_attr) : NULL;
-        int b = attr ? ev(f, base) : -1;
-        site *st = b < 0 ? NULL : attr_store_site(f, target, b, attr);
-        int rc = st == NULL ? -1 : con_named(f, K_STORE_ATTR, b, value, attr, st);
+        int b = base ? ev(f, base) : -1;
         Py_XDECREF(base);
-        Py_XDECREF(attr);
-        return rc;
+        return b < 0 ? -1 : store_attr(f, target, b, value);
     }
     case AK_Subscript: {
         PyObject *base = ast_get(target, kit->s_value);
@@ -811,19 +807,25 @@ tx_store_key(PyObject *node)
     return PyTuple_Pack(2, node, Py_True);
 }
 
-/* obj.attr = v or del obj.attr: a property's setter or deleter may run */
-static site *
-attr_store_site(fw *f, PyObject *target, int base, PyObject *attr)
+/* obj.attr = v (value: v's variable) or del obj.attr (value -1), obj's
+ * variable base: attribute attr of what obj holds gets v, and a site where
+ * a property's setter or deleter may run. */
+static int
+store_attr(fw *f, PyObject *target, int base, int value)
 {
-    PyObject *key = tx_store_key(target);
+    PyObject *attr = ast_get(target, f->t->kit->s_attr);
+    PyObject *key = attr ? tx_store_key(target) : NULL;
     site *s = key && tx_keep(f->t, attr) == 0 ? new_site(f, SITE_ATTR, key, target) : NULL;
     Py_XDECREF(key);
+    int rc = -1;
     if (s != NULL) {
         s->base = base;
         s->attr = attr;
         s->store = 1;
+        rc = con_named(f, K_STORE_ATTR, base, value, attr, s);
     }
-    return s;
+    Py_XDECREF(attr);
+    return rc;
 }
 
 static int
@@ -1578,12 +1580,9 @@ stmt(fw *f, PyObject *node)
             rc = ev_children(f, target);
             if (rc == 0 && ast_kind_of(kit, target) == AK_Attribute) {
                 PyObject *base = ast_get(target, kit->s_value);
-                PyObject *attr = base ? ast_get(target, kit->s_attr) : NULL;
-                int b = attr ? tx_var_of(t, base) : -1;
-                site *st = b < 0 ? NULL : attr_store_site(f, target, b, attr);
-                rc = st == NULL || con_named(f, K_STORE_ATTR, b, -1, attr, st) < 0 ? -1 : 0;
+                int b = base ? tx_var_of(t, base) : -1;
                 Py_XDECREF(base);
-                Py_XDECREF(attr);
+                rc = b < 0 ? -1 : store_attr(f, target, b, -1);
             }
             if (rc == 0 && ast_kind_of(kit, target) == AK_Subscript) {
                 PyObject *base = ast_get(target, kit->s_value);
