@@ -678,6 +678,7 @@ pyrun_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->coop_owners);
     Py_VISIT(st->coop_executors);
     Py_VISIT(st->coop_types);
+    Py_VISIT(st->coop_kinds);
     Py_VISIT(st->completed_type);
     Py_VISIT(st->sync_warned);
     Py_VISIT(st->plain_codes);
@@ -779,6 +780,7 @@ pyrun_clear(PyObject *module)
     Py_CLEAR(st->coop_owners);
     Py_CLEAR(st->coop_executors);
     Py_CLEAR(st->coop_types);
+    Py_CLEAR(st->coop_kinds);
     Py_CLEAR(st->completed_type);
     Py_CLEAR(st->sync_warned);
     Py_CLEAR(st->plain_codes);

@@ -176,8 +176,9 @@ typedef struct {
     PyObject *coop_running;   /* dict: Task -> the Thread it runs, for current_thread() */
     PyObject *coop_owners;    /* dict: RLock -> [Task, count] of the Task holding it */
     PyObject *coop_executors; /* dict: ThreadPoolExecutor -> [max, running, pending, futures, busy workers] */
-    PyObject *coop_types;     /* list: the classes run cooperatively, found as their modules load; then
-                               * True once threading's queries are pyrun's; then a dict: type -> kind */
+    PyObject *coop_types;     /* list: the classes run cooperatively, found as their modules load */
+    PyObject *coop_kinds;     /* dict: a type met -> its kind among them */
+    int coop_queries_installed; /* threading.current_thread() and the like answer for tasks */
     PyTypeObject *completed_type; /* pyrun.AsCompleted: concurrent.futures.as_completed's iterator */
     PyObject *str_spec;        /* interned "__spec__" */
     PyObject *str_initializing; /* interned "_initializing" */

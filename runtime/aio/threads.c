@@ -89,13 +89,12 @@ known_type(pyrun_state *st, int kind)
     return found;
 }
 
-/* Which kind obj is, or -1. Types found are remembered (in coop_types,
- * after the classes and the flag), as every put and get asks. */
+/* Which kind obj is, or -1. Types found are remembered, as every put and
+ * get asks. */
 static int
 kind_of(pyrun_state *st, PyObject *obj)
 {
-    PyObject *known = PyList_GetItem(st->coop_types, T_COUNT + 1); /* dict: type -> kind */
-    PyObject *hit = known ? PyDict_GetItemWithError(known, (PyObject *)Py_TYPE(obj)) : NULL;
+    PyObject *hit = PyDict_GetItemWithError(st->coop_kinds, (PyObject *)Py_TYPE(obj));
     if (hit != NULL) {
         return (int)PyLong_AsLong(hit);
     }
@@ -111,7 +110,7 @@ kind_of(pyrun_state *st, PyObject *obj)
         }
         else if (is) {
             PyObject *kind = PyLong_FromLong(k);
-            if (kind == NULL || PyDict_SetItem(known, (PyObject *)Py_TYPE(obj), kind) < 0) {
+            if (kind == NULL || PyDict_SetItem(st->coop_kinds, (PyObject *)Py_TYPE(obj), kind) < 0) {
                 PyErr_Clear();
             }
             Py_XDECREF(kind);
@@ -898,7 +897,7 @@ static PyMethodDef query_defs[] = {
 static PyObject *
 install_thread_queries(pyrun_state *st, PyObject *module)
 {
-    if (PyList_GetItem(st->coop_types, T_COUNT) != Py_None) {
+    if (st->coop_queries_installed) {
         Py_RETURN_NONE;
     }
     /* (threading outlives a program in a page's instance: patching it
@@ -907,7 +906,7 @@ install_thread_queries(pyrun_state *st, PyObject *module)
     if (threading == NULL) {
         return NULL;
     }
-    PyList_SetItem(st->coop_types, T_COUNT, Py_NewRef(Py_True));
+    st->coop_queries_installed = 1;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof query_defs / sizeof query_defs[0]; i++) {
         PyObject *fn = PyCFunction_NewEx(&query_defs[i], module, NULL);
@@ -2073,10 +2072,12 @@ pyrun_threads_init(PyObject *module, pyrun_state *st)
     st->coop_running = PyDict_New();
     st->coop_owners = PyDict_New();
     st->coop_executors = PyDict_New();
-    st->coop_types = PyList_New(T_COUNT + 2);
+    st->coop_types = PyList_New(T_COUNT);
+    st->coop_kinds = PyDict_New();
     st->completed_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &completed_spec, NULL);
     if (st->coop_waiters == NULL || st->coop_threads == NULL || st->coop_running == NULL ||
-        st->coop_owners == NULL || st->coop_executors == NULL || st->coop_types == NULL || st->completed_type == NULL) {
+        st->coop_owners == NULL || st->coop_executors == NULL || st->coop_types == NULL || st->coop_kinds == NULL ||
+        st->completed_type == NULL) {
         return -1;
     }
     return pyrun_threads_reset(st);
@@ -2143,11 +2144,12 @@ pyrun_threads_reset(pyrun_state *st)
     PyDict_Clear(st->coop_running);
     PyDict_Clear(st->coop_owners);
     PyDict_Clear(st->coop_executors);
-    for (int i = 0; i <= T_COUNT; i++) {
+    PyDict_Clear(st->coop_kinds);
+    st->coop_queries_installed = 0;
+    for (int i = 0; i < T_COUNT; i++) {
         PyList_SetItem(st->coop_types, i, Py_NewRef(Py_None));
     }
-    PyObject *kinds = PyDict_New();
-    return kinds ? PyList_SetItem(st->coop_types, T_COUNT + 1, kinds) : -1;
+    return 0;
 }
 
 /* Where a Task waits: "main.py, line 7", or NULL without an exception */
