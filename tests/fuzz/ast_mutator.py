@@ -40,8 +40,14 @@ def stmt_lists(tree):
 
 
 def expressions(tree):
+    """The expressions a mutation may replace by another: not the parts of
+    an f-string (its text, its fields and their format specs), where only
+    those node kinds may stand."""
+    fstring_parts = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+    fstring_parts |= {id(n.format_spec) for n in ast.walk(tree)
+                      if isinstance(n, ast.FormattedValue) and n.format_spec is not None}
     return [n for n in ast.walk(tree) if isinstance(n, ast.expr) and not isinstance(n, (ast.Starred, ast.Slice))
-            and isinstance(getattr(n, "ctx", ast.Load()), ast.Load)]
+            and isinstance(getattr(n, "ctx", ast.Load()), ast.Load) and id(n) not in fstring_parts]
 
 
 def stmt(code):
@@ -205,6 +211,6 @@ def add_imports(tree):
         else:
             break
     present = tree.body[at:at + 1]
-    if present and ast.unparse(present[0]) == IMPORTS.strip():
+    if present and ast.dump(present[0]) == ast.dump(stmt(IMPORTS)[0]):
         return
     tree.body[at:at] = stmt(IMPORTS)
