@@ -14,9 +14,10 @@
  *
  * Threads switch only where they wait; one that never waits runs to its
  * end when it first runs. RLock ownership is by Task (every Task is on the
- * one OS thread the stdlib's RLock sees). Anything pyrun does not know is
- * called as it is. */
-#include "helpers.h"
+ * one OS thread the stdlib's RLock sees). Barrier.wait is in barrier.c,
+ * threading.local in local.c, HTTPConnection's request/getresponse in
+ * http.c. Anything pyrun does not know is called as it is. */
+#include "coop.h"
 
 #include <math.h>
 #include <string.h>
@@ -34,6 +35,8 @@ enum {
     T_SIMPLEQUEUE,
     T_FUTURE,
     T_EXECUTOR,
+    T_BARRIER,
+    T_HTTP_CONNECTION,
     T_COUNT
 };
 
@@ -54,6 +57,8 @@ static const struct {
     [T_SIMPLEQUEUE] = {"queue", "SimpleQueue", 1},
     [T_FUTURE] = {"concurrent.futures", "Future", 1},
     [T_EXECUTOR] = {"concurrent.futures", "ThreadPoolExecutor", 1},
+    [T_BARRIER] = {"threading", "Barrier", 1},
+    [T_HTTP_CONNECTION] = {"http.client", "HTTPConnection", 1},
 };
 
 /* The class of each kind, found once its module has been imported (a
@@ -137,8 +142,8 @@ current_task(void)
 
 /* Wakes up to n (all when n < 0) of the futures waiting on key, first come
  * first woken. */
-static int
-wake(pyrun_state *st, PyObject *key, Py_ssize_t n)
+int
+pyrun_coop_wake(pyrun_state *st, PyObject *key, Py_ssize_t n)
 {
     PyObject *list = PyDict_GetItemWithError(st->coop_waiters, key); /* borrowed */
     if (list == NULL) {
@@ -203,8 +208,8 @@ signal_error(pyrun_step *s, PyObject **out)
 
 /* Awaitable of True once woken on key, or False after timeout seconds
  * (timeout < 0: none). */
-static PyObject *
-signal_wait(pyrun_state *st, PyObject *key, double timeout)
+PyObject *
+pyrun_coop_signal(pyrun_state *st, PyObject *key, double timeout)
 {
     PyObject *loop = PyObject_CallNoArgs(st->get_running_loop);
     PyObject *fut = loop ? PyObject_CallMethod(loop, "create_future", NULL) : NULL;
@@ -365,7 +370,7 @@ attempt(pyrun_state *st, pyrun_step *s, PyObject **result)
     }
     case OP_GET: {
         int r = try_nowait(obj, "get_nowait", NULL, "Empty", result);
-        if (r > 0 && wake(st, s->o[W_OTHER], 1) < 0) {
+        if (r > 0 && pyrun_coop_wake(st, s->o[W_OTHER], 1) < 0) {
             Py_CLEAR(*result);
             return -1;
         }
@@ -373,7 +378,7 @@ attempt(pyrun_state *st, pyrun_step *s, PyObject **result)
     }
     case OP_PUT: {
         int r = try_nowait(obj, "put_nowait", s->o[W_ITEM], "Full", result);
-        if (r > 0 && wake(st, s->o[W_OTHER], 1) < 0) {
+        if (r > 0 && pyrun_coop_wake(st, s->o[W_OTHER], 1) < 0) {
             Py_CLEAR(*result);
             return -1;
         }
@@ -483,14 +488,14 @@ wait_next(pyrun_step *s, PyObject *value, PyObject **out)
     if (value == Py_False) {
         return timed_out(s, out);
     }
-    *out = signal_wait(st, s->o[W_KEY], left);
+    *out = pyrun_coop_signal(st, s->o[W_KEY], left);
     return *out ? STEP_AWAIT : STEP_ERROR;
 }
 
 /* The timeout argument as a deadline: NULL for none (None, or -1 where
  * -1 means none), the deadline now for a call that must not block. */
-static int
-deadline_of(PyObject *timeout, int blocking, int minus_one_is_none, PyObject **deadline)
+int
+pyrun_coop_deadline(PyObject *timeout, int blocking, int minus_one_is_none, PyObject **deadline)
 {
     *deadline = NULL;
     double secs = -1.0;
@@ -564,6 +569,18 @@ thread_of_task(pyrun_state *st, PyObject *task)
     return task == Py_None ? NULL : PyDict_GetItemWithError(st->coop_running, task); /* borrowed */
 }
 
+PyObject *
+pyrun_coop_current_thread(pyrun_state *st)
+{
+    if (PyDict_Size(st->coop_running) == 0) {
+        return NULL; /* no thread is running: none to look for */
+    }
+    PyObject *task = current_task();
+    PyObject *thread = thread_of_task(st, task);
+    Py_DECREF(task);
+    return Py_XNewRef(thread);
+}
+
 /* What start() waits on, as threading's start() waits for the thread to
  * have started: the new thread runs until it first waits, then the one
  * that started it goes on. */
@@ -622,7 +639,7 @@ thread_ended(pyrun_state *st, PyObject *thread)
     if (rc < 0) {
         PyErr_Clear();
     }
-    return wake(st, thread, -1);
+    return pyrun_coop_wake(st, thread, -1);
 }
 
 /* 1 when type(thread).run is not threading.<base>.run, 0 when it is */
@@ -693,7 +710,7 @@ thread_next(pyrun_step *s, PyObject *value, PyObject **out)
     PyObject *thread = s->o[R_THREAD];
     if (s->phase == 0) {
         PyObject *key = started_key(thread);
-        int rc = key ? wake(st, key, -1) : -1;
+        int rc = key ? pyrun_coop_wake(st, key, -1) : -1;
         Py_XDECREF(key);
         if (rc < 0) {
             return STEP_ERROR;
@@ -704,7 +721,7 @@ thread_next(pyrun_step *s, PyObject *value, PyObject **out)
         PyObject *finished = PyObject_GetAttrString(thread, "finished");
         PyObject *interval = finished ? PyObject_GetAttrString(thread, "interval") : NULL;
         PyObject *deadline = NULL;
-        if (interval == NULL || deadline_of(interval, 1, 0, &deadline) < 0) {
+        if (interval == NULL || pyrun_coop_deadline(interval, 1, 0, &deadline) < 0) {
             Py_XDECREF(finished);
             Py_XDECREF(interval);
             return STEP_ERROR;
@@ -739,7 +756,7 @@ thread_next(pyrun_step *s, PyObject *value, PyObject **out)
     if (s->phase == 3) {
         PyObject *finished = PyObject_GetAttrString(thread, "finished");
         PyObject *r = finished ? PyObject_CallMethod(finished, "set", NULL) : NULL;
-        int rc = r ? wake(st, finished, -1) : -1;
+        int rc = r ? pyrun_coop_wake(st, finished, -1) : -1;
         Py_XDECREF(finished);
         Py_XDECREF(r);
         if (rc < 0) {
@@ -822,7 +839,7 @@ thread_start(pyrun_state *st, PyObject *module, PyObject *thread)
              : 0;
     Py_DECREF(task);
     PyObject *key = rc == 0 ? started_key(thread) : NULL;
-    PyObject *started = key ? signal_wait(st, key, -1.0) : NULL;
+    PyObject *started = key ? pyrun_coop_signal(st, key, -1.0) : NULL;
     Py_XDECREF(key);
     return started;
 }
@@ -947,7 +964,7 @@ rlock_release(pyrun_state *st, PyObject *lock)
         PyObject *n = PyLong_FromLong(count);
         return n ? PyList_SetItem(owner, 1, n) : -1;
     }
-    return PyDict_DelItem(st->coop_owners, lock) < 0 ? -1 : wake(st, lock, 1);
+    return PyDict_DelItem(st->coop_owners, lock) < 0 ? -1 : pyrun_coop_wake(st, lock, 1);
 }
 
 /* release() of a lock of any kind pyrun knows: wakes one waiter. */
@@ -963,7 +980,7 @@ lock_release(pyrun_state *st, PyObject *lock)
         return -1;
     }
     Py_DECREF(r);
-    return wake(st, lock, 1);
+    return pyrun_coop_wake(st, lock, 1);
 }
 
 /* acquire(blocking=True, timeout=-1) of a lock or semaphore, awaitable */
@@ -990,7 +1007,7 @@ lock_acquire(pyrun_state *st, PyObject *lock, PyObject *args, PyObject *kwargs)
         }
     }
     PyObject *deadline;
-    if (deadline_of(timeout, blocking, !is_sem, &deadline) < 0) {
+    if (pyrun_coop_deadline(timeout, blocking, !is_sem, &deadline) < 0) {
         return NULL;
     }
     op_kind op = kind == T_RLOCK || kind == T_PYRLOCK ? OP_RLOCK : is_sem ? OP_SEMAPHORE : OP_LOCK;
@@ -1052,7 +1069,7 @@ cond_next(pyrun_step *s, PyObject *value, PyObject **out)
         if (s->o[C_DEADLINE] != NULL) {
             left = fmax(0.0, PyFloat_AsDouble(s->o[C_DEADLINE]) - pyrun_monotonic());
         }
-        *out = s->o[C_COUNT] ? signal_wait(st, cond, left) : NULL;
+        *out = s->o[C_COUNT] ? pyrun_coop_signal(st, cond, left) : NULL;
         return *out ? STEP_AWAIT : STEP_ERROR;
     }
     case 1:
@@ -1151,7 +1168,7 @@ notify(pyrun_state *st, PyObject *cond, Py_ssize_t n)
     if (owned == 0) {
         PyErr_SetString(PyExc_RuntimeError, "cannot notify on un-acquired lock");
     }
-    return owned <= 0 ? -1 : wake(st, cond, n);
+    return owned <= 0 ? -1 : pyrun_coop_wake(st, cond, n);
 }
 
 /* ---- executors ----------------------------------------------------------- */
@@ -1214,10 +1231,10 @@ work_over(pyrun_state *st, pyrun_step *s)
     }
     Py_XDECREF(task);
     PyObject *any = any_future_key();
-    int rc = any == NULL || wake(st, s->o[E_FUTURE], -1) < 0 || wake(st, any, -1) < 0 ||
+    int rc = any == NULL || pyrun_coop_wake(st, s->o[E_FUTURE], -1) < 0 || pyrun_coop_wake(st, any, -1) < 0 ||
                      executor_pump(st, s->o[E_EXECUTOR]) < 0
                  ? -1
-                 : wake(st, s->o[E_EXECUTOR], -1);
+                 : pyrun_coop_wake(st, s->o[E_EXECUTOR], -1);
     Py_XDECREF(any);
     return rc;
 }
@@ -1413,7 +1430,7 @@ executor_shutdown(pyrun_state *st, PyObject *executor, PyObject *args, PyObject 
         }
     }
     PyObject *deadline = NULL;
-    if (!wait && deadline_of(NULL, 0, 0, &deadline) < 0) {
+    if (!wait && pyrun_coop_deadline(NULL, 0, 0, &deadline) < 0) {
         return NULL;
     }
     return coop_wait(st, OP_SHUTDOWN, executor, executor, NULL, NULL, deadline);
@@ -1590,7 +1607,7 @@ futures_wait_next(pyrun_step *s, PyObject *value, PyObject **out)
     Py_DECREF(done);
     Py_DECREF(pending);
     PyObject *key = any_future_key();
-    *out = key ? signal_wait(st, key, left) : NULL;
+    *out = key ? pyrun_coop_signal(st, key, left) : NULL;
     Py_XDECREF(key);
     return *out ? STEP_AWAIT : STEP_ERROR;
 }
@@ -1628,7 +1645,7 @@ pyrun_helper_futures_wait(PyObject *module, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     PyObject *deadline;
-    if (deadline_of(timeout, 1, 0, &deadline) < 0) {
+    if (pyrun_coop_deadline(timeout, 1, 0, &deadline) < 0) {
         return NULL;
     }
     PyObject *list = unique_futures(fs);
@@ -1732,7 +1749,7 @@ completed_next(pyrun_step *s, PyObject *value, PyObject **out)
         return STEP_ERROR;
     }
     PyObject *key = any_future_key();
-    *out = key ? signal_wait(st, key, left) : NULL;
+    *out = key ? pyrun_coop_signal(st, key, left) : NULL;
     Py_XDECREF(key);
     return *out ? STEP_AWAIT : STEP_ERROR;
 }
@@ -1795,7 +1812,7 @@ pyrun_helper_as_completed(PyObject *module, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     PyObject *deadline;
-    if (deadline_of(timeout, 1, 0, &deadline) < 0) {
+    if (pyrun_coop_deadline(timeout, 1, 0, &deadline) < 0) {
         return NULL;
     }
     PyObject *list = unique_futures(fs);
@@ -1870,7 +1887,7 @@ pyrun_helper_coop(PyObject *module, PyObject *all, PyObject *kwargs)
         r = thread_start(st, module, obj);
     }
     else if ((kind == T_THREAD || kind == T_TIMER) && name_is(name, "join")) {
-        if (one_arg(args, kwargs, "|O:join", "timeout", &a) == 0 && deadline_of(a, 1, 0, &deadline) == 0) {
+        if (one_arg(args, kwargs, "|O:join", "timeout", &a) == 0 && pyrun_coop_deadline(a, 1, 0, &deadline) == 0) {
             PyObject *task = current_task();
             PyObject *me = task ? thread_of_task(st, task) : NULL;
             Py_XDECREF(task);
@@ -1893,7 +1910,7 @@ pyrun_helper_coop(PyObject *module, PyObject *all, PyObject *kwargs)
         Py_XDECREF(lock);
     }
     else if (kind == T_CONDITION && name_is(name, "wait")) {
-        if (one_arg(args, kwargs, "|O:wait", "timeout", &a) == 0 && deadline_of(a, 1, 0, &deadline) == 0) {
+        if (one_arg(args, kwargs, "|O:wait", "timeout", &a) == 0 && pyrun_coop_deadline(a, 1, 0, &deadline) == 0) {
             r = cond_wait(st, obj, deadline);
             deadline = NULL;
         }
@@ -1902,7 +1919,7 @@ pyrun_helper_coop(PyObject *module, PyObject *all, PyObject *kwargs)
         static char *kwlist[] = {"predicate", "timeout", NULL};
         PyObject *pred = NULL;
         if (PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:wait_for", kwlist, &pred, &a) &&
-            deadline_of(a, 1, 0, &deadline) == 0) {
+            pyrun_coop_deadline(a, 1, 0, &deadline) == 0) {
             pyrun_step *s = pyrun_step_new(st, wait_for_next, NULL);
             if (s != NULL) {
                 s->o[C_COND] = Py_NewRef(obj);
@@ -1914,7 +1931,7 @@ pyrun_helper_coop(PyObject *module, PyObject *all, PyObject *kwargs)
         }
     }
     else if (kind == T_EVENT && name_is(name, "wait")) {
-        if (one_arg(args, kwargs, "|O:wait", "timeout", &a) == 0 && deadline_of(a, 1, 0, &deadline) == 0) {
+        if (one_arg(args, kwargs, "|O:wait", "timeout", &a) == 0 && pyrun_coop_deadline(a, 1, 0, &deadline) == 0) {
             r = coop_wait(st, OP_EVENT, obj, obj, NULL, NULL, deadline);
             deadline = NULL;
         }
@@ -1929,7 +1946,7 @@ pyrun_helper_coop(PyObject *module, PyObject *all, PyObject *kwargs)
                      : PyArg_ParseTupleAndKeywords(args, kwargs, "|pO:get", get_kw, &block, &a);
         PyObject *mine = ok ? queue_key(obj, put ? "put" : "get") : NULL;
         PyObject *other = mine ? queue_key(obj, put ? "get" : "put") : NULL;
-        if (other != NULL && deadline_of(a, block, 0, &deadline) == 0) {
+        if (other != NULL && pyrun_coop_deadline(a, block, 0, &deadline) == 0) {
             r = coop_wait(st, put ? OP_PUT : OP_GET, obj, mine, other, item, deadline);
             deadline = NULL;
         }
@@ -1943,10 +1960,16 @@ pyrun_helper_coop(PyObject *module, PyObject *all, PyObject *kwargs)
     }
     else if (kind == T_FUTURE && (name_is(name, "result") || name_is(name, "exception"))) {
         if (one_arg(args, kwargs, name_is(name, "result") ? "|O:result" : "|O:exception", "timeout", &a) == 0 &&
-            deadline_of(a, 1, 0, &deadline) == 0) {
+            pyrun_coop_deadline(a, 1, 0, &deadline) == 0) {
             r = coop_wait(st, name_is(name, "result") ? OP_RESULT : OP_EXCEPTION, obj, obj, NULL, NULL, deadline);
             deadline = NULL;
         }
+    }
+    else if (kind == T_HTTP_CONNECTION && name_is(name, "getresponse") && PyTuple_Size(args) == 0) {
+        r = pyrun_http_getresponse(st, obj);
+    }
+    else if (kind == T_BARRIER && name_is(name, "wait")) {
+        r = pyrun_barrier_wait(st, obj, args, kwargs);
     }
     else if (kind == T_EXECUTOR && name_is(name, "map")) {
         r = executor_map(st, obj, args, kwargs);
@@ -1986,7 +2009,7 @@ pyrun_helper_coop_sync(PyObject *module, PyObject *all, PyObject *kwargs)
     else if (kind == T_TIMER && name_is(name, "cancel")) {
         PyObject *finished = PyObject_GetAttrString(obj, "finished");
         PyObject *done = finished ? PyObject_CallMethod(finished, "set", NULL) : NULL;
-        r = done && wake(st, finished, -1) == 0 ? Py_NewRef(Py_None) : NULL;
+        r = done && pyrun_coop_wake(st, finished, -1) == 0 ? Py_NewRef(Py_None) : NULL;
         Py_XDECREF(finished);
         Py_XDECREF(done);
     }
@@ -2007,20 +2030,20 @@ pyrun_helper_coop_sync(PyObject *module, PyObject *all, PyObject *kwargs)
     else if (kind == T_SEMAPHORE && name_is(name, "release")) {
         Py_ssize_t n = 1;
         r = PyArg_ParseTuple(args, "|n:release", &n) ? call_as_is(st, obj, name, args, kwargs, 0) : NULL;
-        if (r != NULL && wake(st, obj, n) < 0) {
+        if (r != NULL && pyrun_coop_wake(st, obj, n) < 0) {
             Py_CLEAR(r);
         }
     }
     else if (kind == T_EVENT && name_is(name, "set")) {
         r = call_as_is(st, obj, name, args, kwargs, 0);
-        if (r != NULL && wake(st, obj, -1) < 0) {
+        if (r != NULL && pyrun_coop_wake(st, obj, -1) < 0) {
             Py_CLEAR(r);
         }
     }
     else if ((kind == T_QUEUE || kind == T_SIMPLEQUEUE) && (name_is(name, "get_nowait") || name_is(name, "put_nowait"))) {
         r = call_as_is(st, obj, name, args, kwargs, 0);
         PyObject *key = r ? queue_key(obj, name_is(name, "get_nowait") ? "put" : "get") : NULL;
-        if (r != NULL && (key == NULL || wake(st, key, 1) < 0)) {
+        if (r != NULL && (key == NULL || pyrun_coop_wake(st, key, 1) < 0)) {
             Py_CLEAR(r);
         }
         Py_XDECREF(key);
@@ -2030,11 +2053,20 @@ pyrun_helper_coop_sync(PyObject *module, PyObject *all, PyObject *kwargs)
         PyObject *n = r ? PyObject_GetAttrString(obj, "unfinished_tasks") : NULL;
         int busy = n ? PyObject_IsTrue(n) : -1;
         PyObject *key = busy == 0 ? queue_key(obj, "join") : NULL;
-        if (r != NULL && (busy < 0 || (busy == 0 && (key == NULL || wake(st, key, -1) < 0)))) {
+        if (r != NULL && (busy < 0 || (busy == 0 && (key == NULL || pyrun_coop_wake(st, key, -1) < 0)))) {
             Py_CLEAR(r);
         }
         Py_XDECREF(n);
         Py_XDECREF(key);
+    }
+    else if (kind == T_HTTP_CONNECTION && name_is(name, "request")) {
+        r = pyrun_http_request(st, obj, args, kwargs);
+    }
+    else if (kind == T_BARRIER && (name_is(name, "reset") || name_is(name, "abort"))) {
+        r = call_as_is(st, obj, name, args, kwargs, 0);
+        if (r != NULL && pyrun_coop_wake(st, obj, -1) < 0) {
+            Py_CLEAR(r);
+        }
     }
     else if (kind == T_EXECUTOR && name_is(name, "submit")) {
         r = executor_submit(st, obj, args, kwargs);
@@ -2077,7 +2109,7 @@ pyrun_threads_init(PyObject *module, pyrun_state *st)
     st->completed_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &completed_spec, NULL);
     if (st->coop_waiters == NULL || st->coop_threads == NULL || st->coop_running == NULL ||
         st->coop_owners == NULL || st->coop_executors == NULL || st->coop_types == NULL || st->coop_kinds == NULL ||
-        st->completed_type == NULL) {
+        st->completed_type == NULL || pyrun_local_init(module, st) < 0) {
         return -1;
     }
     return pyrun_threads_reset(st);
@@ -2119,7 +2151,7 @@ pyrun_coop_exit(pyrun_state *st, PyObject *cm)
     }
     else if (kind == T_SEMAPHORE) {
         PyObject *r = PyObject_CallMethod(cm, "release", NULL);
-        rc = r && wake(st, cm, 1) == 0 ? 0 : -1;
+        rc = r && pyrun_coop_wake(st, cm, 1) == 0 ? 0 : -1;
         Py_XDECREF(r);
     }
     else if (kind == T_EXECUTOR) {

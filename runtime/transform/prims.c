@@ -72,6 +72,7 @@ static const struct {
     {"threading", "Semaphore", P_COOP_CLASS},
     {"threading", "BoundedSemaphore", P_COOP_CLASS},
     {"threading", "Event", P_COOP_CLASS},
+    {"threading", "Barrier", P_COOP_CLASS},
     {"queue", "Queue", P_COOP_CLASS},
     {"queue", "LifoQueue", P_COOP_CLASS},
     {"queue", "PriorityQueue", P_COOP_CLASS},
@@ -79,6 +80,9 @@ static const struct {
     {"concurrent.futures", "ThreadPoolExecutor", P_COOP_CLASS},
     {"concurrent.futures", "wait", P_FUTURES_WAIT},
     {"urllib.request", "urlopen", P_URLOPEN},
+    {"getpass", "getpass", P_GETPASS},
+    {"http.client", "HTTPConnection", P_COOP_CLASS},
+    {"http.client", "HTTPSConnection", P_COOP_CLASS},
     {"concurrent.futures", "as_completed", P_AS_COMPLETED},
     {"multiprocessing", "Process", P_UNAVAILABLE},
     {"multiprocessing", "Pool", P_UNAVAILABLE},
@@ -101,7 +105,8 @@ static const struct {
 static const char *const known_modules[] = {
     "time", "asyncio", "sys", "builtins", "functools", "contextlib", "pyodide", "pyodide.ffi",
     "importlib", "types", "threading", "queue", "concurrent", "concurrent.futures", "multiprocessing",
-    "multiprocessing.pool", "subprocess", "socket", "select", "urllib", "urllib.request",
+    "multiprocessing.pool", "subprocess", "socket", "select", "urllib", "urllib.request", "http", "http.client",
+    "getpass",
 };
 
 static const char *const names[P_COUNT] = {
@@ -155,6 +160,7 @@ static const char *const names[P_COUNT] = {
     [P_BISECT] = "bisect",
     [P_COOP_WAIT] = "a wait of a thread",
     [P_URLOPEN] = "urllib.request.urlopen",
+    [P_GETPASS] = "getpass.getpass",
 };
 
 const char *
@@ -170,9 +176,10 @@ prim
 prim_coop_method(PyObject *name)
 {
     static const char *const waits[] = {"start", "join", "acquire", "wait", "wait_for", "get", "put",
-                                        "result", "exception", "shutdown", "map"};
+                                        "result", "exception", "shutdown", "map", "getresponse"};
     static const char *const calls[] = {"is_alive", "release", "notify", "notify_all", "set",
-                                        "get_nowait", "put_nowait", "task_done", "cancel", "submit"};
+                                        "get_nowait", "put_nowait", "task_done", "cancel", "submit",
+                                        "reset", "abort", "request"};
     for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
         if (PyUnicode_CompareWithASCIIString(name, waits[i]) == 0) {
             return P_COOP_WAIT;
@@ -191,7 +198,7 @@ int
 prim_blocks(prim p)
 {
     return p == P_SLEEP || p == P_ASYNCIO_RUN || p == P_INPUT || p == P_STDIN_READ || p == P_RUN_UNTIL_COMPLETE ||
-           p == P_RUN_FOREVER || p == P_URLOPEN;
+           p == P_RUN_FOREVER || p == P_URLOPEN || p == P_GETPASS;
 }
 
 static int
