@@ -14,6 +14,7 @@ import { HELP, USAGE, UsageError, parseCommandLine } from "./command-line.mjs";
 import { interact } from "./repl.mjs";
 import { watchSigint } from "./sigint.mjs";
 import { attachStdio, readAllSync, writeAllSync } from "./stdio.mjs";
+import { readPassword } from "./password.mjs";
 import { HostStdin } from "./stdin.mjs";
 import { RUNTIME_PATH, cacheDirectory, pyodideDir } from "./startup-snapshot.mjs";
 import { INTERRUPTED, PipedLines, Terminal } from "./terminal.mjs";
@@ -165,6 +166,11 @@ export async function main(argv) {
     read_line: readLine,
     // for code pyrun cannot make async, run synchronously as CPython would
     read_line_sync: () => stdin.readLineSync() ?? undefined,
+    // getpass.getpass(): without echo at a terminal; piped, the runtime
+    // reads stdin as CPython's getpass does when it cannot turn echo off
+    ...(stdinIsTerminal
+      ? { read_password: (prompt) => readPassword(prompt, { onInterrupt: () => runtime._interrupt() }) }
+      : {}),
     sleep_sync: sleepSync,
     ...(command.flags.verbose ? { warn: (message) => stderr(`${message}\n`) } : {}),
   };

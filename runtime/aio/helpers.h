@@ -156,6 +156,9 @@ PyObject *pyrun_helper_futures_wait(PyObject *module, PyObject *args, PyObject *
 PyObject *pyrun_helper_as_completed(PyObject *module, PyObject *args, PyObject *kwargs);
 /* http.c: urllib.request.urlopen through the host's fetch, awaitable */
 PyObject *pyrun_helper_urlopen(PyObject *module, PyObject *args, PyObject *kwargs);
+/* stdin.c: getpass.getpass(prompt, stream), awaitable: the host reads the
+ * line without echo where it can */
+PyObject *pyrun_helper_getpass(PyObject *module, PyObject *args, PyObject *kwargs);
 /* unavailable("subprocess.run", *args, **kwargs): OSError naming it */
 PyObject *pyrun_helper_unavailable(PyObject *module, PyObject *args, PyObject *kwargs);
 /* `with` of a lock, condition, semaphore or executor: awaitables; NULL

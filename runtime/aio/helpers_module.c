@@ -67,6 +67,7 @@ static PyMethodDef helper_defs[] = {
     H("unavailable", pyrun_helper_unavailable, KW),
     H("futures_wait", pyrun_helper_futures_wait, KW),
     H("urlopen", pyrun_helper_urlopen, KW),
+    H("getpass", pyrun_helper_getpass, KW),
     H("as_completed", pyrun_helper_as_completed, KW),
     H("input", pyrun_helper_input, VA),
     H("stdin", pyrun_helper_stdin, VA),

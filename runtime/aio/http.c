@@ -13,12 +13,15 @@
  *
  * Natively (tests in CPython, which has sockets), and for schemes other
  * than http and https, the real urlopen is called. */
-#include "helpers.h"
+#include "coop.h"
 
 #include <string.h>
 
 /* Slots of a fetch */
 enum { H_REQUEST, H_URL, H_RESPONSE, H_BODY_WAIT, H_TIMEOUT };
+/* Whose fetch: urlopen's (which raises HTTPError, and follows redirects)
+ * or HTTPConnection's (which gives every response as it came) */
+enum { FOR_URLOPEN, FOR_CONNECTION };
 
 static PyObject *
 module_attr(const char *module, const char *name)
@@ -119,9 +122,10 @@ done:
     return out;
 }
 
-/* The http.client.HTTPResponse CPython's urlopen would have given. */
+/* The http.client.HTTPResponse CPython's urlopen (or, for_connection,
+ * HTTPConnection.getresponse) would have given. */
 static PyObject *
-http_response(PyObject *js_response, PyObject *body, PyObject *method)
+http_response(PyObject *js_response, PyObject *body, PyObject *method, int for_connection)
 {
     PyObject *raw = raw_response(js_response, body);
     PyObject *bytesio = raw ? module_attr("io", "BytesIO") : NULL;
@@ -138,8 +142,11 @@ http_response(PyObject *js_response, PyObject *body, PyObject *method)
     PyObject *begun = resp ? PyObject_CallMethod(resp, "begin", NULL) : NULL;
     PyObject *url = begun ? PyObject_GetAttrString(js_response, "url") : NULL;
     PyObject *reason = url ? PyObject_GetAttrString(resp, "reason") : NULL;
-    /* as urllib's do_open leaves it */
-    int rc = reason && PyObject_SetAttrString(resp, "url", url) == 0 ? PyObject_SetAttrString(resp, "msg", reason) : -1;
+    /* as urllib's do_open leaves it; getresponse() leaves msg the headers */
+    int rc = reason == NULL ? -1
+             : for_connection ? 0
+             : PyObject_SetAttrString(resp, "url", url) == 0 ? PyObject_SetAttrString(resp, "msg", reason)
+                                                             : -1;
     Py_XDECREF(raw);
     Py_XDECREF(bytesio);
     Py_XDECREF(fp);
@@ -279,12 +286,12 @@ fetch_next(pyrun_step *s, PyObject *value, PyObject **out)
         PyObject *view = uint8 ? PyObject_CallMethod(uint8, "new", "(O)", value) : NULL;
         PyObject *body = view ? PyObject_CallMethod(view, "to_bytes", NULL) : NULL;
         PyObject *method = body ? PyObject_CallMethod(s->o[H_REQUEST], "get_method", NULL) : NULL;
-        PyObject *resp = method ? http_response(s->o[H_RESPONSE], body, method) : NULL;
+        PyObject *resp = method ? http_response(s->o[H_RESPONSE], body, method, s->i == FOR_CONNECTION) : NULL;
         Py_XDECREF(uint8);
         Py_XDECREF(view);
         Py_XDECREF(body);
         Py_XDECREF(method);
-        if (resp == NULL || raise_http_error(resp) < 0) {
+        if (resp == NULL || (s->i == FOR_URLOPEN && raise_http_error(resp) < 0)) {
             Py_XDECREF(resp);
             return STEP_ERROR;
         }
@@ -294,10 +301,20 @@ fetch_next(pyrun_step *s, PyObject *value, PyObject **out)
     }
 }
 
+static int
+in_node(void)
+{
+    PyObject *js = pyrun_import("js");
+    int node = js != NULL && PyObject_HasAttrString(js, "process");
+    Py_XDECREF(js);
+    PyErr_Clear();
+    return node;
+}
+
 /* The fetch options for the Request: method, headers, body, and a timeout
  * as an AbortSignal. */
 static PyObject *
-fetch_options(PyObject *request, PyObject *timeout)
+fetch_options(PyObject *request, PyObject *timeout, int for_connection)
 {
     PyObject *method = PyObject_CallMethod(request, "get_method", NULL);
     PyObject *items = method ? PyObject_CallMethod(request, "header_items", NULL) : NULL;
@@ -314,11 +331,21 @@ fetch_options(PyObject *request, PyObject *timeout)
     if (opts == NULL) {
         goto done;
     }
+    if (for_connection && in_node()) {
+        /* http.client does not follow redirects; in Node, fetch can give
+         * the 3xx itself (a page's fetch gives nothing usable: it follows) */
+        PyObject *manual = PyUnicode_FromString("manual");
+        int rc = manual ? PyDict_SetItemString(opts, "redirect", manual) : -1;
+        Py_XDECREF(manual);
+        if (rc < 0) {
+            goto done;
+        }
+    }
     if (data != Py_None) {
-        /* as urllib's do_request_ adds it for a body */
+        /* as urllib's do_request_ adds it for a body (http.client adds none) */
         PyObject *has = PyObject_CallMethod(request, "has_header", "s", "Content-type");
         int rc = has ? 0 : -1;
-        if (has == Py_False) {
+        if (has == Py_False && !for_connection) {
             PyObject *form = PyUnicode_FromString("application/x-www-form-urlencoded");
             rc = form ? PyDict_SetItemString(headers, "Content-Type", form) : -1;
             Py_XDECREF(form);
@@ -369,6 +396,31 @@ done:
     return out;
 }
 
+/* fetch(request.full_url, ...) as an awaitable of the response. Steals
+ * request. */
+static PyObject *
+start_fetch(pyrun_state *st, PyObject *request, PyObject *timeout, int whose)
+{
+    PyObject *full = PyObject_GetAttrString(request, "full_url");
+    PyObject *opts = full ? fetch_options(request, timeout, whose == FOR_CONNECTION) : NULL;
+    PyObject *fetch = opts ? module_attr("js", "fetch") : NULL;
+    PyObject *promise = fetch ? PyObject_CallFunctionObjArgs(fetch, full, opts, NULL) : NULL;
+    Py_XDECREF(opts);
+    Py_XDECREF(fetch);
+    pyrun_step *s = promise ? pyrun_step_new(st, fetch_next, fetch_failed) : NULL;
+    if (s == NULL) {
+        Py_XDECREF(full);
+        Py_XDECREF(promise);
+        Py_DECREF(request);
+        return NULL;
+    }
+    s->i = whose;
+    s->o[H_REQUEST] = request;
+    s->o[H_URL] = full;
+    s->o[H_BODY_WAIT] = promise;
+    return (PyObject *)s;
+}
+
 /* urlopen(url, data=None, timeout=..., *, context=None), awaitable */
 PyObject *
 pyrun_helper_urlopen(PyObject *module, PyObject *args, PyObject *kwargs)
@@ -410,21 +462,128 @@ pyrun_helper_urlopen(PyObject *module, PyObject *args, PyObject *kwargs)
         Py_DECREF(request);
         return pyrun_maybe_steal(st, r);
     }
-    PyObject *full = PyObject_GetAttrString(request, "full_url");
-    PyObject *opts = full ? fetch_options(request, timeout) : NULL;
-    PyObject *fetch = opts ? module_attr("js", "fetch") : NULL;
-    PyObject *promise = fetch ? PyObject_CallFunctionObjArgs(fetch, full, opts, NULL) : NULL;
-    Py_XDECREF(opts);
-    Py_XDECREF(fetch);
-    pyrun_step *s = promise ? pyrun_step_new(st, fetch_next, fetch_failed) : NULL;
-    if (s == NULL) {
-        Py_XDECREF(full);
-        Py_XDECREF(promise);
-        Py_DECREF(request);
+    return start_fetch(st, request, timeout, FOR_URLOPEN);
+}
+
+/* ---- http.client.HTTPConnection ----------------------------------------- */
+
+/* Where conn.request(method, url) goes: url itself when absolute (a
+ * proxy's form), else the connection's scheme, host and port. */
+static PyObject *
+connection_url(PyObject *conn, PyObject *url)
+{
+    PyObject *absolute = PyObject_CallMethod(url, "startswith", "((ss))", "http://", "https://");
+    if (absolute == NULL || absolute == Py_True) {
+        Py_XDECREF(absolute);
+        return absolute ? Py_NewRef(url) : NULL;
+    }
+    Py_DECREF(absolute);
+    PyObject *https_cls = module_attr("http.client", "HTTPSConnection");
+    int https = https_cls ? PyObject_IsInstance(conn, https_cls) : -1;
+    PyObject *host = https >= 0 ? PyObject_GetAttrString(conn, "host") : NULL;
+    PyObject *port = host ? PyObject_GetAttrString(conn, "port") : NULL;
+    PyObject *usual = port ? PyObject_GetAttrString(conn, "default_port") : NULL;
+    PyObject *out = NULL;
+    if (usual != NULL) {
+        const char *scheme = https ? "https" : "http";
+        int v6 = PyUnicode_FindChar(host, ':', 0, PyUnicode_GetLength(host), 1) >= 0;
+        int same = PyObject_RichCompareBool(port, usual, Py_EQ);
+        PyObject *where = same < 0 ? NULL
+                          : v6     ? PyUnicode_FromFormat("[%U]", host)
+                                   : Py_NewRef(host);
+        out = where == NULL ? NULL
+              : same        ? PyUnicode_FromFormat("%s://%U%U", scheme, where, url)
+                            : PyUnicode_FromFormat("%s://%U:%S%U", scheme, where, port, url);
+        Py_XDECREF(where);
+    }
+    Py_XDECREF(usual);
+    Py_XDECREF(https_cls);
+    Py_XDECREF(host);
+    Py_XDECREF(port);
+    return out;
+}
+
+/* The body as http.client sends it: str as ISO-8859-1, bytes-like as is,
+ * a file read whole, an iterable of chunks joined. */
+static PyObject *
+request_body(PyObject *body)
+{
+    if (body == Py_None) {
+        return Py_NewRef(Py_None);
+    }
+    if (PyUnicode_Check(body)) {
+        return PyUnicode_AsEncodedString(body, "iso-8859-1", "strict");
+    }
+    if (PyObject_CheckBuffer(body)) {
+        return PyObject_CallFunctionObjArgs((PyObject *)&PyBytes_Type, body, NULL);
+    }
+    if (PyObject_HasAttrString(body, "read")) {
+        PyObject *data = PyObject_CallMethod(body, "read", NULL);
+        PyObject *out = data ? request_body(data) : NULL;
+        Py_XDECREF(data);
+        return out;
+    }
+    PyObject *empty = PyBytes_FromString("");
+    PyObject *out = empty ? PyObject_CallMethod(empty, "join", "(O)", body) : NULL;
+    Py_XDECREF(empty);
+    return out;
+}
+
+/* conn.request(method, url, body=None, headers={}, *, encode_chunked=False):
+ * kept until getresponse() sends it through fetch. */
+PyObject *
+pyrun_http_request(pyrun_state *st, PyObject *conn, PyObject *args, PyObject *kwargs)
+{
+    pyrun_find_pyodide_ffi(st);
+    if (st->pyodide_ffi == Py_None) {
+        PyObject *request = PyObject_GetAttrString(conn, "request");
+        PyObject *r = request ? PyObject_Call(request, args, kwargs) : NULL;
+        Py_XDECREF(request);
+        return r;
+    }
+    static char *kwlist[] = {"method", "url", "body", "headers", "encode_chunked", NULL};
+    PyObject *method, *url, *body = Py_None, *headers = NULL, *chunked = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UU|OO$O:request", kwlist, &method, &url, &body, &headers,
+                                     &chunked)) {
         return NULL;
     }
-    s->o[H_REQUEST] = request;
-    s->o[H_URL] = full;
-    s->o[H_BODY_WAIT] = promise;
-    return (PyObject *)s;
+    PyObject *full = connection_url(conn, url);
+    PyObject *data = full ? request_body(body) : NULL;
+    PyObject *cls = data ? module_attr("urllib.request", "Request") : NULL;
+    PyObject *url_only = cls ? PyTuple_Pack(1, full) : NULL;
+    PyObject *given = headers && headers != Py_None ? Py_NewRef(headers) : PyDict_New();
+    PyObject *kw = url_only && given ? Py_BuildValue("{sOsOsO}", "data", data, "method", method, "headers", given)
+                                     : NULL;
+    PyObject *request = kw ? PyObject_Call(cls, url_only, kw) : NULL;
+    int rc = request ? PyObject_SetAttrString(conn, "_pyrun_request", request) : -1;
+    Py_XDECREF(full);
+    Py_XDECREF(data);
+    Py_XDECREF(cls);
+    Py_XDECREF(url_only);
+    Py_XDECREF(given);
+    Py_XDECREF(kw);
+    Py_XDECREF(request);
+    return rc < 0 ? NULL : Py_NewRef(Py_None);
+}
+
+/* conn.getresponse(): the request fetched, awaitable of its HTTPResponse */
+PyObject *
+pyrun_http_getresponse(pyrun_state *st, PyObject *conn)
+{
+    PyObject *request = PyObject_HasAttrString(conn, "_pyrun_request")
+                            ? PyObject_GetAttrString(conn, "_pyrun_request")
+                            : NULL;
+    if (request == NULL) {
+        /* natively, or no request made through pyrun: http.client's own */
+        return PyErr_Occurred() ? NULL : pyrun_maybe_steal(st, PyObject_CallMethod(conn, "getresponse", NULL));
+    }
+    PyObject *timeout = PyObject_DelAttrString(conn, "_pyrun_request") == 0
+                            ? PyObject_GetAttrString(conn, "timeout")
+                            : NULL;
+    PyObject *r = timeout ? start_fetch(st, request, timeout, FOR_CONNECTION) : NULL;
+    if (timeout == NULL) {
+        Py_DECREF(request);
+    }
+    Py_XDECREF(timeout);
+    return r;
 }

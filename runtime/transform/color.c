@@ -13,7 +13,8 @@
 
 #define BLOCKING_PRIMS                                                                                          \
     (PRIM_BIT(P_SLEEP) | PRIM_BIT(P_ASYNCIO_RUN) | PRIM_BIT(P_INPUT) | PRIM_BIT(P_STDIN_READ) |                       \
-     PRIM_BIT(P_RUN_UNTIL_COMPLETE) | PRIM_BIT(P_RUN_FOREVER) | PRIM_BIT(P_URLOPEN))
+     PRIM_BIT(P_RUN_UNTIL_COMPLETE) | PRIM_BIT(P_RUN_FOREVER) | PRIM_BIT(P_URLOPEN) |                       \
+     PRIM_BIT(P_GETPASS))
 
 int
 needs_await(effect e)
@@ -652,6 +653,9 @@ call_effect(tx *t, site *s, unit **target)
         if (has_prim(s, P_URLOPEN)) {
             return E_URLOPEN;
         }
+        if (has_prim(s, P_GETPASS)) {
+            return E_GETPASS;
+        }
         return has_prim(s, P_RUN_FOREVER) ? E_RUN_FOREVER : E_RUN_UNTIL_COMPLETE;
     }
     if (has_prim(s, P_NEW_LOOP) && p == P_NEW_LOOP) {
@@ -811,6 +815,8 @@ effect_reason(effect e)
         return "waits as a thread waits";
     case E_URLOPEN:
         return "urllib.request.urlopen";
+    case E_GETPASS:
+        return "getpass.getpass";
     case E_IMPORT:
         return "imports a module that blocks";
     case E_DECORATE:

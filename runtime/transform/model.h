@@ -139,6 +139,7 @@ typedef enum {
     P_COOP_WAIT,      /* a method of one where a thread waits: join, acquire, get, put, result... */
     P_COOP_CALL,      /* a method of one that lets a waiting thread go on: start, release, set... */
     P_URLOPEN,        /* urllib.request.urlopen: through the host's fetch */
+    P_GETPASS,        /* getpass.getpass: a line read without echo */
     P_FUTURES_WAIT,   /* concurrent.futures.wait */
     P_AS_COMPLETED,   /* concurrent.futures.as_completed: its items come as the futures complete */
     P_UNAVAILABLE,    /* multiprocessing.Process, ProcessPoolExecutor, subprocess.run, socket.socket...: no such thing here */
@@ -353,6 +354,7 @@ typedef enum {
     E_COOP_SYNC,   /* what lets a waiting thread go on: __pyrun__.coop_sync(obj, "name", ...) */
     E_FUTURES_WAIT, /* concurrent.futures.wait: await __pyrun__.futures_wait(...) */
     E_URLOPEN,      /* urllib.request.urlopen: await __pyrun__.urlopen(...) */
+    E_GETPASS,      /* getpass.getpass: await __pyrun__.getpass(...) */
     E_AS_COMPLETED, /* concurrent.futures.as_completed: __pyrun__.as_completed(...), async items */
     E_UNAVAILABLE, /* a process or a socket: __pyrun__.unavailable("name", ...) raises, naming it */
 } effect;

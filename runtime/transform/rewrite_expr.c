@@ -612,6 +612,11 @@ rw_call(rw *r, PyObject *call)
         what = "urllib.request.urlopen()";
         note = "urllib.request.urlopen -> await the host's fetch";
         break;
+    case E_GETPASS:
+        awaitable = helper_over(r, call, "getpass", NULL, NULL);
+        what = "getpass.getpass()";
+        note = "getpass.getpass -> await a line read without echo";
+        break;
     case E_FUTURES_WAIT:
         awaitable = helper_over(r, call, "futures_wait", NULL, NULL);
         what = "concurrent.futures.wait()";

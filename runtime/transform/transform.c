@@ -16,7 +16,7 @@
 static const char *const triggers[] = {
     "sleep", "run", "input", "stdin", "run_until_complete", "run_forever", "new_event_loop",
     "await", "async", "threading", "queue", "futures", "multiprocessing", "subprocess", "socket", "select",
-    "urlopen",
+    "urlopen", "HTTPConnection", "HTTPSConnection", "getpass",
 };
 
 static int

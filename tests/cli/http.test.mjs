@@ -95,3 +95,47 @@ test("urlopen: GET, POST with a body and headers, redirects, 404, a refused port
   assert.equal(text(ours.stdout), text(theirs.stdout));
   assert.equal(ours.status, 0);
 });
+
+const CONNECTION = `import http.client, json, sys
+conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+conn.request("GET", "/hello")
+r = conn.getresponse()
+print(r.status, r.reason, r.getheader("X-Test"), r.getheader("content-type"), r.version)
+print(r.read().decode().split())
+
+conn.request("POST", "/echo", body="a=1", headers={"Content-Type": "text/plain"})
+r = conn.getresponse()
+print(r.status, json.loads(r.read()))
+conn.request("PUT", "/echo", body=json.dumps({"k": 1}).encode())
+print(json.loads(conn.getresponse().read()))
+
+conn.request("GET", "/missing")
+r = conn.getresponse()
+print("no exception:", r.status, r.reason, r.read())
+
+conn.request("GET", "/redirect")
+r = conn.getresponse()
+print("not followed:", r.status, r.getheader("Location"))
+r.read()
+
+conn.request("HEAD", "/hello")
+r = conn.getresponse()
+print("HEAD", r.status, r.read())
+conn.close()
+
+def get(path):
+    c = http.client.HTTPConnection(f"127.0.0.1:{sys.argv[1]}")
+    c.request("GET", path)
+    return c.getresponse().read(5)
+print(get("/big"), get("/hello"))
+`;
+
+test("http.client.HTTPConnection: request and getresponse through fetch, with bodies, headers, 404 and a redirect given as they came, HEAD, as CPython", async () => {
+  const dir = scratch({ "main.py": CONNECTION });
+  const args = ["main.py", String(port)];
+  const [ours, theirs] = await Promise.all([pyrun(args, { cwd: dir }), python3(args, { cwd: dir })]);
+  assert.equal(text(theirs.stderr), "");
+  assert.equal(text(ours.stderr), "");
+  assert.equal(text(ours.stdout), text(theirs.stdout));
+  assert.equal(ours.status, 0);
+});
