@@ -146,13 +146,17 @@ function write(text, kind) {
 // ---- input() ------------------------------------------------------------
 let answer = null; // resolves the line input() waits for
 
-function readLine() {
+// { password: true }: getpass.getpass() asks; what is typed is not shown
+let hidden = false;
+function readLine({ password = false } = {}) {
   return new Promise((resolve) => {
     answer = resolve;
+    hidden = password;
     setStatus("waiting for input", "waiting");
+    ui.inputLine.type = password ? "password" : "text";
     ui.inputLine.disabled = false;
     ui.send.disabled = false;
-    ui.inputLine.placeholder = "type your answer and press Enter";
+    ui.inputLine.placeholder = password ? "type the password and press Enter (it is not shown)" : "type your answer and press Enter";
     ui.inputLine.focus();
   });
 }
@@ -160,6 +164,7 @@ function readLine() {
 function closeInput() {
   answer = null;
   ui.inputLine.value = "";
+  ui.inputLine.type = "text";
   ui.inputLine.disabled = true;
   ui.send.disabled = true;
   ui.inputLine.placeholder = "the program is not waiting for input";
@@ -171,8 +176,9 @@ ui.inputForm.addEventListener("submit", (event) => {
   const line = ui.inputLine.value;
   const resolve = answer;
   closeInput();
-  // as a terminal echoes what is typed, after the prompt
-  write(`${line}\n`, "echo");
+  // as a terminal echoes what is typed, after the prompt (a password is
+  // not echoed: pyrun ends its line)
+  if (!hidden) write(`${line}\n`, "echo");
   if (running) setStatus("running", "running");
   else showExit();
   resolve(line);

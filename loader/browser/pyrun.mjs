@@ -88,7 +88,8 @@ function checkFileNames(filename, files) {
  * @param {string} [options.runtimeURL]  the runtime, pyrun.abi3.so (default: beside this module, ../../build/wasm/)
  * @param {(text: string) => void} [options.stdout]
  * @param {(text: string) => void} [options.stderr]
- * @param {() => Promise<string | null>} [options.stdin]  the next line of input, or null at its end
+ * @param {(options?: {password?: boolean}) => Promise<string | null>} [options.stdin]  the next line of
+ *   input, or null at its end; { password: true } when getpass.getpass() asks (not to be shown)
  * @param {string[]} [options.transformPackages]  installed packages to rewrite like the program's own
  * @param {boolean} [options.startupSnapshot]  keep a start-up snapshot in the browser (default true)
  * @param {string} [options.prebuiltSnapshots]  where build/snapshot/ is served: prebuilt snapshots
@@ -134,6 +135,16 @@ export async function loadPyrun({
     async read_line() {
       const line = await stdin();
       if (line === null || line === undefined) return undefined; // None: end of input
+      return line.endsWith("\n") ? line : `${line}\n`;
+    },
+    // getpass.getpass(): the prompt, then a line the page is told not to
+    // show (stdin({ password: true })), then the end of the prompt's line,
+    // as a terminal shows it
+    async read_password(prompt) {
+      if (!muted.on) stdout(prompt);
+      const line = await stdin({ password: true });
+      if (!muted.on) stdout("\n");
+      if (line === null || line === undefined) return undefined;
       return line.endsWith("\n") ? line : `${line}\n`;
     },
     // a function that blocked the page, where nothing could await it

@@ -4,9 +4,10 @@
  * and reads a line; without a terminal it warns that the input may be
  * echoed and reads sys.stdin. Pyodide has no terminal to control, and its
  * stdin cannot wait. pyrun asks the host instead: host.read_password(prompt)
- * (the Node CLI at a terminal: raw mode, nothing echoed; a page: its input
- * line, as a password field) gives the line. A host without it (stdin is a
- * pipe) gets CPython's fallback: the same warning, the prompt on stderr,
+ * shows the prompt, reads the line without showing it and ends the
+ * prompt's line (the Node CLI at a terminal: raw mode; a page: its stdin
+ * asked for a password). A host without it (stdin is a pipe) gets
+ * CPython's fallback: the same warning, the prompt on stderr,
  * and the line read from stdin as input() reads it. */
 #include "helpers.h"
 
@@ -45,6 +46,21 @@ getpass_next(pyrun_step *s, PyObject *value, PyObject **out)
     }
     *out = PyUnicode_Substring(value, 0, len);
     return *out ? STEP_DONE : STEP_ERROR;
+}
+
+static int
+flush_both(void)
+{
+    const char *names[] = {"stdout", "stderr"};
+    for (int i = 0; i < 2; i++) {
+        PyObject *stream = PySys_GetObject(names[i]);
+        PyObject *r = stream && stream != Py_None ? PyObject_CallMethod(stream, "flush", NULL) : Py_NewRef(Py_None);
+        if (r == NULL) {
+            return -1;
+        }
+        Py_DECREF(r);
+    }
+    return 0;
 }
 
 /* What CPython's getpass does where it cannot turn echo off. */
@@ -105,7 +121,8 @@ pyrun_helper_getpass(PyObject *module, PyObject *args, PyObject *kwargs)
     }
     PyObject *r = NULL;
     if (PyObject_HasAttrString(st->host, "read_password") && !pyrun_sync_waiting(st)) {
-        PyObject *read = PyObject_CallMethod(st->host, "read_password", "O", text);
+        /* what was printed shows before the prompt */
+        PyObject *read = flush_both() < 0 ? NULL : PyObject_CallMethod(st->host, "read_password", "O", text);
         pyrun_step *s = read ? pyrun_step_new(st, getpass_next, NULL) : NULL;
         if (s != NULL) {
             s->o[G_READ] = read;

@@ -236,8 +236,12 @@ int
 pyrun_local_init(PyObject *module, pyrun_state *st)
 {
     (void)st;
-    PyObject *type = PyType_FromModuleAndSpec(module, &local_spec, NULL);
+    /* asyncio's record of the running loop is a threading.local of the OS
+     * thread, which every task shares: it keeps the real one */
+    PyObject *events = pyrun_import("asyncio.events");
+    PyObject *type = events ? PyType_FromModuleAndSpec(module, &local_spec, NULL) : NULL;
     PyObject *threading = type ? pyrun_import("threading") : NULL;
+    Py_XDECREF(events);
     int rc = threading ? PyObject_SetAttrString(threading, "local", type) : -1;
     Py_XDECREF(threading);
     Py_XDECREF(type);

@@ -1445,39 +1445,23 @@ builtin_named(const char *name)
     return fn;
 }
 
-/* map(fn, *iterables, timeout=None, chunksize=1): every call submitted at
- * once, as the executor's map does; the results, in order, once all are
- * done, each raised where iterating reaches it */
-static step_result
-map_next(pyrun_step *s, PyObject *value, PyObject **out)
-{
-    pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)s));
-    if (st == NULL) {
-        return STEP_ERROR;
-    }
-    PyObject *futures = s->o[0];
-    if (s->i < PyList_Size(futures)) {
-        PyObject *fut = PyList_GetItem(futures, s->i++);
-        *out = coop_wait(st, OP_DONE, fut, fut, NULL, NULL, NULL);
-        return *out ? STEP_AWAIT : STEP_ERROR;
-    }
-    PyObject *cls = known_type(st, T_FUTURE);
-    PyObject *result = cls ? PyObject_GetAttrString(cls, "result") : NULL;
-    PyObject *map = result ? builtin_named("map") : NULL;
-    *out = map ? PyObject_CallFunctionObjArgs(map, result, futures, NULL) : NULL;
-    Py_XDECREF(result);
-    Py_XDECREF(map);
-    return *out ? STEP_DONE : STEP_ERROR;
-}
+static PyObject *completing(pyrun_state *st, PyObject *futures, PyObject *deadline, int in_order);
 
+/* Executor.map(fn, *iterables, timeout=None, chunksize=1): every call
+ * submitted now, as CPython's map does, and the results given in order as
+ * each comes (async items; the call that raised raises there). */
 static PyObject *
 executor_map(pyrun_state *st, PyObject *executor, PyObject *args, PyObject *kwargs)
 {
+    PyObject *timeout = kwargs ? PyDict_GetItemString(kwargs, "timeout") : NULL; /* chunksize: one by one */
     if (PyTuple_Size(args) < 2) {
         PyErr_SetString(PyExc_TypeError, "map() needs a function and at least one iterable");
         return NULL;
     }
-    (void)kwargs; /* timeout=, chunksize=: every call is waited for */
+    PyObject *deadline;
+    if (pyrun_coop_deadline(timeout, 1, 0, &deadline) < 0) {
+        return NULL;
+    }
     PyObject *iterables = PyTuple_GetSlice(args, 1, PyTuple_Size(args));
     PyObject *zip = iterables ? builtin_named("zip") : NULL;
     PyObject *zipped = zip ? PyObject_CallObject(zip, iterables) : NULL;
@@ -1498,13 +1482,12 @@ executor_map(pyrun_state *st, PyObject *executor, PyObject *args, PyObject *kwar
     }
     Py_XDECREF(iterables);
     Py_XDECREF(zipped);
-    pyrun_step *s = futures && !PyErr_Occurred() ? pyrun_step_new(st, map_next, NULL) : NULL;
-    if (s == NULL) {
+    if (futures == NULL || PyErr_Occurred()) {
         Py_XDECREF(futures);
+        Py_XDECREF(deadline);
         return NULL;
     }
-    s->o[0] = futures;
-    return (PyObject *)s;
+    return completing(st, futures, deadline, 1);
 }
 
 
@@ -1668,6 +1651,7 @@ typedef struct {
     PyObject *left;     /* list: futures not given out yet */
     PyObject *deadline; /* float or NULL */
     Py_ssize_t total;
+    int in_order;       /* Executor.map: the results, in the order submitted */
 } Completed;
 
 static int
@@ -1699,9 +1683,39 @@ completed_dealloc(Completed *c)
 
 /* The first future of c->left that is done, taken out of it: a new
  * reference; NULL without an exception when none is. */
+/* map's next result, once its call is done; NULL without an exception
+ * while it runs. When it raised, the calls not started are cancelled, as
+ * CPython's map cancels them. */
+static PyObject *
+take_result(Completed *c)
+{
+    PyObject *f = PyList_GetItem(c->left, 0);
+    int d = f ? truth_of_call(f, "done") : -1;
+    if (d <= 0) {
+        return NULL;
+    }
+    Py_INCREF(f);
+    PyObject *r = PySequence_DelItem(c->left, 0) == 0 ? PyObject_CallMethod(f, "result", NULL) : NULL;
+    Py_DECREF(f);
+    if (r == NULL) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        for (Py_ssize_t i = 0; i < PyList_Size(c->left); i++) {
+            PyObject *done = PyObject_CallMethod(PyList_GetItem(c->left, i), "cancel", NULL);
+            Py_XDECREF(done);
+            PyErr_Clear();
+        }
+        PyErr_Restore(type, value, tb);
+    }
+    return r;
+}
+
 static PyObject *
 take_done(Completed *c)
 {
+    if (c->in_order) {
+        return take_result(c);
+    }
     for (Py_ssize_t i = 0; i < PyList_Size(c->left); i++) {
         PyObject *f = PyList_GetItem(c->left, i);
         int d = truth_of_call(f, "done");
@@ -1723,6 +1737,10 @@ take_done(Completed *c)
 static void
 completed_timeout(Completed *c)
 {
+    if (c->in_order) {
+        PyErr_SetNone(PyExc_TimeoutError);
+        return;
+    }
     PyErr_Format(PyExc_TimeoutError, "%zd (of %zd) futures unfinished", PyList_Size(c->left), c->total);
 }
 
@@ -1777,7 +1795,9 @@ completed_iternext(Completed *c)
     if (f == NULL && !PyErr_Occurred()) {
         pyrun_state *st = pyrun_state_from_type(Py_TYPE((PyObject *)c));
         if (st != NULL) {
-            PyErr_SetString(st->blocking_error, "as_completed() was iterated where nothing can wait for its futures");
+            PyErr_SetString(st->blocking_error, c->in_order
+                                                    ? "Executor.map() results were iterated where nothing can wait for them"
+                                                    : "as_completed() was iterated where nothing can wait for its futures");
         }
     }
     return f;
@@ -1801,6 +1821,25 @@ static PyType_Spec completed_spec = {
     .slots = completed_slots,
 };
 
+/* The futures (stolen) given as they complete, or in order (in_order); a
+ * deadline (stolen) or NULL. */
+static PyObject *
+completing(pyrun_state *st, PyObject *futures, PyObject *deadline, int in_order)
+{
+    allocfunc alloc = (allocfunc)PyType_GetSlot(st->completed_type, Py_tp_alloc);
+    Completed *c = (Completed *)alloc(st->completed_type, 0);
+    if (c == NULL) {
+        Py_DECREF(futures);
+        Py_XDECREF(deadline);
+        return NULL;
+    }
+    c->left = futures;
+    c->deadline = deadline;
+    c->total = PyList_Size(futures);
+    c->in_order = in_order;
+    return (PyObject *)c;
+}
+
 /* as_completed(fs, timeout=None) */
 PyObject *
 pyrun_helper_as_completed(PyObject *module, PyObject *args, PyObject *kwargs)
@@ -1816,17 +1855,11 @@ pyrun_helper_as_completed(PyObject *module, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     PyObject *list = unique_futures(fs);
-    allocfunc alloc = list ? (allocfunc)PyType_GetSlot(st->completed_type, Py_tp_alloc) : NULL;
-    Completed *c = alloc ? (Completed *)alloc(st->completed_type, 0) : NULL;
-    if (c == NULL) {
-        Py_XDECREF(list);
+    if (list == NULL) {
         Py_XDECREF(deadline);
         return NULL;
     }
-    c->left = list;
-    c->deadline = deadline;
-    c->total = PyList_Size(list);
-    return (PyObject *)c;
+    return completing(st, list, deadline, 0);
 }
 
 /* ---- the helpers ----------------------------------------------------------- */
@@ -1972,7 +2005,7 @@ pyrun_helper_coop(PyObject *module, PyObject *all, PyObject *kwargs)
         r = pyrun_barrier_wait(st, obj, args, kwargs);
     }
     else if (kind == T_EXECUTOR && name_is(name, "map")) {
-        r = executor_map(st, obj, args, kwargs);
+        r = pyrun_maybe_steal(st, executor_map(st, obj, args, kwargs));
     }
     else if (kind == T_EXECUTOR && name_is(name, "shutdown")) {
         r = executor_shutdown(st, obj, args, kwargs);
@@ -2067,6 +2100,9 @@ pyrun_helper_coop_sync(PyObject *module, PyObject *all, PyObject *kwargs)
         if (r != NULL && pyrun_coop_wake(st, obj, -1) < 0) {
             Py_CLEAR(r);
         }
+    }
+    else if (kind == T_EXECUTOR && name_is(name, "map")) {
+        r = executor_map(st, obj, args, kwargs);
     }
     else if (kind == T_EXECUTOR && name_is(name, "submit")) {
         r = executor_submit(st, obj, args, kwargs);

@@ -100,6 +100,29 @@ static const struct {
     {"socket", "create_connection", P_UNAVAILABLE},
     {"socket", "create_server", P_UNAVAILABLE},
     {"select", "select", P_UNAVAILABLE},
+    {"os", "popen", P_UNAVAILABLE},
+    {"os", "fork", P_UNAVAILABLE},
+    {"os", "forkpty", P_UNAVAILABLE},
+    {"os", "execv", P_UNAVAILABLE},
+    {"os", "execve", P_UNAVAILABLE},
+    {"os", "execvp", P_UNAVAILABLE},
+    {"os", "execvpe", P_UNAVAILABLE},
+    {"os", "execl", P_UNAVAILABLE},
+    {"os", "execle", P_UNAVAILABLE},
+    {"os", "execlp", P_UNAVAILABLE},
+    {"os", "execlpe", P_UNAVAILABLE},
+    {"os", "spawnv", P_UNAVAILABLE},
+    {"os", "spawnve", P_UNAVAILABLE},
+    {"os", "spawnvp", P_UNAVAILABLE},
+    {"os", "spawnvpe", P_UNAVAILABLE},
+    {"os", "spawnl", P_UNAVAILABLE},
+    {"os", "spawnle", P_UNAVAILABLE},
+    {"os", "spawnlp", P_UNAVAILABLE},
+    {"os", "spawnlpe", P_UNAVAILABLE},
+    {"os", "posix_spawn", P_UNAVAILABLE},
+    {"os", "posix_spawnp", P_UNAVAILABLE},
+    {"pty", "fork", P_UNAVAILABLE},
+    {"pty", "spawn", P_UNAVAILABLE},
 };
 
 static const char *const known_modules[] = {
@@ -176,10 +199,10 @@ prim
 prim_coop_method(PyObject *name)
 {
     static const char *const waits[] = {"start", "join", "acquire", "wait", "wait_for", "get", "put",
-                                        "result", "exception", "shutdown", "map", "getresponse"};
+                                        "result", "exception", "shutdown", "getresponse"};
     static const char *const calls[] = {"is_alive", "release", "notify", "notify_all", "set",
                                         "get_nowait", "put_nowait", "task_done", "cancel", "submit",
-                                        "reset", "abort", "request"};
+                                        "reset", "abort", "request", "map"};
     for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
         if (PyUnicode_CompareWithASCIIString(name, waits[i]) == 0) {
             return P_COOP_WAIT;

@@ -471,7 +471,7 @@ sync_rewrite(rw *r, PyObject *call, PyObject *func, effect e, int *handled)
         if (ast_kind_of(kit, func) == AK_Attribute) {
             /* t.is_alive(), lock.release(), q.put_nowait(x)...: a waiting thread may go on */
             out = method_helper(r, call, func, "coop_sync");
-            note = "a thread's, lock's or queue's method that lets another go on -> __pyrun__.coop_sync";
+            note = "a method of a thread, lock, queue, executor or connection that does not wait -> __pyrun__.coop_sync";
             break;
         }
         /* fall through */

@@ -568,7 +568,10 @@ coop_method_called(tx *t, site *s, const argv *a, int dst, int depth)
                                                  : call_var(t, NULL, a->args[0], &rest, t->objs[fut].inner, depth + 1);
         }
         else if (PyUnicode_CompareWithASCIIString(name, "map") == 0 && a->nargs > 0) {
-            rc = call_var(t, NULL, a->args[0], &NO_ARGS, -1, depth + 1);
+            /* its results come as the calls complete: async items */
+            int w = site_obj(t, s, O_WRAP, W_COMPLETING, "map");
+            rc = w < 0 || add(t, dst, w) < 0 ? -1
+                                             : call_var(t, NULL, a->args[0], &NO_ARGS, t->objs[w].inner, depth + 1);
         }
     }
     idset_free(&objs);

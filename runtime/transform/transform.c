@@ -16,7 +16,9 @@
 static const char *const triggers[] = {
     "sleep", "run", "input", "stdin", "run_until_complete", "run_forever", "new_event_loop",
     "await", "async", "threading", "queue", "futures", "multiprocessing", "subprocess", "socket", "select",
-    "urlopen", "HTTPConnection", "HTTPSConnection", "getpass",
+    "urlopen", "HTTPConnection", "HTTPSConnection", "getpass", "popen", "fork", "forkpty", "spawn", "posix_spawn",
+    "posix_spawnp", "execv", "execve", "execvp", "execvpe", "execl", "execle", "execlp", "execlpe", "spawnv",
+    "spawnve", "spawnvp", "spawnvpe", "spawnl", "spawnle", "spawnlp", "spawnlpe",
 };
 
 static int

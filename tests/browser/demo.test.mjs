@@ -139,6 +139,18 @@ for (const mode of MODES) {
       );
     });
 
+    test("getpass in the page: the input line hides what is typed, and the output never shows it", async () => {
+      await pasteCode(page, 'import getpass\nsecret = getpass.getpass("Key: ")\nprint("length", len(secret))\n');
+      await page.click("#run");
+      await page.waitForFunction(() => !document.getElementById("input-line").disabled);
+      assert.equal(await page.locator("#input-line").getAttribute("type"), "password");
+      await page.fill("#input-line", "hunter2");
+      await page.press("#input-line", "Enter");
+      assert.equal(await waitForStatus(page, /^exited/), "exited (status 0)");
+      assert.equal(await outputText(page), "Key: \nlength 7\n");
+      assert.equal(await page.locator("#input-line").getAttribute("type"), "text");
+    });
+
     test("create_task + time.sleep: the task runs during the sleep", async () => {
       await runExample(page, "interleaving");
       assert.equal(await waitForStatus(page, /^exited/), "exited (status 0)");

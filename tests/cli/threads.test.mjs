@@ -54,10 +54,11 @@ test("threads left in a deadlock after the main code ends are named, and the sta
 
 test("starting a process or opening a socket raises OSError naming the call, at the user's line", async () => {
   const dir = scratch({
-    "main.py": `import errno, subprocess, socket
+    "main.py": `import errno, os, subprocess, socket
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing as mp
-for f in (lambda: mp.Process(target=print).start(), lambda: ProcessPoolExecutor(2), lambda: socket.create_connection(("127.0.0.1", 9))):
+for f in (lambda: mp.Process(target=print).start(), lambda: ProcessPoolExecutor(2), lambda: socket.create_connection(("127.0.0.1", 9)),
+          lambda: os.popen("ls").read(), lambda: os.fork(), lambda: os.execvp("ls", ["ls"])):
     try:
         f()
     except OSError as e:
@@ -70,8 +71,11 @@ subprocess.run(["ls"], check=True)
     text(r.stdout),
     "True mp.Process() is not available under pyrun: Pyodide cannot start a process (threading.Thread and ThreadPoolExecutor run, as tasks)\n" +
       "True ProcessPoolExecutor() is not available under pyrun: Pyodide cannot start a process (threading.Thread and ThreadPoolExecutor run, as tasks)\n" +
-      "True socket.create_connection() is not available under pyrun: Pyodide has no sockets\n",
+      "True socket.create_connection() is not available under pyrun: Pyodide has no sockets\n" +
+      "True os.popen() is not available under pyrun: Pyodide cannot start a process (threading.Thread and ThreadPoolExecutor run, as tasks)\n" +
+      "True os.fork() is not available under pyrun: Pyodide cannot start a process (threading.Thread and ThreadPoolExecutor run, as tasks)\n" +
+      "True os.execvp() is not available under pyrun: Pyodide cannot start a process (threading.Thread and ThreadPoolExecutor run, as tasks)\n",
   );
-  assert.match(text(r.stderr), /line 9, in <module>\n    subprocess\.run\(\["ls"\], check=True\)\n[^]*OSError: \[Errno 95\] subprocess\.run\(\) is not available under pyrun/);
+  assert.match(text(r.stderr), /line 10, in <module>\n    subprocess\.run\(\["ls"\], check=True\)\n[^]*OSError: \[Errno 95\] subprocess\.run\(\) is not available under pyrun/);
   assert.equal(r.status, 1);
 });
