@@ -48,21 +48,6 @@ getpass_next(pyrun_step *s, PyObject *value, PyObject **out)
     return *out ? STEP_DONE : STEP_ERROR;
 }
 
-static int
-flush_both(void)
-{
-    const char *names[] = {"stdout", "stderr"};
-    for (int i = 0; i < 2; i++) {
-        PyObject *stream = PySys_GetObject(names[i]);
-        PyObject *r = stream && stream != Py_None ? PyObject_CallMethod(stream, "flush", NULL) : Py_NewRef(Py_None);
-        if (r == NULL) {
-            return -1;
-        }
-        Py_DECREF(r);
-    }
-    return 0;
-}
-
 /* What CPython's getpass does where it cannot turn echo off. */
 static PyObject *
 fallback_read(pyrun_state *st, PyObject *prompt, PyObject *stream)
@@ -122,7 +107,7 @@ pyrun_helper_getpass(PyObject *module, PyObject *args, PyObject *kwargs)
     PyObject *r = NULL;
     if (PyObject_HasAttrString(st->host, "read_password") && !pyrun_sync_waiting(st)) {
         /* what was printed shows before the prompt */
-        PyObject *read = flush_both() < 0 ? NULL : PyObject_CallMethod(st->host, "read_password", "O", text);
+        PyObject *read = pyrun_flush_std("stdout") < 0 || pyrun_flush_std("stderr") < 0 ? NULL : PyObject_CallMethod(st->host, "read_password", "O", text);
         pyrun_step *s = read ? pyrun_step_new(st, getpass_next, NULL) : NULL;
         if (s != NULL) {
             s->o[G_READ] = read;

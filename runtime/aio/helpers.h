@@ -171,6 +171,8 @@ PyObject *pyrun_helper_acm(PyObject *module, PyObject *cm);
 PyObject *pyrun_helper_input(PyObject *module, PyObject *args);
 PyObject *pyrun_helper_stdin(PyObject *module, PyObject *args);
 PyObject *pyrun_stdin_readline_awaitable(pyrun_state *st, Py_ssize_t size);
+/* sys.<name>.flush(), when there is such a stream */
+int pyrun_flush_std(const char *name);
 int pyrun_is_host_stdin(pyrun_state *st, PyObject *stream);
 /* iterate.c: builtins over items or callables that may block */
 PyObject *pyrun_helper_aiter(PyObject *module, PyObject *iterable);

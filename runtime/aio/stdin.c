@@ -186,8 +186,8 @@ input_next(pyrun_step *s, PyObject *value, PyObject **out)
     return *out ? STEP_DONE : STEP_ERROR;
 }
 
-static int
-flush(const char *name)
+int
+pyrun_flush_std(const char *name)
 {
     PyObject *stream = PySys_GetObject(name);
     if (stream == NULL || stream == Py_None) {
@@ -211,7 +211,7 @@ input_awaitable(pyrun_state *st, PyObject *args)
         /* the program replaced sys.stdin: read it as input() would */
         return pyrun_maybe_steal(st, PyObject_Call(st->original_input, args, NULL));
     }
-    if (flush("stderr") < 0) {
+    if (pyrun_flush_std("stderr") < 0) {
         PyErr_Clear();
     }
     if (prompt != NULL) {
@@ -224,7 +224,7 @@ input_awaitable(pyrun_state *st, PyObject *args)
             return NULL;
         }
     }
-    if (flush("stdout") < 0) {
+    if (pyrun_flush_std("stdout") < 0) {
         return NULL;
     }
     return (PyObject *)pyrun_step_new(st, input_next, NULL);

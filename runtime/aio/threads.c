@@ -2004,9 +2004,6 @@ pyrun_helper_coop(PyObject *module, PyObject *all, PyObject *kwargs)
     else if (kind == T_BARRIER && name_is(name, "wait")) {
         r = pyrun_barrier_wait(st, obj, args, kwargs);
     }
-    else if (kind == T_EXECUTOR && name_is(name, "map")) {
-        r = pyrun_maybe_steal(st, executor_map(st, obj, args, kwargs));
-    }
     else if (kind == T_EXECUTOR && name_is(name, "shutdown")) {
         r = executor_shutdown(st, obj, args, kwargs);
     }
